@@ -1,0 +1,192 @@
+// The coupon engine: every batch and coupon, the checkout operations (validate, redeem, reserve,
+// rollback) and the operators' (create batches, generate and import codes, revoke).
+//
+// An Engine is safe for concurrent use by many threads without external synchronization.
+// Redeem and reserve are linearizable per coupon: whatever the concurrency, a coupon never gives
+// more uses than max_uses_per_code, nor a customer more than max_uses_per_customer. Checkout
+// calls never throw and validate allocates nothing.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coupond/batch.h"
+#include "coupond/clock.h"
+#include "coupond/order.h"
+#include "coupond/outcome.h"
+#include "coupond/status.h"
+
+namespace coupond {
+
+struct EngineOptions {
+  // The table's shard files live in data_dir/table. Until the journal exists, a start recreates
+  // the table: nothing survives a restart.
+  std::filesystem::path data_dir;
+  // The HMAC key file; empty means data_dir/keys, created with mode 0600 on first start.
+  std::filesystem::path key_file;
+  // 2^shard_bits shards. More shards mean shorter rehashes and rarer lock meetings; each costs
+  // one file and a few hundred bytes.
+  std::uint32_t shard_bits = shard_bits_default;
+  // Null: the system clock. Tests pass a ManualClock; it must outlive the engine.
+  const Clock* clock = nullptr;
+};
+
+struct BatchStats {
+  std::uint64_t issued = 0;       // codes generated or imported
+  std::uint64_t redeemed = 0;     // redemptions in force (rollbacks subtracted)
+  std::uint64_t rolled_back = 0;  // rollbacks of redemptions
+  std::uint64_t revoked = 0;      // coupons revoked
+  std::uint64_t held = 0;         // uses held by pending payments now
+};
+
+// A batch as the engine keeps it: the definition (immutable) and its live state.
+class Batch {
+ public:
+  Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix);
+
+  const BatchDefinition& definition() const { return definition_; }
+  const std::string& id() const { return definition_.id; }
+  std::uint32_t number() const { return number_; }
+  std::uint32_t tag_chars() const { return tag_chars_; }
+  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case.
+  const std::string& folded_prefix() const { return folded_prefix_; }
+  bool is_revoked() const { return revoked_.load(std::memory_order_acquire); }
+  BatchStats stats() const;
+
+ private:
+  // The engine's internals keep the live counters; nothing else writes them.
+  friend class Engine;
+  friend class CouponSteps;
+
+  BatchDefinition definition_;
+  std::uint32_t number_;
+  std::uint32_t tag_chars_;
+  std::string folded_prefix_;
+  std::atomic<bool> revoked_{false};
+  std::atomic<std::uint64_t> next_serial_{0};
+  std::atomic<std::uint64_t> issued_{0};
+  std::atomic<std::uint64_t> redeemed_{0};
+  std::atomic<std::uint64_t> rolled_back_{0};
+  std::atomic<std::uint64_t> revoked_codes_{0};
+  std::atomic<std::uint64_t> held_{0};
+};
+
+struct CustomerCode {
+  std::string_view customer;
+  std::string_view segment;
+};
+
+struct ImportLine {
+  std::string_view code;
+  std::string_view customer;  // empty: not bound
+  std::string_view segment;
+};
+
+struct ImportResult {
+  struct Rejected {
+    std::uint64_t line = 0;  // 1-based, as given to import_codes
+    std::string reason;
+  };
+  std::uint64_t imported = 0;
+  std::uint64_t duplicates = 0;  // already loaded, or repeated in the same import
+  std::vector<Rejected> rejected;
+};
+
+struct RedemptionView {
+  std::string order_id;
+  std::uint64_t redemption_id = 0;
+  std::string_view state;  // "held", "redeemed", "rolled_back", "lapsed"
+  Timestamp at{};
+  Timestamp hold_expires_at{};
+  std::string channel;
+  std::string store;
+  std::optional<Money> amount;  // the order amount, when given
+  Money discount_amount = 0;
+};
+
+struct CouponDescription {
+  std::string code;
+  const Batch* batch = nullptr;
+  std::string_view state;  // "active", "redeemed", "revoked", "expired"
+  std::uint32_t uses = 0;  // redeemed uses in force
+  std::uint32_t held = 0;  // uses held by pending payments
+  std::uint32_t max_uses = 0;
+  std::uint32_t uses_left = 0;
+  std::string customer;  // bound customer, or empty
+  std::string segment;
+  std::vector<RedemptionView> redemptions;
+};
+
+struct EngineState;
+
+class Engine {
+ public:
+  static Status open(const EngineOptions& options, std::unique_ptr<Engine>* out);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- batches
+  // Checks the definition (check_batch_definition) and that the id is new.
+  Status create_batch(BatchDefinition definition, const Batch** out);
+  const Batch* find_batch(std::string_view id) const;
+  std::vector<const Batch*> batches() const;
+
+  // ---- loading codes
+  // Signs count new codes for the batch and hands each canonical code to sink, in serial order.
+  using CodeSink = std::function<void(std::string_view code)>;
+  Status generate(std::string_view batch_id, std::uint64_t count, const CodeSink& sink);
+  // One code bound to each customer (birthday and loyalty gifts).
+  using CustomerCodeSink = std::function<void(std::string_view customer, std::string_view code)>;
+  Status generate_for_customers(std::string_view batch_id, std::span<const CustomerCode> customers,
+                                const CustomerCodeSink& sink);
+  // Loads codes made elsewhere. A bad line is reported and never stops the good ones; the good
+  // ones are loaded together or, on an I/O error, not at all.
+  Status import_codes(std::string_view batch_id, std::span<const ImportLine> lines,
+                      ImportResult* out);
+
+  // ---- checkout
+  Outcome validate(const CouponRequest& request);
+  // Takes one use for request.order_id. The same order again answers the same result with
+  // replayed set and takes nothing; an order holding a use (reserve) confirms it.
+  Outcome redeem(const CouponRequest& request);
+  // Holds one use for request.order_id until now + ttl, then gives it back by itself unless
+  // redeem confirms it or rollback releases it first.
+  Outcome reserve(const CouponRequest& request, std::chrono::seconds ttl);
+  // Gives back the use order_id took (redeemed or held).
+  RollbackOutcome rollback(std::string_view code, std::string_view order_id);
+
+  // ---- operators
+  // *revoked: 1 when the coupon was revoked now, 0 when it already was.
+  Status revoke_code(std::string_view code, std::uint64_t* revoked);
+  // *revoked: the batch's coupons not revoked before (0 when the batch already was).
+  Status revoke_batch(std::string_view batch_id, std::uint64_t* revoked);
+  // not_found for an unknown code; invalid_argument for a malformed one.
+  Status describe_coupon(std::string_view code, CouponDescription* out);
+
+  // ---- sizes
+  std::uint64_t coupon_count();
+  std::uint64_t table_bytes();
+  Timestamp now() const;
+
+ private:
+  enum class Take : unsigned char;  // defined in src/engine/checkout.cpp
+  explicit Engine(std::unique_ptr<EngineState> state);
+  Outcome checkout(const CouponRequest& request, Take take, std::chrono::seconds ttl);
+
+  std::unique_ptr<EngineState> state_;
+};
+
+// A sentence for a refusal with its specifics, e.g. "coupon expired at 2026-11-12T00:00:00Z".
+std::string explain(const Outcome& outcome);
+
+}  // namespace coupond

@@ -1,0 +1,63 @@
+// Every bound the engine enforces, in one place, with what it costs. A limit that is reached is an
+// operating error answered with a clear Status or Reason, never undefined behaviour.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace coupond {
+
+// Batches are numbered from 1 in the order they are created; the number is what a signed code
+// carries. The registry is a flat array indexed by number so that the hot path finds a batch with
+// one load: 65,536 entries cost 512 KiB. The code format leaves room for 2^20.
+inline constexpr std::uint32_t batches_max = 65'536;
+inline constexpr std::uint32_t code_batch_bits = 20;
+static_assert(batches_max <= (1u << code_batch_bits));
+
+// A batch's serials are 32 bits wide in the code: four billion codes per batch.
+inline constexpr std::uint64_t batch_codes_max = std::uint64_t{1} << 32;
+
+// Signing keys: a code names its key in 5 bits, so a key file holds at most 32 key ids.
+inline constexpr std::uint32_t key_id_bits = 5;
+inline constexpr std::uint32_t keys_max = 1u << key_id_bits;
+
+// The HMAC tag is printed in whole base32 characters (5 bits each). 7 characters (35 bits) is the
+// floor the API allows (at least 32 bits); 12 characters (60 bits) is the ceiling, so that a tag
+// fits one 64-bit word. The default, 48 bits, rounds up to 10 characters (50 bits).
+inline constexpr std::uint32_t tag_bits_min = 32;
+inline constexpr std::uint32_t tag_bits_default = 48;
+inline constexpr std::uint32_t tag_bits_max = 60;
+
+// Text limits. A code as typed by a person, with dashes and spaces, fits in code_input_max; the
+// canonical form (prefix, body and dashes) fits in code_text_max.
+inline constexpr std::size_t code_input_max = 128;
+inline constexpr std::size_t code_text_max = 96;
+inline constexpr std::size_t prefix_length_max = 16;
+inline constexpr std::size_t imported_code_length_max = 64;
+inline constexpr std::size_t batch_id_length_max = 64;
+inline constexpr std::size_t batch_name_length_max = 256;
+inline constexpr std::size_t customer_length_max = 128;
+inline constexpr std::size_t segment_length_max = 64;
+inline constexpr std::size_t order_id_length_max = 128;
+inline constexpr std::size_t scope_entry_length_max = 64;
+inline constexpr std::size_t scope_entries_max = 1'000;
+inline constexpr std::size_t order_items_max = 1'000;
+
+// Money is int64 minor units. Amounts above this bound (ten trillion yuan) are refused as input,
+// which keeps every sum of an order's items and every percent product far from overflow.
+inline constexpr std::int64_t money_max = 1'000'000'000'000'000;  // 10^15
+inline constexpr std::int64_t item_quantity_max = 1'000'000;
+inline constexpr std::uint32_t uses_per_code_max = 1u << 24;
+inline constexpr std::uint32_t uses_per_customer_max = 1u << 24;
+
+// The table: 2^shard_bits shards, each an open-addressing table that grows by doubling once its
+// load passes table_load_max. 256 shards keep a shard's rehash under a few milliseconds at 10M
+// coupons and make two redemptions meeting on the same shard lock rare.
+inline constexpr std::uint32_t shard_bits_default = 8;
+inline constexpr std::uint32_t shard_bits_max = 12;
+inline constexpr double table_load_max = 0.85;
+inline constexpr double table_load_presized = 0.80;
+inline constexpr std::uint64_t shard_slots_min = 64;
+inline constexpr std::uint64_t shard_slots_max = std::uint64_t{1} << 34;
+
+}  // namespace coupond

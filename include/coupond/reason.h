@@ -1,0 +1,32 @@
+// Why a coupon cannot be used for this order: exactly the reasons of the HTTP API, as a small
+// enum so that the hot path returns a byte, not a string.
+#pragma once
+
+#include <string_view>
+
+namespace coupond {
+
+enum class Reason : unsigned char {
+  ok,
+  invalid_code,            // malformed, or its signature does not verify
+  unknown_code,            // well formed and signed (or imported form) but not loaded
+  not_yet_valid,
+  expired,
+  revoked,
+  already_redeemed,
+  reserved,                // its last use is held by another order's pending payment
+  customer_required,
+  customer_mismatch,
+  customer_limit_reached,
+  min_amount_not_met,
+  out_of_scope,
+  rate_limited,            // decided by the server, never by the engine
+};
+
+// The snake_case name used on the wire, e.g. "already_redeemed".
+std::string_view reason_name(Reason reason);
+
+// A human sentence without specifics, e.g. "this coupon has already been redeemed".
+std::string_view reason_sentence(Reason reason);
+
+}  // namespace coupond

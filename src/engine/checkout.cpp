@@ -1,0 +1,161 @@
+// The checkout operations: validate, redeem, reserve and rollback. Each resolves the code without
+// a lock, then decides and changes the coupon under its shard's lock, so that every decision
+// about one coupon is made in one place, one at a time.
+#include <xxhash.h>
+
+#include <mutex>
+
+#include "engine/checkout_steps.h"
+#include "engine/engine_state.h"
+#include "rules/rules.h"
+
+namespace coupond {
+
+enum class Engine::Take : unsigned char { none, redeem, reserve };
+
+namespace {
+
+std::string_view check_request(const CouponRequest& request, bool takes_use) {
+  if (request.customer.size() > customer_length_max) {
+    return "customer must be at most 128 characters";
+  }
+  if (takes_use) {
+    if (request.order_id.empty()) return "order_id is required";
+    if (request.order_id.size() > order_id_length_max) {
+      return "order_id must be at most 128 characters";
+    }
+  }
+  return rules::check_order(request.order);
+}
+
+std::uint64_t hash_order(std::string_view order_id) {
+  return XXH3_64bits(order_id.data(), order_id.size());
+}
+
+// The answer to an order that already took this coupon: the same result as the first time.
+void answer_replay(const store::Redemption& use, const Batch& batch, Outcome* outcome) {
+  outcome->reason = Reason::ok;
+  outcome->replayed = true;
+  outcome->discount.type = batch.definition().discount.type;
+  outcome->discount.amount = use.discount_amount;
+  outcome->discount.sku = batch.definition().discount.sku;
+  outcome->discount.quantity = batch.definition().discount.quantity;
+  outcome->redemption_id = use.redemption_id;
+  outcome->hold_expires_at = use.hold_expires_at;
+}
+
+}  // namespace
+
+Outcome Engine::validate(const CouponRequest& request) { return checkout(request, Take::none, {}); }
+
+Outcome Engine::redeem(const CouponRequest& request) { return checkout(request, Take::redeem, {}); }
+
+Outcome Engine::reserve(const CouponRequest& request, std::chrono::seconds ttl) {
+  return checkout(request, Take::reserve, ttl);
+}
+
+Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::seconds ttl) {
+  Outcome outcome;
+  outcome.request_error = check_request(request, take != Take::none);
+  if (!outcome.request_error.empty()) return outcome;
+  EngineState& state = *state_;
+  ResolvedCode code;
+  outcome.reason = state.resolve(request.code, &code);
+  if (outcome.reason != Reason::ok) return outcome;
+  outcome.code = code.canonical;
+
+  const Timestamp now = state.clock->now();
+  const std::uint64_t order_hash = take == Take::none ? 0 : hash_order(request.order_id);
+  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
+  std::lock_guard lock(shard.mutex);
+  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  if (slot == nullptr) {
+    outcome.reason = Reason::unknown_code;
+    return outcome;
+  }
+  Batch& batch = *state.batches.by_number(slot->batch_number());
+  outcome.batch = &batch;
+  CouponSteps steps{state, shard, *slot, batch, code.key, now};
+  store::CouponHistory* history = steps.history();
+  if (history != nullptr) steps.lapse_expired_holds(*history);
+
+  // An order that already took this coupon gets its first answer again, whatever the time: a
+  // checkout that retries after a timeout must not be told "already redeemed" by its own use.
+  store::Redemption* previous = nullptr;
+  if (take != Take::none && history != nullptr && steps.may_hold_order(order_hash)) {
+    previous = history->find(order_hash, request.order_id);
+    if (previous != nullptr) {
+      if (previous->state == store::UseState::redeemed ||
+          (previous->state == store::UseState::held && take == Take::reserve)) {
+        answer_replay(*previous, batch, &outcome);
+        outcome.uses_left = slot->uses_left;
+        return outcome;
+      }
+      if (previous->state == store::UseState::held) {
+        steps.confirm_hold(*history, *previous);
+        answer_replay(*previous, batch, &outcome);
+        outcome.replayed = false;
+        outcome.uses_left = slot->uses_left;
+        return outcome;
+      }
+      // Rolled back or lapsed: the order may take a use again, as a new one.
+    }
+  }
+
+  outcome.reason = steps.check(request, &outcome.discount);
+  if (outcome.reason == Reason::ok) outcome.reason = steps.check_uses_left();
+  if (outcome.reason == Reason::ok) outcome.reason = steps.check_customer_limit(request, take != Take::none);
+  outcome.uses_left = slot->uses_left;
+  if (outcome.reason != Reason::ok || take == Take::none) return outcome;
+
+  const Timestamp hold_expires_at = take == Take::reserve ? now + ttl : Timestamp{};
+  const store::Redemption& use = steps.take_use(request, order_hash, outcome.discount.amount,
+                                                hold_expires_at, previous);
+  outcome.redemption_id = use.redemption_id;
+  outcome.hold_expires_at = use.hold_expires_at;
+  outcome.uses_left = slot->uses_left;
+  return outcome;
+}
+
+RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view order_id) {
+  RollbackOutcome outcome;
+  if (order_id.empty()) {
+    outcome.request_error = "order_id is required";
+    return outcome;
+  }
+  if (order_id.size() > order_id_length_max) {
+    outcome.request_error = "order_id must be at most 128 characters";
+    return outcome;
+  }
+  EngineState& state = *state_;
+  ResolvedCode code;
+  outcome.reason = state.resolve(code_text, &code);
+  if (outcome.reason != Reason::ok) return outcome;
+  outcome.code = code.canonical;
+
+  const Timestamp now = state.clock->now();
+  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
+  std::lock_guard lock(shard.mutex);
+  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  if (slot == nullptr) {
+    outcome.reason = Reason::unknown_code;
+    return outcome;
+  }
+  Batch& batch = *state.batches.by_number(slot->batch_number());
+  CouponSteps steps{state, shard, *slot, batch, code.key, now};
+  store::CouponHistory* history = steps.history();
+  store::Redemption* use = nullptr;
+  if (history != nullptr) {
+    steps.lapse_expired_holds(*history);
+    use = history->find(hash_order(order_id), order_id);
+  }
+  if (use != nullptr) {
+    outcome.found = true;
+    outcome.replayed = use->state == store::UseState::rolled_back;
+    steps.give_back(*history, *use);
+  }
+  outcome.uses_left = slot->uses_left;
+  return outcome;
+}
+
+}  // namespace coupond

@@ -1,0 +1,121 @@
+// The operators' operations on coupons: revoke and describe.
+#include <mutex>
+
+#include "engine/engine_state.h"
+#include "rules/rules.h"
+
+namespace coupond {
+namespace {
+
+std::string_view use_state_name(store::UseState state) {
+  switch (state) {
+    case store::UseState::held:
+      return "held";
+    case store::UseState::redeemed:
+      return "redeemed";
+    case store::UseState::rolled_back:
+      return "rolled_back";
+    case store::UseState::lapsed:
+      return "lapsed";
+  }
+  return "unknown";
+}
+
+// Reads without changing anything: a hold past its expiry is shown as lapsed even before a
+// checkout call has given its use back.
+void describe_uses(const store::CouponHistory& history, Timestamp now, CouponDescription* out) {
+  for (const store::Redemption& use : history.uses()) {
+    store::UseState state = use.state;
+    if (state == store::UseState::held && use.hold_expires_at <= now) state = store::UseState::lapsed;
+    if (state == store::UseState::redeemed) ++out->uses;
+    if (state == store::UseState::held) ++out->held;
+    RedemptionView view;
+    view.order_id = use.order_id;
+    view.redemption_id = use.redemption_id;
+    view.state = use_state_name(state);
+    view.at = use.at;
+    view.hold_expires_at = use.hold_expires_at;
+    view.channel = use.channel;
+    view.store = use.store;
+    if (use.has_order_amount) view.amount = use.order_amount;
+    view.discount_amount = use.discount_amount;
+    out->redemptions.push_back(std::move(view));
+  }
+}
+
+}  // namespace
+
+Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
+  EngineState& state = *state_;
+  ResolvedCode code;
+  if (state.resolve(code_text, &code) != Reason::ok) {
+    return Status::invalid_argument("not a valid coupon code");
+  }
+  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
+  std::lock_guard lock(shard.mutex);
+  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  if (slot == nullptr) return Status::not_found("no such coupon");
+  Batch& batch = *state.batches.by_number(slot->batch_number());
+  *revoked = 0;
+  if (!slot->has_flag(store::slot_flag_revoked) && !batch.is_revoked()) {
+    slot->set_flag(store::slot_flag_revoked, true);
+    batch.revoked_codes_.fetch_add(1, std::memory_order_relaxed);
+    *revoked = 1;
+  }
+  return Status::ok();
+}
+
+Status Engine::revoke_batch(std::string_view batch_id, std::uint64_t* revoked) {
+  Batch* batch = state_->batches.by_id(batch_id);
+  if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
+  *revoked = 0;
+  if (!batch->revoked_.exchange(true, std::memory_order_acq_rel)) {
+    // Every coupon of the batch now answers revoked; those revoked one by one before were already.
+    const std::uint64_t issued = batch->issued_.load();
+    const std::uint64_t before = batch->revoked_codes_.load();
+    *revoked = issued - std::min(issued, before);
+  }
+  return Status::ok();
+}
+
+Status Engine::describe_coupon(std::string_view code_text, CouponDescription* out) {
+  EngineState& state = *state_;
+  ResolvedCode code;
+  if (state.resolve(code_text, &code) != Reason::ok) {
+    return Status::invalid_argument("not a valid coupon code");
+  }
+  *out = CouponDescription();
+  out->code.assign(code.canonical.view());
+  const Timestamp now = state.clock->now();
+  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
+  std::lock_guard lock(shard.mutex);
+  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  if (slot == nullptr) return Status::not_found("no such coupon");
+  const Batch& batch = *state.batches.by_number(slot->batch_number());
+  out->batch = &batch;
+  out->max_uses = batch.definition().max_uses_per_code;
+  out->uses_left = slot->uses_left;
+  if (slot->has_flag(store::slot_flag_has_history)) {
+    auto it = shard.side.histories.find(code.key);
+    if (it != shard.side.histories.end()) describe_uses(it->second, now, out);
+  }
+  if (slot->has_flag(store::slot_flag_has_binding)) {
+    auto it = shard.side.bindings.find(code.key);
+    if (it != shard.side.bindings.end()) {
+      out->customer = it->second.customer;
+      out->segment = it->second.segment;
+    }
+  }
+  if (slot->has_flag(store::slot_flag_revoked) || batch.is_revoked()) {
+    out->state = "revoked";
+  } else if (out->uses >= out->max_uses) {
+    out->state = "redeemed";
+  } else if (rules::check_window(batch.definition(), now) == Reason::expired) {
+    out->state = "expired";
+  } else {
+    out->state = "active";
+  }
+  return Status::ok();
+}
+
+}  // namespace coupond

@@ -1,0 +1,20 @@
+// RFC 3339 time text: parsed with any offset on input, written as UTC "Z" on output, as the API
+// asks ("2026-11-11T00:00:00+08:00" in, "2026-11-10T16:00:00Z" out).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "coupond/clock.h"
+
+namespace coupond {
+
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; 't' and 'z' in lower case too.
+// Fractions are kept to the microsecond. Returns false on anything else, including impossible
+// dates (Feb 30) and years outside 1970..9999.
+bool parse_rfc3339(std::string_view text, Timestamp* out);
+
+// "2026-11-10T16:00:00Z", with ".123456" only when the time has a sub-second part.
+std::string format_rfc3339_utc(Timestamp t);
+
+}  // namespace coupond

@@ -1,0 +1,80 @@
+#include "store/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace coupond::store {
+namespace {
+
+Status errno_status(const char* what, const std::filesystem::path& path) {
+  return Status::io_error(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+}
+
+Status map_descriptor(int fd, const std::filesystem::path& path, std::size_t size_bytes,
+                      std::byte** out) {
+  void* address = ::mmap(nullptr, size_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) return errno_status("cannot map", path);
+  *out = static_cast<std::byte*>(address);
+  return Status::ok();
+}
+
+}  // namespace
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(data_, size_bytes_);
+}
+
+Status MappedFile::create(const std::filesystem::path& path, std::size_t size_bytes,
+                          MappedFile* out) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return errno_status("cannot create", path);
+  // ftruncate gives a sparse file of zeros: an empty slot is all zeros, so a new table costs no
+  // writes until coupons arrive.
+  if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
+    Status status = errno_status("cannot size", path);
+    ::close(fd);
+    return status;
+  }
+  MappedFile file;
+  Status status = map_descriptor(fd, path, size_bytes, &file.data_);
+  ::close(fd);
+  if (!status.is_ok()) return status;
+  file.size_bytes_ = size_bytes;
+  file.path_ = path;
+  *out = std::move(file);
+  return Status::ok();
+}
+
+Status MappedFile::open(const std::filesystem::path& path, MappedFile* out) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open", path);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || info.st_size <= 0) {
+    Status status = errno_status("cannot size", path);
+    ::close(fd);
+    return status;
+  }
+  MappedFile file;
+  const auto size_bytes = static_cast<std::size_t>(info.st_size);
+  Status status = map_descriptor(fd, path, size_bytes, &file.data_);
+  ::close(fd);
+  if (!status.is_ok()) return status;
+  file.size_bytes_ = size_bytes;
+  file.path_ = path;
+  *out = std::move(file);
+  return Status::ok();
+}
+
+Status MappedFile::flush() const {
+  if (data_ == nullptr) return Status::ok();
+  if (::msync(data_, size_bytes_, MS_SYNC) != 0) return errno_status("cannot flush", path_);
+  return Status::ok();
+}
+
+}  // namespace coupond::store

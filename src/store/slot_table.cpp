@@ -1,0 +1,118 @@
+#include "store/slot_table.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <new>
+#include <system_error>
+
+#include "coupond/limits.h"
+
+namespace coupond::store {
+namespace {
+
+std::uint64_t file_bytes_for(std::uint64_t capacity) {
+  return sizeof(ShardHeader) + capacity * sizeof(Slot);
+}
+
+std::uint64_t capacity_for(std::uint64_t count, double load) {
+  const auto wanted = static_cast<std::uint64_t>(std::ceil(static_cast<double>(count) / load));
+  return std::max(wanted, shard_slots_min);
+}
+
+}  // namespace
+
+Status SlotTable::create(const std::filesystem::path& path, std::uint32_t shard_index,
+                         std::uint32_t shard_count, std::uint64_t capacity, SlotTable* out) {
+  capacity = std::max(capacity, shard_slots_min);
+  if (capacity > shard_slots_max) {
+    return Status::resource_exhausted("a shard cannot hold more than 2^34 slots");
+  }
+  MappedFile file;
+  Status status = MappedFile::create(path, file_bytes_for(capacity), &file);
+  if (!status.is_ok()) return status;
+  auto* header = new (file.data()) ShardHeader();
+  header->slot_bytes = sizeof(Slot);
+  header->shard_index = shard_index;
+  header->shard_count = shard_count;
+  header->capacity = capacity;
+  header->count = 0;
+  out->file_ = std::move(file);
+  out->header_ = header;
+  // The slot array starts right after the 64-byte header; the file is zero-filled, and an
+  // all-zero Slot is a valid empty slot.
+  out->slots_ = reinterpret_cast<Slot*>(out->file_.data() + sizeof(ShardHeader));
+  return Status::ok();
+}
+
+std::uint64_t SlotTable::home_index(std::uint64_t hash) const {
+  __extension__ using uint128 = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<uint128>(hash) * header_->capacity) >> 64);
+}
+
+Slot* SlotTable::find(const CouponKey& key, std::uint64_t hash) const {
+  const std::uint64_t capacity = header_->capacity;
+  std::uint64_t index = home_index(hash);
+  // The load never passes table_load_max < 1, so an empty slot always ends the probe.
+  while (true) {
+    Slot* slot = &slots_[index];
+    if (slot->key == key) return slot;
+    if (slot->key.is_empty()) return nullptr;
+    if (++index == capacity) index = 0;
+  }
+}
+
+Slot* SlotTable::probe_for_empty(std::uint64_t hash) const {
+  const std::uint64_t capacity = header_->capacity;
+  std::uint64_t index = home_index(hash);
+  while (!slots_[index].key.is_empty()) {
+    if (++index == capacity) index = 0;
+  }
+  return &slots_[index];
+}
+
+Status SlotTable::insert(const Slot& slot, std::uint64_t hash, Slot** out) {
+  assert(!slot.key.is_empty());
+  assert(find(slot.key, hash) == nullptr);
+  const auto limit = static_cast<std::uint64_t>(static_cast<double>(capacity()) * table_load_max);
+  if (count() + 1 > limit) {
+    Status status = grow_to(capacity_for(count() + 1, table_load_max / 2));
+    if (!status.is_ok()) return status;
+  }
+  Slot* target = probe_for_empty(hash);
+  *target = slot;
+  ++header_->count;
+  *out = target;
+  return Status::ok();
+}
+
+Status SlotTable::reserve(std::uint64_t count_total) {
+  const auto limit = static_cast<std::uint64_t>(static_cast<double>(capacity()) * table_load_max);
+  if (count_total <= limit) return Status::ok();
+  return grow_to(capacity_for(count_total, table_load_presized));
+}
+
+// Rehashes into a new file beside the old one, then renames it into place: a crash part way
+// leaves the old file whole. Only this shard's lock is held while it runs.
+Status SlotTable::grow_to(std::uint64_t capacity) {
+  const std::filesystem::path path = file_.path();
+  std::filesystem::path grown_path = path;
+  grown_path += ".grow";
+  SlotTable grown;
+  Status status = create(grown_path, header_->shard_index, header_->shard_count, capacity, &grown);
+  if (!status.is_ok()) return status;
+  for_each([&](const Slot& slot) {
+    *grown.probe_for_empty(hash_key(slot.key)) = slot;
+    ++grown.header_->count;
+  });
+  std::error_code error;
+  std::filesystem::rename(grown_path, path, error);
+  if (error) {
+    return Status::io_error("cannot rename " + grown_path.string() + ": " + error.message());
+  }
+  grown.file_.set_path(path);
+  *this = std::move(grown);  // unmaps the old file
+  return Status::ok();
+}
+
+}  // namespace coupond::store
