@@ -37,17 +37,24 @@ Status SlotTable::create(const std::filesystem::path& path, std::uint32_t shard_
   header->shard_count = shard_count;
   header->capacity = capacity;
   header->count = 0;
-  out->file_ = std::move(file);
-  out->header_ = header;
+  SlotTable table;
+  table.file_ = std::move(file);
+  table.header_ = header;
   // The slot array starts right after the 64-byte header; the file is zero-filled, and an
   // all-zero Slot is a valid empty slot.
-  out->slots_ = reinterpret_cast<Slot*>(out->file_.data() + sizeof(ShardHeader));
+  table.slots_ = reinterpret_cast<Slot*>(table.file_.data() + sizeof(ShardHeader));
+  *out = std::move(table);
   return Status::ok();
 }
 
-std::uint64_t SlotTable::home_index(std::uint64_t hash) const {
-  __extension__ using uint128 = unsigned __int128;
-  return static_cast<std::uint64_t>((static_cast<uint128>(hash) * header_->capacity) >> 64);
+SlotTable& SlotTable::operator=(SlotTable&& other) noexcept {
+  file_ = std::move(other.file_);
+  header_ = std::exchange(other.header_, nullptr);
+  slots_ = std::exchange(other.slots_, nullptr);
+  other.hint_slots_.store(nullptr, std::memory_order_relaxed);
+  hint_slots_.store(slots_, std::memory_order_relaxed);
+  hint_capacity_.store(header_ != nullptr ? header_->capacity : 0, std::memory_order_relaxed);
+  return *this;
 }
 
 Slot* SlotTable::find(const CouponKey& key, std::uint64_t hash) const {

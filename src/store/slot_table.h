@@ -8,7 +8,9 @@
 // tombstones.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <utility>
 #include <filesystem>
 
 #include "store/coupon_key.h"
@@ -19,6 +21,12 @@ namespace coupond::store {
 
 class SlotTable {
  public:
+  SlotTable() = default;
+  SlotTable(SlotTable&& other) noexcept { *this = std::move(other); }
+  SlotTable& operator=(SlotTable&& other) noexcept;
+  SlotTable(const SlotTable&) = delete;
+  SlotTable& operator=(const SlotTable&) = delete;
+
   // Creates path holding an empty table of capacity slots (at least shard_slots_min).
   static Status create(const std::filesystem::path& path, std::uint32_t shard_index,
                        std::uint32_t shard_count, std::uint64_t capacity, SlotTable* out);
@@ -35,6 +43,16 @@ class SlotTable {
   // any coupon is inserted.
   Status reserve(std::uint64_t count_total);
 
+  // Starts loading the cache line of hash's home slot. Safe to call without the shard lock, from
+  // any thread: it reads only the atomic hints below, and a prefetch of a stale address (the
+  // table grew meanwhile) is harmless. The engine calls it before verifying a code's HMAC, so the
+  // memory access of the lookup overlaps the hash computation.
+  void prefetch(std::uint64_t hash) const {
+    const Slot* slots = hint_slots_.load(std::memory_order_relaxed);
+    const std::uint64_t capacity = hint_capacity_.load(std::memory_order_relaxed);
+    if (slots != nullptr) __builtin_prefetch(&slots[scale(hash, capacity)]);
+  }
+
   std::uint64_t count() const { return header_->count; }
   std::uint64_t capacity() const { return header_->capacity; }
   std::uint64_t size_bytes() const { return file_.size_bytes(); }
@@ -47,13 +65,20 @@ class SlotTable {
   }
 
  private:
-  std::uint64_t home_index(std::uint64_t hash) const;
+  static std::uint64_t scale(std::uint64_t hash, std::uint64_t capacity) {
+    __extension__ using uint128 = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<uint128>(hash) * capacity) >> 64);
+  }
+  std::uint64_t home_index(std::uint64_t hash) const { return scale(hash, header_->capacity); }
   Slot* probe_for_empty(std::uint64_t hash) const;
   Status grow_to(std::uint64_t capacity);
 
   MappedFile file_;
   ShardHeader* header_ = nullptr;
   Slot* slots_ = nullptr;
+  // Copies of slots_ and the capacity for prefetch(), which runs without the lock.
+  std::atomic<Slot*> hint_slots_{nullptr};
+  std::atomic<std::uint64_t> hint_capacity_{0};
 };
 
 }  // namespace coupond::store

@@ -1,0 +1,225 @@
+// The engine's hot paths over a table of ten million coupons (COUPOND_BENCH_COUPONS overrides):
+// validate of a random existing code, its miss and forged variants, an in-memory redemption, and
+// the loading figures (generation rate, bytes per coupon). Compare each with
+// BM_HmacSha256Reference from codes_bench.cpp: the HMAC every validation must pay.
+#include <benchmark/benchmark.h>
+#include <stdlib.h>
+
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "coupond/engine.h"
+
+namespace coupond {
+namespace {
+
+constexpr std::size_t code_stride = 48;  // room for the longest default code, NUL-padded
+
+std::uint64_t bench_coupons() {
+  const char* text = std::getenv("COUPOND_BENCH_COUPONS");
+  return text != nullptr ? std::strtoull(text, nullptr, 10) : 10'000'000;
+}
+
+BatchDefinition bench_batch(std::string id) {
+  using namespace std::chrono;
+  BatchDefinition batch;
+  batch.id = std::move(id);
+  batch.name = "bench";
+  batch.discount.type = DiscountType::threshold;
+  batch.discount.min_amount = 10000;
+  batch.discount.amount = 2000;
+  const auto now = time_point_cast<microseconds>(system_clock::now());
+  batch.valid_from = Timestamp(now - hours(1));
+  batch.valid_until = Timestamp(now + hours(24 * 365));
+  batch.code.prefix = "D11";
+  return batch;
+}
+
+std::filesystem::path make_directory(const char* name) {
+  std::string pattern = (std::filesystem::temp_directory_path() / name).string() + "-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+  return pattern;
+}
+
+// One engine with bench_coupons() codes, built once and shared by the benchmarks; plus codes that
+// are signed with the same key but never loaded here (for misses), made by a twin engine.
+struct BigTable {
+  std::filesystem::path directory = make_directory("coupond-bench");
+  std::unique_ptr<Engine> engine;
+  std::vector<char> codes;  // fixed stride, so ten million codes cost one allocation
+  std::vector<std::string> unloaded;
+  std::uint64_t count = bench_coupons();
+  double generate_seconds = 0;
+
+  BigTable() {
+    EngineOptions options;
+    options.data_dir = directory;
+    if (!Engine::open(options, &engine).is_ok()) std::abort();
+    const Batch* batch = nullptr;
+    if (!engine->create_batch(bench_batch("d11"), &batch).is_ok()) std::abort();
+    if (!engine->create_batch(bench_batch("d11-unloaded"), &batch).is_ok()) std::abort();
+    codes.resize(count * code_stride);
+    std::uint64_t next = 0;
+    const auto start = std::chrono::steady_clock::now();
+    const Status status = engine->generate("d11", count, [&](std::string_view code) {
+      std::memcpy(&codes[next++ * code_stride], code.data(), code.size());
+    });
+    generate_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!status.is_ok()) std::abort();
+    make_unloaded_codes(options.data_dir / "keys");
+  }
+  ~BigTable() {
+    engine.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+  }
+
+  void make_unloaded_codes(const std::filesystem::path& key_file) {
+    EngineOptions options;
+    options.data_dir = directory / "twin";
+    options.key_file = key_file;
+    options.shard_bits = 2;
+    std::unique_ptr<Engine> twin;
+    const Batch* batch = nullptr;
+    if (!Engine::open(options, &twin).is_ok()) std::abort();
+    if (!twin->create_batch(bench_batch("d11"), &batch).is_ok()) std::abort();
+    if (!twin->create_batch(bench_batch("d11-unloaded"), &batch).is_ok()) std::abort();
+    // Batch number 2 exists in both engines with the same key, but only the twin loaded codes.
+    (void)twin->generate("d11-unloaded", 4096,
+                         [&](std::string_view code) { unloaded.emplace_back(code); });
+  }
+
+  std::string_view code(std::uint64_t index) const {
+    const char* start = &codes[index * code_stride];
+    return {start, ::strnlen(start, code_stride)};
+  }
+};
+
+BigTable& big_table() {
+  static BigTable table;
+  return table;
+}
+
+CouponRequest checkout_request() {
+  CouponRequest request;
+  request.order.amount = 12900;
+  request.order.channel = "app";
+  return request;
+}
+
+void BM_ValidateHit(benchmark::State& state) {
+  BigTable& table = big_table();
+  std::mt19937_64 random(1);
+  CouponRequest request = checkout_request();
+  std::uint64_t valid = 0;
+  for (auto _ : state) {
+    request.code = table.code(random() % table.count);
+    valid += table.engine->validate(request).ok();
+  }
+  if (valid != state.iterations()) state.SkipWithError("a generated code did not validate");
+}
+BENCHMARK(BM_ValidateHit);
+
+void BM_ValidateMiss(benchmark::State& state) {
+  BigTable& table = big_table();
+  CouponRequest request = checkout_request();
+  std::size_t next = 0;
+  for (auto _ : state) {
+    request.code = table.unloaded[next++ % table.unloaded.size()];
+    const Outcome outcome = table.engine->validate(request);
+    if (outcome.reason != Reason::unknown_code) state.SkipWithError("expected unknown_code");
+  }
+}
+BENCHMARK(BM_ValidateMiss);
+
+void BM_ValidateForged(benchmark::State& state) {
+  BigTable& table = big_table();
+  std::mt19937_64 random(2);
+  std::vector<std::string> forged;
+  for (int i = 0; i < 4096; ++i) {
+    std::string code(table.code(random() % table.count));
+    char& c = code[4];  // first tag character after "D11-"
+    c = c == 'Z' ? 'Y' : 'Z';
+    forged.push_back(std::move(code));
+  }
+  CouponRequest request = checkout_request();
+  std::size_t next = 0;
+  for (auto _ : state) {
+    request.code = forged[next++ % forged.size()];
+    if (table.engine->validate(request).reason != Reason::invalid_code) {
+      state.SkipWithError("a forged code was not rejected");
+    }
+  }
+}
+BENCHMARK(BM_ValidateForged);
+
+// Every iteration redeems a code not redeemed before, in random order, with its own order id.
+void BM_RedeemInMemory(benchmark::State& state) {
+  BigTable& table = big_table();
+  static std::uint64_t next_code = 0;  // codes already spent stay spent across repetitions
+  const std::uint64_t stride = 2'654'435'761u;  // coprime with the count: a permutation
+  CouponRequest request = checkout_request();
+  char order[32] = "bench-";
+  std::uint64_t redeemed = 0;
+  for (auto _ : state) {
+    const std::uint64_t index = (next_code * stride) % table.count;
+    const auto end = std::to_chars(order + 6, order + sizeof(order), next_code++).ptr;
+    request.order_id = std::string_view(order, static_cast<std::size_t>(end - order));
+    request.code = table.code(index);
+    redeemed += table.engine->redeem(request).ok();
+  }
+  if (redeemed != state.iterations()) state.SkipWithError("a redemption failed");
+}
+BENCHMARK(BM_RedeemInMemory)->Iterations(1'000'000);
+
+void BM_LoadTenMillion(benchmark::State& state) {
+  BigTable& table = big_table();
+  for (auto _ : state) {
+    // Building the shared table is the measurement; report it once.
+    state.SetIterationTime(table.generate_seconds);
+  }
+  state.counters["coupons"] = static_cast<double>(table.count);
+  state.counters["codes_per_second"] = table.count / table.generate_seconds;
+  state.counters["bytes_per_coupon"] =
+      static_cast<double>(table.engine->table_bytes()) / static_cast<double>(table.count);
+}
+BENCHMARK(BM_LoadTenMillion)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Generating a million codes into a fresh batch of a fresh engine: signing, formatting and
+// inserting into the sharded table.
+void BM_GenerateMillion(benchmark::State& state) {
+  int round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const auto directory = make_directory("coupond-generate");
+    EngineOptions options;
+    options.data_dir = directory;
+    std::unique_ptr<Engine> engine;
+    const Batch* batch = nullptr;
+    if (!Engine::open(options, &engine).is_ok()) std::abort();
+    if (!engine->create_batch(bench_batch("g" + std::to_string(round++)), &batch).is_ok()) {
+      std::abort();
+    }
+    std::uint64_t bytes = 0;
+    state.ResumeTiming();
+    const Status status = engine->generate(batch->id(), 1'000'000,
+                                           [&](std::string_view code) { bytes += code.size(); });
+    state.PauseTiming();
+    benchmark::DoNotOptimize(bytes);
+    if (!status.is_ok()) state.SkipWithError(status.message().c_str());
+    engine.reset();
+    std::filesystem::remove_all(directory);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * 1'000'000);
+}
+BENCHMARK(BM_GenerateMillion)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+}  // namespace
+}  // namespace coupond

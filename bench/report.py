@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Turns coupond-bench's JSON output into the engine table of docs/benchmarks.md.
+
+Every figure is a median of the repetitions of one run, and every target is checked as a ratio
+against a reference measured in that same run, so that the machine's speed of the day cancels out.
+Usage: report.py RESULTS.json DOCS.md|- COMMAND
+"""
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+BEGIN = "<!-- engine-microbench:begin -->"
+END = "<!-- engine-microbench:end -->"
+
+
+def medians(path):
+    with open(path) as f:
+        data = json.load(f)
+    out = {}
+    for b in data["benchmarks"]:
+        name = b.get("run_name", b["name"])
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        out[name] = b
+    return data.get("context", {}), out
+
+
+def ns(bench):
+    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[bench.get("time_unit", "ns")]
+    return bench["real_time"] * scale
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def render(context, b, command):
+    hmac = ns(b["BM_HmacSha256Reference"])
+    one_shot = ns(b["BM_HmacOneShot"])
+    validate = ns(b["BM_ValidateHit"])
+    redeem = ns(b["BM_RedeemInMemory/iterations:1000000"])
+    miss = ns(b["BM_ValidateMiss"])
+    forged = ns(b["BM_ValidateForged"])
+    load = b["BM_LoadTenMillion/iterations:1/manual_time"]
+    generate_ms = ns(b["BM_GenerateMillion/iterations:3"]) / 1e6
+    coupons = int(load["coupons"])
+    bytes_per_coupon = load["bytes_per_coupon"]
+    rows = [
+        ("BM_HmacSha256Reference: HMAC-SHA256 of a code header, precomputed key state",
+         f"{hmac:.0f} ns", "1.00x (the reference)", "", ""),
+        ("BM_HmacOneShot: the same with OpenSSL's one-shot HMAC()", f"{one_shot:.0f} ns",
+         f"{one_shot / hmac:.2f}x", "", ""),
+        ("BM_ValidateHit: decode + verify + lookup + rules, random existing code",
+         f"{validate:.0f} ns", f"{validate / hmac:.2f}x", "<= 2x", verdict(validate <= 2 * hmac)),
+        ("BM_RedeemInMemory: the same plus the state change, no I/O", f"{redeem:.0f} ns",
+         f"{redeem / hmac:.2f}x", "<= 3x", verdict(redeem <= 3 * hmac)),
+        ("BM_ValidateMiss: signed but not loaded (unknown_code)", f"{miss:.0f} ns",
+         f"{miss / hmac:.2f}x", "", ""),
+        ("BM_ValidateForged: wrong tag (invalid_code, no lookup)", f"{forged:.0f} ns",
+         f"{forged / hmac:.2f}x", "", ""),
+        ("BM_GenerateMillion: sign, format and load 1M codes, one core", f"{generate_ms:.0f} ms",
+         f"{1000 / generate_ms:.2f}M codes/s", "< 1000 ms",
+         verdict(generate_ms < 1000)),
+        (f"BM_LoadTenMillion: {coupons:,} coupons generated into the table",
+         f"{ns(load) / 1e9:.1f} s", f"{load['codes_per_second'] / 1e6:.2f}M codes/s", "", ""),
+        ("Table bytes per single-use coupon at that size", f"{bytes_per_coupon:.1f} B", "",
+         "<= 64 B", verdict(bytes_per_coupon <= 64)),
+    ]
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        BEGIN,
+        f"Measured {when} on {cpu_model()}, {context.get('num_cpus', '?')} cores, by `{command}`",
+        "(Google Benchmark, median of 3 repetitions; ratios are against BM_HmacSha256Reference of",
+        "the same run).",
+        "",
+        "| benchmark | time | ratio | target | |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {t} | {r} | {g} | {v} |" for a, t, r, g, v in rows]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    results, docs, command = sys.argv[1], sys.argv[2], sys.argv[3]
+    context, benches = medians(results)
+    table = render(context, benches, command)
+    if docs == "-":
+        sys.stdout.write(table)
+        return
+    with open(docs) as f:
+        text = f.read()
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + table.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + table
+    with open(docs, "w") as f:
+        f.write(text)
+    sys.stdout.write(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+// Shared helpers for the engine's tests: a temporary data directory that removes itself, a clock
+// that stands still, and a batch definition with sensible defaults to vary per test.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "coupond/engine.h"
+
+namespace coupond::testing {
+
+class TemporaryDirectory {
+ public:
+  TemporaryDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "coupond-test-XXXXXX").string();
+    char* made = ::mkdtemp(pattern.data());
+    EXPECT_NE(made, nullptr);
+    path_ = pattern;
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// 2026-11-11T00:00:00Z, the start of the test campaigns.
+inline Timestamp campaign_start() {
+  using namespace std::chrono;
+  return Timestamp(duration_cast<microseconds>(sys_days(year(2026) / 11 / 11).time_since_epoch()));
+}
+
+inline BatchDefinition amount_off_batch(std::string id, Money amount = 500) {
+  BatchDefinition batch;
+  batch.id = std::move(id);
+  batch.name = "test batch";
+  batch.discount.type = DiscountType::amount_off;
+  batch.discount.amount = amount;
+  batch.valid_from = campaign_start();
+  batch.valid_until = campaign_start() + std::chrono::hours(24);
+  batch.max_uses_per_code = 1;
+  batch.code.prefix = "T";
+  return batch;
+}
+
+// An engine over a fresh data directory with a clock set one hour into the campaign.
+struct EngineFixture {
+  TemporaryDirectory directory;
+  ManualClock clock{campaign_start() + std::chrono::hours(1)};
+  std::unique_ptr<Engine> engine;
+
+  explicit EngineFixture(std::uint32_t shard_bits = 4) {
+    EngineOptions options;
+    options.data_dir = directory.path();
+    options.shard_bits = shard_bits;
+    options.clock = &clock;
+    Status status = Engine::open(options, &engine);
+    EXPECT_TRUE(status.is_ok()) << status.message();
+  }
+
+  const Batch* create(const BatchDefinition& definition) {
+    const Batch* batch = nullptr;
+    Status status = engine->create_batch(definition, &batch);
+    EXPECT_TRUE(status.is_ok()) << status.message();
+    return batch;
+  }
+
+  std::vector<std::string> generate(std::string_view batch_id, std::uint64_t count) {
+    std::vector<std::string> codes;
+    Status status = engine->generate(batch_id, count,
+                                     [&](std::string_view code) { codes.emplace_back(code); });
+    EXPECT_TRUE(status.is_ok()) << status.message();
+    return codes;
+  }
+};
+
+inline CouponRequest request_for(std::string_view code, std::string_view order_id = {},
+                                 std::string_view customer = {}) {
+  CouponRequest request;
+  request.code = code;
+  request.order_id = order_id;
+  request.customer = customer;
+  return request;
+}
+
+}  // namespace coupond::testing
