@@ -98,7 +98,9 @@ TEST(EngineConcurrencyTest, HoldsRedemptionsAndRollbacksNeverShareTheLastUse) {
         EXPECT_EQ(in_force[i].fetch_add(1) + 1, 1) << codes[i];
         const int plan = (round + thread) % 3;
         if (plan == 0) continue;  // keep the hold: the code stays taken
-        if (plan == 2) EXPECT_TRUE(fixture.engine->redeem(request).ok());  // confirm first
+        if (plan == 2) {
+          EXPECT_TRUE(fixture.engine->redeem(request).ok());  // confirm the hold first
+        }
         in_force[i].fetch_sub(1);  // before the use is given back, so no one can count it twice
         EXPECT_TRUE(fixture.engine->rollback(codes[i], order).found);
       }

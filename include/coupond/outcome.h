@@ -23,7 +23,7 @@ struct DiscountResult {
 
 // A code's canonical text in a fixed buffer, so that answering a request allocates nothing.
 struct CodeText {
-  std::array<char, code_text_max> chars{};
+  std::array<char, code_text_max> chars;  // only the first size are set: no zeroing per request
   std::uint8_t size = 0;
   std::string_view view() const { return {chars.data(), size}; }
 };

@@ -15,7 +15,9 @@
 //     bits 31..0   serial           (0..2^32-1)
 //
 // The tag is the HMAC-SHA256 of the header (8 bytes, big-endian) under the key, truncated to
-// tag_chars * 5 bits. The prefix is not signed: it is checked against the batch the header names.
+// tag_chars * 5 bits. The header is printed XORed with xxh3(tag) in all bits below the tag
+// length, so that the codes of a batch look unrelated and serials do not show. The prefix is not
+// signed: it is checked against the batch the header names.
 #pragma once
 
 #include <cstddef>
@@ -68,6 +70,7 @@ bool normalize_prefix(std::string_view prefix, NormalizedCode* out);
 // The parts of a normalized signed code. Views point into the NormalizedCode.
 struct SignedCodeParts {
   std::string_view prefix;
+  std::string_view body;  // tag and header characters, as printed
   CodeHeader header;
   std::uint64_t tag = 0;  // the tag's bits, right-aligned
 };
@@ -88,6 +91,12 @@ ParseError parse_signed(const NormalizedCode& code, SignedCodeParts* out);
 // body. Returns the length written, or 0 if it would not fit in capacity.
 std::size_t format_signed(std::string_view normalized_prefix, const CodeHeader& header,
                           std::uint64_t tag, std::uint32_t group_size, char* out,
+                          std::size_t capacity);
+
+// The canonical text of a parsed code, from its normalized characters: the same text as
+// format_signed gives, without encoding anything again (the normalized characters of a code that
+// parsed are exactly its canonical base32 characters).
+std::size_t format_parsed(const SignedCodeParts& parts, std::uint32_t group_size, char* out,
                           std::size_t capacity);
 
 }  // namespace coupond::codes

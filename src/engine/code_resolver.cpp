@@ -53,10 +53,11 @@ Reason EngineState::resolve(std::string_view text, ResolvedCode* out) const {
         if (!signer->verify(packed, parts.header.key_id, parts.tag, batch->tag_chars() * 5)) {
           return Reason::invalid_code;
         }
-        // The tag just verified is reused: formatting must not pay for a second HMAC.
-        const std::size_t size = codes::format_signed(
-            batch->folded_prefix(), parts.header, parts.tag, batch->definition().code.group_size,
-            out->canonical.chars.data(), out->canonical.chars.size());
+        // The canonical text is regrouped from the characters just parsed: no second HMAC and
+        // no base32 encoding.
+        const std::size_t size =
+            codes::format_parsed(parts, batch->definition().code.group_size,
+                                 out->canonical.chars.data(), out->canonical.chars.size());
         out->canonical.size = static_cast<std::uint8_t>(size);
         return Reason::ok;
       }

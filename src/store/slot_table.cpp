@@ -43,6 +43,7 @@ Status SlotTable::create(const std::filesystem::path& path, std::uint32_t shard_
   // The slot array starts right after the 64-byte header; the file is zero-filled, and an
   // all-zero Slot is a valid empty slot.
   table.slots_ = reinterpret_cast<Slot*>(table.file_.data() + sizeof(ShardHeader));
+  table.capacity_ = capacity;
   *out = std::move(table);
   return Status::ok();
 }
@@ -51,14 +52,15 @@ SlotTable& SlotTable::operator=(SlotTable&& other) noexcept {
   file_ = std::move(other.file_);
   header_ = std::exchange(other.header_, nullptr);
   slots_ = std::exchange(other.slots_, nullptr);
+  capacity_ = std::exchange(other.capacity_, 0);
   other.hint_slots_.store(nullptr, std::memory_order_relaxed);
   hint_slots_.store(slots_, std::memory_order_relaxed);
-  hint_capacity_.store(header_ != nullptr ? header_->capacity : 0, std::memory_order_relaxed);
+  hint_capacity_.store(capacity_, std::memory_order_relaxed);
   return *this;
 }
 
 Slot* SlotTable::find(const CouponKey& key, std::uint64_t hash) const {
-  const std::uint64_t capacity = header_->capacity;
+  const std::uint64_t capacity = capacity_;
   std::uint64_t index = home_index(hash);
   // The load never passes table_load_max < 1, so an empty slot always ends the probe.
   while (true) {
@@ -70,7 +72,7 @@ Slot* SlotTable::find(const CouponKey& key, std::uint64_t hash) const {
 }
 
 Slot* SlotTable::probe_for_empty(std::uint64_t hash) const {
-  const std::uint64_t capacity = header_->capacity;
+  const std::uint64_t capacity = capacity_;
   std::uint64_t index = home_index(hash);
   while (!slots_[index].key.is_empty()) {
     if (++index == capacity) index = 0;

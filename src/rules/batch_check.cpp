@@ -1,0 +1,121 @@
+// The checks behind "400 with a message naming the bad field" when an operator creates a batch.
+#include <string>
+
+#include "coupond/batch.h"
+
+namespace coupond {
+namespace {
+
+bool is_id_character(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '-';
+}
+
+bool is_alphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+Status field_error(std::string_view field, std::string_view rule) {
+  return Status::invalid_argument(std::string(field) + " " + std::string(rule));
+}
+
+Status check_money(std::string_view field, Money value, Money minimum) {
+  if (value < minimum || value > money_max) {
+    return field_error(field, "must be between " + std::to_string(minimum) + " and " +
+                                  std::to_string(money_max) + " minor units");
+  }
+  return Status::ok();
+}
+
+Status check_discount(const Discount& discount) {
+  switch (discount.type) {
+    case DiscountType::amount_off:
+      return check_money("discount.amount", discount.amount, 1);
+    case DiscountType::percent_off:
+      if (discount.percent < 1 || discount.percent > 100) {
+        return field_error("discount.percent", "must be between 1 and 100");
+      }
+      return check_money("discount.max_amount", discount.max_amount, 0);
+    case DiscountType::threshold: {
+      Status status = check_money("discount.min_amount", discount.min_amount, 1);
+      if (!status.is_ok()) return status;
+      status = check_money("discount.amount", discount.amount, 1);
+      if (!status.is_ok()) return status;
+      if (discount.amount > discount.min_amount) {
+        return field_error("discount.amount", "must not exceed discount.min_amount");
+      }
+      return Status::ok();
+    }
+    case DiscountType::free_item:
+      if (discount.sku.empty() || discount.sku.size() > scope_entry_length_max) {
+        return field_error("discount.sku", "must be 1 to 64 characters");
+      }
+      if (discount.quantity < 1 || discount.quantity > item_quantity_max) {
+        return field_error("discount.quantity", "must be between 1 and 1000000");
+      }
+      return Status::ok();
+  }
+  return field_error("discount.type", "is unknown");
+}
+
+Status check_scope_list(std::string_view field, const std::vector<std::string>& entries) {
+  if (entries.size() > scope_entries_max) return field_error(field, "must hold at most 1000 entries");
+  for (const std::string& entry : entries) {
+    if (entry.empty() || entry.size() > scope_entry_length_max) {
+      return field_error(field, "entries must be 1 to 64 characters");
+    }
+  }
+  return Status::ok();
+}
+
+Status check_code_settings(const CodeSettings& code) {
+  if (code.prefix.size() > prefix_length_max) {
+    return field_error("code.prefix", "must be at most 16 characters");
+  }
+  for (char c : code.prefix) {
+    if (!is_alphanumeric(c)) return field_error("code.prefix", "must be letters and digits only");
+  }
+  if (code.tag_bits < tag_bits_min || code.tag_bits > tag_bits_max) {
+    return field_error("code.tag_bits", "must be between " + std::to_string(tag_bits_min) +
+                                            " and " + std::to_string(tag_bits_max));
+  }
+  if (code.group_size > 16) return field_error("code.group_size", "must be between 0 and 16");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_batch_definition(const BatchDefinition& batch) {
+  if (batch.id.empty() || batch.id.size() > batch_id_length_max) {
+    return field_error("id", "must be 1 to 64 characters");
+  }
+  for (char c : batch.id) {
+    if (!is_id_character(c)) return field_error("id", "may hold only letters, digits, '_', '.' and '-'");
+  }
+  if (batch.name.size() > batch_name_length_max) return field_error("name", "must be at most 256 characters");
+  Status status = check_discount(batch.discount);
+  if (!status.is_ok()) return status;
+  if (batch.valid_from >= batch.valid_until) {
+    return field_error("valid_until", "must be later than valid_from");
+  }
+  if (batch.max_uses_per_code < 1 || batch.max_uses_per_code > uses_per_code_max) {
+    return field_error("max_uses_per_code", "must be between 1 and " + std::to_string(uses_per_code_max));
+  }
+  if (batch.max_uses_per_customer > uses_per_customer_max) {
+    return field_error("max_uses_per_customer",
+                       "must be between 0 and " + std::to_string(uses_per_customer_max));
+  }
+  const std::pair<std::string_view, const std::vector<std::string>*> lists[] = {
+      {"scope.channels", &batch.scope.channels},
+      {"scope.stores", &batch.scope.stores},
+      {"scope.categories", &batch.scope.categories},
+      {"scope.skus", &batch.scope.skus},
+  };
+  for (const auto& [field, entries] : lists) {
+    status = check_scope_list(field, *entries);
+    if (!status.is_ok()) return status;
+  }
+  return check_code_settings(batch.code);
+}
+
+}  // namespace coupond
