@@ -231,6 +231,48 @@ TEST(EngineTest, RollbackGivesTheUseBackOnceAndThenReplays) {
   EXPECT_EQ(fixture.engine->rollback("garbage", "o1").reason, Reason::invalid_code);
 }
 
+TEST(EngineTest, ARolledBackOrderStillReplaysItsRollbackAfterAnotherOrderTookTheCoupon) {
+  EngineFixture fixture;
+  fixture.create(amount_off_batch("b1"));
+  const std::string code = fixture.generate("b1", 1).front();
+  ASSERT_TRUE(fixture.engine->redeem(request_for(code, "o1")).ok());
+  ASSERT_TRUE(fixture.engine->rollback(code, "o1").found);
+  ASSERT_TRUE(fixture.engine->redeem(request_for(code, "o2")).ok());
+  const RollbackOutcome again = fixture.engine->rollback(code, "o1");
+  EXPECT_TRUE(again.found);
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.uses_left, 0u);  // o2's use stays spent
+  EXPECT_EQ(fixture.engine->redeem(request_for(code, "o1")).reason, Reason::already_redeemed);
+  CouponDescription description;
+  ASSERT_TRUE(fixture.engine->describe_coupon(code, &description).is_ok());
+  ASSERT_EQ(description.redemptions.size(), 2u);
+  EXPECT_EQ(description.redemptions[0].order_id, "o1");
+  EXPECT_EQ(description.redemptions[0].state, "rolled_back");
+  EXPECT_EQ(description.redemptions[1].order_id, "o2");
+  EXPECT_EQ(description.redemptions[1].state, "redeemed");
+  EXPECT_EQ(description.uses, 1u);
+}
+
+TEST(EngineTest, AnOrderMayRedeemAgainAfterItsRollbackAndThenReplaysTheNewUse) {
+  EngineFixture fixture;
+  BatchDefinition definition = amount_off_batch("multi");
+  definition.max_uses_per_code = 2;
+  fixture.create(definition);
+  const std::string code = fixture.generate("multi", 1).front();
+  const Outcome first = fixture.engine->redeem(request_for(code, "o1"));
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(fixture.engine->rollback(code, "o1").found);
+  const Outcome second = fixture.engine->redeem(request_for(code, "o1"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second.replayed);
+  EXPECT_NE(second.redemption_id, first.redemption_id);
+  const Outcome replay = fixture.engine->redeem(request_for(code, "o1"));
+  EXPECT_TRUE(replay.replayed);
+  EXPECT_EQ(replay.redemption_id, second.redemption_id);
+  EXPECT_EQ(replay.uses_left, 1u);
+  EXPECT_EQ(fixture.engine->find_batch("multi")->stats().redeemed, 1u);
+}
+
 TEST(EngineTest, HoldsBlockOthersUntilConfirmedReleasedOrLapsed) {
   EngineFixture fixture;
   fixture.create(amount_off_batch("b1"));

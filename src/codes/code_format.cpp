@@ -3,6 +3,7 @@
 #include <array>
 #include <cassert>
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "codes/base32.h"

@@ -33,7 +33,7 @@ std::uint64_t hash_order(std::string_view order_id) {
 }
 
 // The answer to an order that already took this coupon: the same result as the first time.
-void answer_replay(const store::Redemption& use, const Batch& batch, Outcome* outcome) {
+void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome) {
   outcome->reason = Reason::ok;
   outcome->replayed = true;
   outcome->discount.type = batch.definition().discount.type;
@@ -76,24 +76,22 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   Batch& batch = *state.batches.by_number(slot->batch_number());
   outcome.batch = &batch;
   CouponSteps steps{state, shard, *slot, batch, code.key, now};
-  store::CouponHistory* history = steps.history();
-  if (history != nullptr) steps.lapse_expired_holds(*history);
+  steps.lapse_expired_holds();
 
   // An order that already took this coupon gets its first answer again, whatever the time: a
   // checkout that retries after a timeout must not be told "already redeemed" by its own use.
-  store::Redemption* previous = nullptr;
-  if (take != Take::none && history != nullptr && steps.may_hold_order(order_hash)) {
-    previous = history->find(order_hash, request.order_id);
-    if (previous != nullptr) {
-      if (previous->state == store::UseState::redeemed ||
-          (previous->state == store::UseState::held && take == Take::reserve)) {
-        answer_replay(*previous, batch, &outcome);
+  if (take != Take::none) {
+    if (const store::UseNumber previous = steps.find_use_in_force(order_hash, request.order_id)) {
+      store::UseRecord& use = steps.use(previous);
+      if (use.state == store::UseState::redeemed ||
+          (use.state == store::UseState::held && take == Take::reserve)) {
+        answer_replay(use, batch, &outcome);
         outcome.uses_left = slot->uses_left;
         return outcome;
       }
-      if (previous->state == store::UseState::held) {
-        steps.confirm_hold(*history, *previous);
-        answer_replay(*previous, batch, &outcome);
+      if (use.state == store::UseState::held) {
+        steps.confirm_hold(previous);
+        answer_replay(use, batch, &outcome);
         outcome.replayed = false;
         outcome.uses_left = slot->uses_left;
         return outcome;
@@ -109,8 +107,8 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   if (outcome.reason != Reason::ok || take == Take::none) return outcome;
 
   const Timestamp hold_expires_at = take == Take::reserve ? now + ttl : Timestamp{};
-  const store::Redemption& use = steps.take_use(request, order_hash, outcome.discount.amount,
-                                                hold_expires_at, previous);
+  const store::UseRecord& use =
+      steps.use(steps.take_use(request, order_hash, outcome.discount.amount, hold_expires_at));
   outcome.redemption_id = use.redemption_id;
   outcome.hold_expires_at = use.hold_expires_at;
   outcome.uses_left = slot->uses_left;
@@ -143,16 +141,11 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   }
   Batch& batch = *state.batches.by_number(slot->batch_number());
   CouponSteps steps{state, shard, *slot, batch, code.key, now};
-  store::CouponHistory* history = steps.history();
-  store::Redemption* use = nullptr;
-  if (history != nullptr) {
-    steps.lapse_expired_holds(*history);
-    use = history->find(hash_order(order_id), order_id);
-  }
-  if (use != nullptr) {
+  steps.lapse_expired_holds();
+  if (const store::UseNumber use = steps.find_use(hash_order(order_id), order_id)) {
     outcome.found = true;
-    outcome.replayed = use->state == store::UseState::rolled_back;
-    steps.give_back(*history, *use);
+    outcome.replayed = steps.use(use).state == store::UseState::rolled_back;
+    steps.give_back(use);
   }
   outcome.uses_left = slot->uses_left;
   return outcome;

@@ -6,14 +6,19 @@
 
 namespace coupond {
 
-store::CouponHistory* CouponSteps::history() {
-  if (!slot_.has_flag(store::slot_flag_has_history)) return nullptr;
-  auto it = shard_.side.histories.find(key_);
-  return it == shard_.side.histories.end() ? nullptr : &it->second;
+store::UseNumber CouponSteps::find_use(std::uint64_t order_hash, std::string_view order_id) {
+  if (slot_.latest_use == 0) return 0;
+  if (indexes_orders()) return shard_.side.uses.find_indexed(key_, order_hash, order_id);
+  return shard_.side.uses.find_in_chain(slot_.latest_use, order_hash, order_id);
 }
 
-bool CouponSteps::may_hold_order(std::uint64_t order_hash) const {
-  return batch_.definition().max_uses_per_code > 1 || slot_.order_hash == order_hash;
+store::UseNumber CouponSteps::find_use_in_force(std::uint64_t order_hash,
+                                                std::string_view order_id) {
+  // A single-use coupon's one use in force belongs to its latest taker, whose order tag the slot
+  // holds: the loser of a race is answered without reading the log. (A use given back may belong
+  // to an earlier order; the caller treats it like no use at all.)
+  if (!indexes_orders() && slot_.order_tag != static_cast<std::uint32_t>(order_hash)) return 0;
+  return find_use(order_hash, order_id);
 }
 
 std::uint64_t CouponSteps::request_customer_hash(std::string_view customer) {
@@ -21,19 +26,25 @@ std::uint64_t CouponSteps::request_customer_hash(std::string_view customer) {
   return customer_hash_;
 }
 
-void CouponSteps::lapse_expired_holds(store::CouponHistory& history) {
-  if (history.holds == 0 || now_ < history.next_hold_expiry) return;
+void CouponSteps::lapse_expired_holds() {
+  if (!slot_.has_flag(store::slot_flag_has_holds)) return;
+  auto summary = shard_.side.holds.find(key_);
+  if (summary == shard_.side.holds.end() || now_ < summary->second.next_expiry) return;
   Timestamp next_expiry = Timestamp::max();
-  for (store::Redemption& use : history.uses()) {
-    if (use.state != store::UseState::held) continue;
-    if (use.hold_expires_at <= now_) {
-      return_use(history, use);
-      use.state = store::UseState::lapsed;
+  for (store::UseNumber number = slot_.latest_use; number != 0;) {
+    store::UseRecord& record = use(number);
+    number = record.previous_use;
+    if (record.state != store::UseState::held) continue;
+    if (record.hold_expires_at <= now_) {
+      return_use(record);
+      record.state = store::UseState::lapsed;
     } else {
-      next_expiry = std::min(next_expiry, use.hold_expires_at);
+      next_expiry = std::min(next_expiry, record.hold_expires_at);
     }
   }
-  history.next_hold_expiry = next_expiry;
+  // return_use may have erased the summary with the last hold.
+  summary = shard_.side.holds.find(key_);
+  if (summary != shard_.side.holds.end()) summary->second.next_expiry = next_expiry;
 }
 
 Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount) {
@@ -72,80 +83,94 @@ Reason CouponSteps::check_customer_limit(const CouponRequest& request, bool take
                                                        : Reason::customer_limit_reached;
 }
 
-const store::Redemption& CouponSteps::take_use(const CouponRequest& request,
-                                               std::uint64_t order_hash, Money discount_amount,
-                                               Timestamp hold_expires_at,
-                                               store::Redemption* previous) {
+store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64_t order_hash,
+                                       Money discount_amount, Timestamp hold_expires_at) {
   const bool hold = hold_expires_at != Timestamp{};
-  store::Redemption use;
-  use.order_id.assign(request.order_id);
-  use.order_hash = order_hash;
-  use.redemption_id = state_.next_redemption_id.fetch_add(1, std::memory_order_relaxed);
-  use.at = now_;
-  use.hold_expires_at = hold_expires_at;
-  use.state = hold ? store::UseState::held : store::UseState::redeemed;
-  use.discount_amount = discount_amount;
-  use.has_order_amount = request.order.amount.has_value();
-  use.order_amount = request.order.amount.value_or(0);
-  use.channel.assign(request.order.channel);
-  use.store.assign(request.order.store);
+  store::UseRecord record;
+  record.coupon = key_;
+  record.order_hash = order_hash;
+  record.redemption_id = state_.next_redemption_id.fetch_add(1, std::memory_order_relaxed);
+  record.at = now_;
+  record.hold_expires_at = hold_expires_at;
+  record.state = hold ? store::UseState::held : store::UseState::redeemed;
+  record.discount_amount = discount_amount;
+  record.has_order_amount = request.order.amount.has_value();
+  record.order_amount = request.order.amount.value_or(0);
   if (batch_.definition().max_uses_per_customer > 0) {
-    use.customer_hash = request_customer_hash(request.customer);
+    record.customer_hash = request_customer_hash(request.customer);
   }
 
+  // Always a new record, even for an order whose earlier use of this coupon was given back: the
+  // history keeps both, and the newest is the one found first.
+  record.previous_use = slot_.latest_use;
+  store::UseLog& log = shard_.side.uses;
+  const store::UseNumber number =
+      log.append(record, request.order_id, request.order.channel, request.order.store);
+  if (indexes_orders()) log.index_by_order(number);
+  slot_.latest_use = number;
   --slot_.uses_left;
-  slot_.order_hash = order_hash;
-  store::CouponHistory& history = shard_.side.histories[key_];
-  slot_.set_flag(store::slot_flag_has_history, true);
-  store::Redemption& stored = previous != nullptr ? (*previous = std::move(use))
-                                                  : history.append(std::move(use));
+  slot_.order_tag = static_cast<std::uint32_t>(order_hash);
   if (hold) {
-    ++history.holds;
-    history.next_hold_expiry = std::min(history.next_hold_expiry, hold_expires_at);
-    slot_.set_flag(store::slot_flag_has_holds, true);
+    add_hold(hold_expires_at);
     batch_.held_.fetch_add(1, std::memory_order_relaxed);
   } else {
     batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
   }
-  return stored;
+  return number;
 }
 
-void CouponSteps::confirm_hold(store::CouponHistory& history, store::Redemption& use) {
-  use.state = store::UseState::redeemed;
-  --history.holds;
-  slot_.set_flag(store::slot_flag_has_holds, history.holds > 0);
+void CouponSteps::confirm_hold(store::UseNumber number) {
+  use(number).state = store::UseState::redeemed;
+  remove_hold();
   batch_.held_.fetch_sub(1, std::memory_order_relaxed);
   batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void CouponSteps::give_back(store::CouponHistory& history, store::Redemption& use) {
-  switch (use.state) {
+void CouponSteps::give_back(store::UseNumber number) {
+  store::UseRecord& record = use(number);
+  switch (record.state) {
     case store::UseState::rolled_back:
       return;
     case store::UseState::lapsed:
       break;  // its use came back when it lapsed
     case store::UseState::held:
-      return_use(history, use);
+      return_use(record);
       break;
     case store::UseState::redeemed:
-      return_use(history, use);
+      return_use(record);
       batch_.rolled_back_.fetch_add(1, std::memory_order_relaxed);
       break;
   }
-  use.state = store::UseState::rolled_back;
+  record.state = store::UseState::rolled_back;
+}
+
+void CouponSteps::add_hold(Timestamp expires_at) {
+  store::HoldSummary& summary = shard_.side.holds[key_];
+  ++summary.holds;
+  summary.next_expiry = std::min(summary.next_expiry, expires_at);
+  slot_.set_flag(store::slot_flag_has_holds, true);
+}
+
+void CouponSteps::remove_hold() {
+  auto summary = shard_.side.holds.find(key_);
+  if (summary != shard_.side.holds.end() && --summary->second.holds == 0) {
+    shard_.side.holds.erase(summary);
+    slot_.set_flag(store::slot_flag_has_holds, false);
+  }
 }
 
 // The use goes back to the coupon and to the customer's allowance; the caller sets the state.
-void CouponSteps::return_use(store::CouponHistory& history, store::Redemption& use) {
+void CouponSteps::return_use(store::UseRecord& record) {
   ++slot_.uses_left;
-  if (use.state == store::UseState::held) {
-    --history.holds;
-    slot_.set_flag(store::slot_flag_has_holds, history.holds > 0);
+  if (record.state == store::UseState::held) {
+    remove_hold();
     batch_.held_.fetch_sub(1, std::memory_order_relaxed);
   } else {
     batch_.redeemed_.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (use.customer_hash != 0) state_.customer_usage->give_back(batch_.number(), use.customer_hash);
+  if (record.customer_hash != 0) {
+    state_.customer_usage->give_back(batch_.number(), record.customer_hash);
+  }
 }
 
 }  // namespace coupond

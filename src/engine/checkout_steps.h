@@ -14,15 +14,16 @@ class CouponSteps {
               const store::CouponKey& key, Timestamp now)
       : state_(state), shard_(shard), slot_(slot), batch_(batch), key_(key), now_(now) {}
 
-  // The coupon's uses so far, or null when it has none.
-  store::CouponHistory* history();
+  store::UseRecord& use(store::UseNumber number) { return shard_.side.uses.at(number); }
 
-  // False when order_hash certainly holds no use of this coupon: a single-use coupon's one use in
-  // force always belongs to the latest taker, so the loser of a race is answered from the slot.
-  bool may_hold_order(std::uint64_t order_hash) const;
+  // The newest use order_id took of this coupon (in any state), or 0.
+  store::UseNumber find_use(std::uint64_t order_hash, std::string_view order_id);
+  // The same, but may answer 0 for a use that is no longer in force (rolled back or lapsed):
+  // cheaper, for the checkout path.
+  store::UseNumber find_use_in_force(std::uint64_t order_hash, std::string_view order_id);
 
   // Gives back the uses of holds whose time passed unconfirmed.
-  void lapse_expired_holds(store::CouponHistory& history);
+  void lapse_expired_holds();
 
   // revoked, not_yet_valid, expired, customer_required, customer_mismatch, out_of_scope and
   // min_amount_not_met, in that order; on ok, *discount is this order's discount.
@@ -34,18 +35,19 @@ class CouponSteps {
   Reason check_customer_limit(const CouponRequest& request, bool take);
 
   // Spends one use for the order: redeemed, or held until hold_expires_at when that is set.
-  // previous is the order's earlier, given-back use of this coupon, reused in place.
-  const store::Redemption& take_use(const CouponRequest& request, std::uint64_t order_hash,
-                                    Money discount_amount, Timestamp hold_expires_at,
-                                    store::Redemption* previous);
+  store::UseNumber take_use(const CouponRequest& request, std::uint64_t order_hash,
+                            Money discount_amount, Timestamp hold_expires_at);
   // A held use becomes redeemed.
-  void confirm_hold(store::CouponHistory& history, store::Redemption& use);
+  void confirm_hold(store::UseNumber number);
   // A redeemed or held use comes back (rollback); a lapsed one is marked rolled back.
-  void give_back(store::CouponHistory& history, store::Redemption& use);
+  void give_back(store::UseNumber number);
 
  private:
+  bool indexes_orders() const { return batch_.definition().max_uses_per_code > 1; }
   std::uint64_t request_customer_hash(std::string_view customer);
-  void return_use(store::CouponHistory& history, store::Redemption& use);
+  void add_hold(Timestamp expires_at);
+  void remove_hold();
+  void return_use(store::UseRecord& record);
 
   EngineState& state_;
   store::CouponTable::Shard& shard_;

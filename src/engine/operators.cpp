@@ -1,4 +1,5 @@
 // The operators' operations on coupons: revoke and describe.
+#include <algorithm>
 #include <mutex>
 
 #include "engine/engine_state.h"
@@ -22,25 +23,28 @@ std::string_view use_state_name(store::UseState state) {
 }
 
 // Reads without changing anything: a hold past its expiry is shown as lapsed even before a
-// checkout call has given its use back.
-void describe_uses(const store::CouponHistory& history, Timestamp now, CouponDescription* out) {
-  for (const store::Redemption& use : history.uses()) {
+// checkout call has given its use back. The chain runs newest first; the answer lists oldest first.
+void describe_uses(const store::UseLog& log, store::UseNumber latest, Timestamp now,
+                   CouponDescription* out) {
+  for (store::UseNumber number = latest; number != 0; number = log.at(number).previous_use) {
+    const store::UseRecord& use = log.at(number);
     store::UseState state = use.state;
     if (state == store::UseState::held && use.hold_expires_at <= now) state = store::UseState::lapsed;
     if (state == store::UseState::redeemed) ++out->uses;
     if (state == store::UseState::held) ++out->held;
     RedemptionView view;
-    view.order_id = use.order_id;
+    view.order_id = log.text(use.order_id);
     view.redemption_id = use.redemption_id;
     view.state = use_state_name(state);
     view.at = use.at;
     view.hold_expires_at = use.hold_expires_at;
-    view.channel = use.channel;
-    view.store = use.store;
+    view.channel = log.text(use.channel);
+    view.store = log.text(use.store);
     if (use.has_order_amount) view.amount = use.order_amount;
     view.discount_amount = use.discount_amount;
     out->redemptions.push_back(std::move(view));
   }
+  std::reverse(out->redemptions.begin(), out->redemptions.end());
 }
 
 }  // namespace
@@ -95,10 +99,7 @@ Status Engine::describe_coupon(std::string_view code_text, CouponDescription* ou
   out->batch = &batch;
   out->max_uses = batch.definition().max_uses_per_code;
   out->uses_left = slot->uses_left;
-  if (slot->has_flag(store::slot_flag_has_history)) {
-    auto it = shard.side.histories.find(code.key);
-    if (it != shard.side.histories.end()) describe_uses(it->second, now, out);
-  }
+  describe_uses(shard.side.uses, slot->latest_use, now, out);
   if (slot->has_flag(store::slot_flag_has_binding)) {
     auto it = shard.side.bindings.find(code.key);
     if (it != shard.side.bindings.end()) {

@@ -1,10 +1,16 @@
-// What a slot has no room for: each redemption's details (order id, time, amounts, where) and the
-// text of a bound customer and its segment. They live beside the slots of the same shard and are
-// guarded by the same shard lock, so a redemption changes slot and history atomically.
+// What a slot has no room for: each use's details (order id, time, amounts, where) and the text of
+// a bound customer and its segment. They live beside the slots of the same shard and are guarded
+// by the same shard lock, so a redemption changes slot and details atomically.
+//
+// Uses are appended to the shard's UseLog, fixed-size records in one vector with their text in one
+// arena: taking a use costs an append, not a map insertion and a handful of allocations. A slot
+// points at its coupon's latest use, and each use at the coupon's previous one, so a coupon's
+// history is a chain walked from the slot.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,39 +27,68 @@ enum class UseState : std::uint8_t {
   lapsed,       // a hold whose expiry passed unconfirmed: the use came back by itself
 };
 
-struct Redemption {
-  std::string order_id;
-  std::uint64_t order_hash = 0;
-  std::uint64_t redemption_id = 0;
-  Timestamp at{};               // when the use was taken (held or redeemed)
-  Timestamp hold_expires_at{};  // for holds
-  UseState state = UseState::redeemed;
-  Money discount_amount = 0;
-  Money order_amount = 0;
-  bool has_order_amount = false;
-  std::string channel;
-  std::string store;
-  std::uint64_t customer_hash = 0;  // who took the use, for per-customer limits on give-back
+// A piece of text in a TextArena. Offsets stay valid as the arena grows.
+struct TextRef {
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
 };
 
-// Every use of one coupon in the order it was taken. Single-use coupons have one or two entries,
-// so lookups scan; a multi-use coupon with many uses also gets an index by order.
-class CouponHistory {
- public:
-  Redemption* find(std::uint64_t order_hash, std::string_view order_id);
-  Redemption& append(Redemption redemption);
-  const std::vector<Redemption>& uses() const { return uses_; }
-  std::vector<Redemption>& uses() { return uses_; }
+// Use number: a record's index + 1, so that 0 can mean "none" in a slot or a chain.
+using UseNumber = std::uint32_t;
 
-  // Holds in force and the earliest time one of them lapses, so that a lookup scans for lapsed
-  // holds only when one can have lapsed.
-  std::uint32_t holds = 0;
-  Timestamp next_hold_expiry = Timestamp::max();
+struct UseRecord {
+  CouponKey coupon;
+  std::uint64_t order_hash = 0;
+  std::uint64_t redemption_id = 0;
+  std::uint64_t customer_hash = 0;  // who took the use, when the batch limits uses per customer
+  Timestamp at{};                   // when the use was taken (held or redeemed)
+  Timestamp hold_expires_at{};      // for holds
+  Money discount_amount = 0;
+  Money order_amount = 0;
+  TextRef order_id;
+  TextRef channel;
+  TextRef store;
+  UseNumber previous_use = 0;  // the coupon's use before this one; 0: none
+  UseState state = UseState::redeemed;
+  bool has_order_amount = false;
+};
+
+// Every use taken in one shard, in the order taken.
+class UseLog {
+ public:
+  // Appends a use and its text; returns its number. The record's text fields are set here.
+  UseNumber append(const UseRecord& record, std::string_view order_id, std::string_view channel,
+                   std::string_view store);
+  UseRecord& at(UseNumber use) { return records_[use - 1]; }
+  const UseRecord& at(UseNumber use) const { return records_[use - 1]; }
+  std::string_view text(TextRef ref) const { return {text_.data() + ref.offset, ref.size}; }
+
+  // The newest use order_id took of a coupon, or 0: by walking the coupon's chain from its latest
+  // use, or, for coupons with many uses, through the index that index_by_order keeps.
+  UseNumber find_in_chain(UseNumber latest, std::uint64_t order_hash,
+                          std::string_view order_id) const;
+  UseNumber find_indexed(const CouponKey& coupon, std::uint64_t order_hash,
+                         std::string_view order_id) const;
+  void index_by_order(UseNumber use);
+
+  std::size_t size() const { return records_.size(); }
 
  private:
-  static constexpr std::size_t index_threshold = 16;
-  std::vector<Redemption> uses_;
-  std::unordered_multimap<std::uint64_t, std::uint32_t> index_by_order_;
+  bool matches(const UseRecord& record, std::uint64_t order_hash, std::string_view order_id) const {
+    return record.order_hash == order_hash && text(record.order_id) == order_id;
+  }
+  TextRef add_text(std::string_view text);
+
+  std::vector<UseRecord> records_;
+  std::vector<char> text_;
+  std::unordered_multimap<std::uint64_t, UseNumber> by_order_;  // multi-use coupons only
+};
+
+// The holds in force on one coupon and the earliest time one lapses, so that a lookup scans for
+// lapsed holds only when one can have lapsed. Kept only while a coupon has holds.
+struct HoldSummary {
+  std::uint32_t holds = 0;
+  Timestamp next_expiry = Timestamp::max();
 };
 
 struct Binding {
@@ -62,7 +97,8 @@ struct Binding {
 };
 
 struct SideTables {
-  std::unordered_map<CouponKey, CouponHistory, CouponKeyHasher> histories;
+  UseLog uses;
+  std::unordered_map<CouponKey, HoldSummary, CouponKeyHasher> holds;
   std::unordered_map<CouponKey, Binding, CouponKeyHasher> bindings;
 };
 

@@ -3,8 +3,9 @@
 //   shard file = ShardHeader (64 bytes) + capacity * Slot (40 bytes each)
 //
 // A slot holds everything a redemption needs without a second lookup: the key, the batch, the
-// uses left, the bound customer (hashed) and the latest order that took a use (for idempotent
-// replay). Redemption details (order ids, times, amounts) live in the shard's side tables.
+// uses left, the bound customer (hashed), and the latest use (for idempotent replay): its number
+// in the shard's use log and a 32-bit tag of its order, enough to answer the loser of a race on a
+// single-use coupon without reading the log. Use details live in the shard's side tables.
 // Integers are little-endian, as the machine writes them; the header names the layout version.
 #pragma once
 
@@ -32,13 +33,13 @@ static_assert(sizeof(ShardHeader) == 64);
 // Slot flags, in the top byte of batch_and_flags.
 inline constexpr std::uint8_t slot_flag_revoked = 1u << 0;
 inline constexpr std::uint8_t slot_flag_has_holds = 1u << 1;  // a use is held by a pending payment
-inline constexpr std::uint8_t slot_flag_has_history = 1u << 2;  // side table has its redemptions
-inline constexpr std::uint8_t slot_flag_has_binding = 1u << 3;  // side table has customer text
+inline constexpr std::uint8_t slot_flag_has_binding = 1u << 2;  // side table has customer text
 
 struct Slot {
   CouponKey key;                     // key.high == 0: the slot is empty
   std::uint64_t customer_hash = 0;   // 0: not bound to a customer
-  std::uint64_t order_hash = 0;      // the latest order that took a use; 0: none
+  std::uint32_t latest_use = 0;      // its latest use in the shard's use log; 0: none yet
+  std::uint32_t order_tag = 0;       // low 32 bits of that use's order hash
   std::uint32_t batch_and_flags = 0; // low 24 bits batch number, high 8 bits flags
   std::uint32_t uses_left = 0;
 
