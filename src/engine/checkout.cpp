@@ -66,16 +66,15 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
 
   const Timestamp now = state.clock->now();
   const std::uint64_t order_hash = take == Take::none ? 0 : hash_order(request.order_id);
-  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
-  std::lock_guard lock(shard.mutex);
-  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  LockedSlot locked(*state.table, code);
+  store::Slot* slot = locked.slot();
   if (slot == nullptr) {
     outcome.reason = Reason::unknown_code;
     return outcome;
   }
   Batch& batch = *state.batches.by_number(slot->batch_number());
   outcome.batch = &batch;
-  CouponSteps steps{state, shard, *slot, batch, code.key, now};
+  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
   steps.lapse_expired_holds();
 
   // An order that already took this coupon gets its first answer again, whatever the time: a
@@ -132,15 +131,14 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   outcome.code = code.canonical;
 
   const Timestamp now = state.clock->now();
-  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
-  std::lock_guard lock(shard.mutex);
-  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  LockedSlot locked(*state.table, code);
+  store::Slot* slot = locked.slot();
   if (slot == nullptr) {
     outcome.reason = Reason::unknown_code;
     return outcome;
   }
   Batch& batch = *state.batches.by_number(slot->batch_number());
-  CouponSteps steps{state, shard, *slot, batch, code.key, now};
+  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
   steps.lapse_expired_holds();
   if (const store::UseNumber use = steps.find_use(hash_order(order_id), order_id)) {
     outcome.found = true;

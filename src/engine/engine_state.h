@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "codes/signer.h"
 #include "coupond/engine.h"
@@ -20,6 +21,24 @@ struct ResolvedCode {
   std::uint64_t hash = 0;       // store::hash_key(key)
   const Batch* batch = nullptr; // signed codes: the batch the header names
   CodeText canonical;
+};
+
+// A resolved code's shard, locked for the life of this object, and its slot (null when the coupon
+// is not loaded). Every decision about one coupon is made while one of these lives.
+class LockedSlot {
+ public:
+  LockedSlot(store::CouponTable& table, const ResolvedCode& code)
+      : shard_(table.shard_for(code.hash)),
+        lock_(shard_.mutex),
+        slot_(shard_.slots.find(code.key, code.hash)) {}
+
+  store::CouponTable::Shard& shard() { return shard_; }
+  store::Slot* slot() { return slot_; }
+
+ private:
+  store::CouponTable::Shard& shard_;
+  std::lock_guard<std::mutex> lock_;
+  store::Slot* slot_;
 };
 
 struct EngineState {

@@ -55,9 +55,8 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
   if (state.resolve(code_text, &code) != Reason::ok) {
     return Status::invalid_argument("not a valid coupon code");
   }
-  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
-  std::lock_guard lock(shard.mutex);
-  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  LockedSlot locked(*state.table, code);
+  store::Slot* slot = locked.slot();
   if (slot == nullptr) return Status::not_found("no such coupon");
   Batch& batch = *state.batches.by_number(slot->batch_number());
   *revoked = 0;
@@ -91,18 +90,18 @@ Status Engine::describe_coupon(std::string_view code_text, CouponDescription* ou
   *out = CouponDescription();
   out->code.assign(code.canonical.view());
   const Timestamp now = state.clock->now();
-  store::CouponTable::Shard& shard = state.table->shard_for(code.hash);
-  std::lock_guard lock(shard.mutex);
-  store::Slot* slot = shard.slots.find(code.key, code.hash);
+  LockedSlot locked(*state.table, code);
+  store::Slot* slot = locked.slot();
   if (slot == nullptr) return Status::not_found("no such coupon");
+  store::SideTables& side = locked.shard().side;
   const Batch& batch = *state.batches.by_number(slot->batch_number());
   out->batch = &batch;
   out->max_uses = batch.definition().max_uses_per_code;
   out->uses_left = slot->uses_left;
-  describe_uses(shard.side.uses, slot->latest_use, now, out);
+  describe_uses(side.uses, slot->latest_use, now, out);
   if (slot->has_flag(store::slot_flag_has_binding)) {
-    auto it = shard.side.bindings.find(code.key);
-    if (it != shard.side.bindings.end()) {
+    auto it = side.bindings.find(code.key);
+    if (it != side.bindings.end()) {
       out->customer = it->second.customer;
       out->segment = it->second.segment;
     }

@@ -41,6 +41,11 @@ Status MappedFile::create(const std::filesystem::path& path, std::size_t size_by
     ::close(fd);
     return status;
   }
+  return adopt(fd, path, size_bytes, out);
+}
+
+Status MappedFile::adopt(int fd, const std::filesystem::path& path, std::size_t size_bytes,
+                         MappedFile* out) {
   MappedFile file;
   Status status = map_descriptor(fd, path, size_bytes, &file.data_);
   ::close(fd);
@@ -60,15 +65,7 @@ Status MappedFile::open(const std::filesystem::path& path, MappedFile* out) {
     ::close(fd);
     return status;
   }
-  MappedFile file;
-  const auto size_bytes = static_cast<std::size_t>(info.st_size);
-  Status status = map_descriptor(fd, path, size_bytes, &file.data_);
-  ::close(fd);
-  if (!status.is_ok()) return status;
-  file.size_bytes_ = size_bytes;
-  file.path_ = path;
-  *out = std::move(file);
-  return Status::ok();
+  return adopt(fd, path, static_cast<std::size_t>(info.st_size), out);
 }
 
 Status MappedFile::flush() const {

@@ -41,6 +41,10 @@ class MappedFile {
   Status flush() const;
 
  private:
+  // Maps fd read-write as the file at path, and closes fd whether or not that succeeded.
+  static Status adopt(int fd, const std::filesystem::path& path, std::size_t size_bytes,
+                      MappedFile* out);
+
   void swap(MappedFile& other) noexcept {
     std::swap(data_, other.data_);
     std::swap(size_bytes_, other.size_bytes_);
