@@ -1,0 +1,196 @@
+#include "api/admin.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "api/batch_json.h"
+#include "api/json_fields.h"
+#include "api/responses.h"
+
+namespace coupond::api {
+namespace {
+
+ApiResponse status_response(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::invalid_argument:
+      return error_response(400, "bad_request", status.message());
+    case Status::Code::not_found:
+      return error_response(404, "not_found", status.message());
+    case Status::Code::already_exists:
+      return error_response(409, "conflict", status.message());
+    case Status::Code::resource_exhausted:
+      return error_response(409, "limit_reached", status.message());
+    default:
+      return error_response(500, "internal", status.message());
+  }
+}
+
+// Codes generated per chunk of a streamed answer: about 300 KB of CSV, so a million codes go out
+// in a hundred writes and the server never holds more than one chunk.
+constexpr std::uint64_t generate_chunk_codes = 10'000;
+constexpr std::uint64_t generate_count_max = 10'000'000;
+constexpr std::size_t generate_customers_max = 1'000'000;
+
+}  // namespace
+
+bool Admin::authorized(std::string_view authorization) const {
+  constexpr std::string_view scheme = "Bearer ";
+  if (!authorization.starts_with(scheme)) return false;
+  const std::string_view given = authorization.substr(scheme.size());
+  return given.size() == token_.size() &&
+         CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+}
+
+ApiResponse Admin::handle(const ApiRequest& request) {
+  if (request.path == "/healthz") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return json_response(200, {{"status", "ok"}});
+  }
+  if (!authorized(request.authorization)) {
+    return error_response(401, "unauthorized", "missing or wrong admin token");
+  }
+  constexpr std::string_view batches = "/admin/v1/batches";
+  constexpr std::string_view coupons = "/admin/v1/coupons/";
+  if (request.path == batches) {
+    if (request.method == "POST") return create_batch(request.body);
+    if (request.method == "GET") return list_batches();
+    return error_response(405, "method_not_allowed", "use GET or POST");
+  }
+  if (request.path.starts_with(batches) && request.path[batches.size()] == '/') {
+    return batch_route(request, request.path.substr(batches.size() + 1));
+  }
+  if (request.path.starts_with(coupons) && request.path.ends_with("/revoke")) {
+    if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    const std::string_view rest = request.path.substr(coupons.size());
+    return revoke_code(rest.substr(0, rest.size() - std::string_view("/revoke").size()));
+  }
+  return error_response(404, "not_found", "no such endpoint");
+}
+
+ApiResponse Admin::create_batch(std::string_view body) {
+  boost::system::error_code error;
+  const boost::json::value document = boost::json::parse(body, error);
+  if (error) return error_response(400, "bad_request", "the body is not valid JSON: " + error.message());
+  if (!document.is_object()) return error_response(400, "bad_request", "the body must be a JSON object");
+  BatchDefinition definition;
+  if (std::string message = parse_batch_definition(document.get_object(), &definition);
+      !message.empty()) {
+    return error_response(400, "bad_request", message);
+  }
+  const Batch* batch = nullptr;
+  const Status status = engine_.create_batch(std::move(definition), &batch);
+  if (!status.is_ok()) return status_response(status);
+  return json_response(201, batch_json(*batch));
+}
+
+ApiResponse Admin::list_batches() {
+  boost::json::array batches;
+  for (const Batch* batch : engine_.batches()) batches.push_back(batch_json(*batch));
+  return json_response(200, {{"batches", std::move(batches)}});
+}
+
+// /admin/v1/batches/{id}[/generate|/revoke]
+ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest) {
+  const std::size_t slash = rest.find('/');
+  const std::string_view id = rest.substr(0, slash);
+  const std::string_view action = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  const Batch* batch = engine_.find_batch(id);
+  if (batch == nullptr) return error_response(404, "not_found", "no batch " + std::string(id));
+  if (action.empty()) {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return json_response(200, batch_json(*batch));
+  }
+  if (action != "generate" && action != "revoke") {
+    return error_response(404, "not_found", "no such endpoint");
+  }
+  if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+  if (action == "generate") return generate(*batch, request.body);
+  std::uint64_t revoked = 0;
+  const Status status = engine_.revoke_batch(batch->id(), &revoked);
+  if (!status.is_ok()) return status_response(status);
+  return json_response(200, {{"revoked", revoked}});
+}
+
+ApiResponse Admin::revoke_code(std::string_view code) {
+  std::uint64_t revoked = 0;
+  const Status status = engine_.revoke_code(code, &revoked);
+  if (status.code() == Status::Code::invalid_argument) {
+    return error_response(400, "invalid_code", "this is not a valid coupon code");
+  }
+  if (status.code() == Status::Code::not_found) {
+    return error_response(404, "unknown_code", "no such coupon");
+  }
+  if (!status.is_ok()) return status_response(status);
+  return json_response(200, {{"revoked", revoked}});
+}
+
+// The answer is text/csv, streamed in chunks: a code per line, or customer,code lines.
+ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
+  boost::system::error_code error;
+  auto document = std::make_shared<boost::json::value>(boost::json::parse(body, error));
+  if (error || !document->is_object()) {
+    return error_response(400, "bad_request", "the body must be a JSON object");
+  }
+  FieldReader fields(document->get_object(), "");
+  const std::optional<std::int64_t> count = fields.integer("count", false);
+  const boost::json::array* customers = fields.array("customers", false);
+  if (!fields.ok()) return error_response(400, "bad_request", fields.error());
+  if (count.has_value() == (customers != nullptr)) {
+    return error_response(400, "bad_request", "give either count or customers");
+  }
+  ApiResponse response;
+  response.content_type = "text/csv";
+  const std::string batch_id = batch.id();
+  if (count) {
+    if (*count < 1 || static_cast<std::uint64_t>(*count) > generate_count_max) {
+      return error_response(400, "bad_request", "count must be between 1 and 10000000");
+    }
+    auto left = std::make_shared<std::uint64_t>(static_cast<std::uint64_t>(*count));
+    Engine* engine = &engine_;
+    response.stream = [engine, batch_id, left](std::string* chunk) {
+      const std::uint64_t now = std::min(*left, generate_chunk_codes);
+      const Status status = engine->generate(batch_id, now, [&](std::string_view code) {
+        chunk->append(code);
+        chunk->push_back('\n');
+      });
+      *left -= now;
+      return status.is_ok() && *left > 0;
+    };
+    return response;
+  }
+  if (customers->size() > generate_customers_max) {
+    return error_response(400, "bad_request", "customers must hold at most 1000000 entries");
+  }
+  std::vector<CustomerCode> list;
+  for (std::size_t i = 0; i < customers->size(); ++i) {
+    const boost::json::value& entry = (*customers)[i];
+    if (!entry.is_object()) return error_response(400, "bad_request", "customers[] must be objects");
+    FieldReader customer(entry.get_object(), "customers[" + std::to_string(i) + "]");
+    CustomerCode code{customer.string("customer", true, customer_length_max),
+                      customer.string("segment", false, segment_length_max)};
+    if (!customer.ok()) return error_response(400, "bad_request", customer.error());
+    list.push_back(code);
+  }
+  auto pending = std::make_shared<std::vector<CustomerCode>>(std::move(list));
+  auto next = std::make_shared<std::size_t>(0);
+  Engine* engine = &engine_;
+  // document owns the customer strings that pending's views point into.
+  response.stream = [engine, batch_id, document, pending, next](std::string* chunk) {
+    const std::size_t end = std::min(pending->size(), *next + generate_chunk_codes);
+    const std::span<const CustomerCode> part(pending->data() + *next, end - *next);
+    const Status status = engine->generate_for_customers(
+        batch_id, part, [&](std::string_view customer, std::string_view code) {
+          chunk->append(customer);
+          chunk->push_back(',');
+          chunk->append(code);
+          chunk->push_back('\n');
+        });
+    *next = end;
+    return status.is_ok() && *next < pending->size();
+  };
+  return response;
+}
+
+}  // namespace coupond::api

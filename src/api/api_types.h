@@ -1,0 +1,29 @@
+// The HTTP API seen without HTTP: a request is a method, a path and a body; a response is a
+// status, a content type and either a body or a producer of body chunks (for answers too large to
+// build first, like a million generated codes). The api module turns these into engine calls and
+// back; the http module moves them over sockets. Neither knows the other's insides.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace coupond::api {
+
+struct ApiRequest {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view path;    // without the query string
+  std::string_view body;
+  std::string_view authorization;  // the Authorization header, or empty
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  // When set, the body is streamed: each call appends the next chunk to *chunk and returns true
+  // while more may follow; false ends the body (after appending the last chunk, if any).
+  std::function<bool(std::string* chunk)> stream;
+};
+
+}  // namespace coupond::api

@@ -1,0 +1,159 @@
+#include "api/batch_json.h"
+
+#include "api/coupon_json.h"
+#include "api/json_fields.h"
+#include "rules/time_text.h"
+
+namespace coupond::api {
+namespace {
+
+bool parse_discount_type(std::string_view name, DiscountType* type) {
+  for (DiscountType candidate : {DiscountType::amount_off, DiscountType::percent_off,
+                                 DiscountType::threshold, DiscountType::free_item}) {
+    if (discount_type_name(candidate) == name) {
+      *type = candidate;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string parse_discount(const boost::json::object& object, Discount* out) {
+  FieldReader fields(object, "discount");
+  const std::string_view type = fields.string("type", true, 32);
+  out->amount = fields.integer("amount", false).value_or(0);
+  out->percent = static_cast<int>(std::clamp<std::int64_t>(fields.integer("percent", false).value_or(0), -1, 1000));
+  out->max_amount = fields.integer("max_amount", false).value_or(0);
+  out->min_amount = fields.integer("min_amount", false).value_or(0);
+  out->sku = std::string(fields.string("sku", false, scope_entry_length_max));
+  out->quantity = fields.integer("quantity", false).value_or(0);
+  if (!fields.ok()) return fields.error();
+  if (!parse_discount_type(type, &out->type)) {
+    return "discount.type must be amount_off, percent_off, threshold or free_item";
+  }
+  return {};
+}
+
+std::string parse_list(FieldReader& fields, std::string_view name, std::vector<std::string>* out) {
+  const boost::json::array* array = fields.array(name, false);
+  if (!fields.ok() || array == nullptr) return fields.error();
+  if (array->size() > scope_entries_max) {
+    return fields.field_name(name) + " must hold at most 1000 entries";
+  }
+  for (const boost::json::value& entry : *array) {
+    if (!entry.is_string()) return fields.field_name(name) + " must hold strings";
+    out->emplace_back(entry.get_string());
+  }
+  return {};
+}
+
+std::string parse_scope(const boost::json::object& object, Scope* out) {
+  FieldReader fields(object, "scope");
+  for (auto [name, list] : {std::pair{"channels", &out->channels}, std::pair{"stores", &out->stores},
+                            std::pair{"categories", &out->categories},
+                            std::pair{"skus", &out->skus}}) {
+    std::string error = parse_list(fields, name, list);
+    if (!error.empty()) return error;
+  }
+  return {};
+}
+
+std::string parse_time(FieldReader& fields, std::string_view name, Timestamp* out) {
+  const std::string_view text = fields.string(name, true, 64);
+  if (!fields.ok()) return fields.error();
+  if (!parse_rfc3339(text, out)) {
+    return std::string(name) + " must be an RFC 3339 time such as 2026-11-11T00:00:00+08:00";
+  }
+  return {};
+}
+
+boost::json::array list_json(const std::vector<std::string>& list) {
+  boost::json::array array;
+  for (const std::string& entry : list) array.emplace_back(entry);
+  return array;
+}
+
+}  // namespace
+
+std::string parse_batch_definition(const boost::json::object& object, BatchDefinition* out) {
+  FieldReader fields(object, "");
+  out->id = std::string(fields.string("id", true, batch_id_length_max));
+  out->name = std::string(fields.string("name", false, batch_name_length_max));
+  const boost::json::object* discount = fields.object("discount", true);
+  const auto max_uses_per_code = fields.integer("max_uses_per_code", false).value_or(1);
+  const auto max_uses_per_customer = fields.integer("max_uses_per_customer", false).value_or(0);
+  const boost::json::object* scope = fields.object("scope", false);
+  const boost::json::object* code = fields.object("code", false);
+  if (!fields.ok()) return fields.error();
+  // Out-of-range counts become values check_batch_definition refuses with the field's name.
+  out->max_uses_per_code = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(max_uses_per_code, 0, std::int64_t{uses_per_code_max} + 1));
+  out->max_uses_per_customer = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+      max_uses_per_customer, 0, std::int64_t{uses_per_customer_max} + 1));
+  if (max_uses_per_customer < 0) return "max_uses_per_customer must not be negative";
+  std::string error = parse_discount(*discount, &out->discount);
+  if (error.empty()) error = parse_time(fields, "valid_from", &out->valid_from);
+  if (error.empty()) error = parse_time(fields, "valid_until", &out->valid_until);
+  if (error.empty() && scope != nullptr) error = parse_scope(*scope, &out->scope);
+  if (error.empty() && code != nullptr) {
+    FieldReader code_fields(*code, "code");
+    out->code.prefix = std::string(code_fields.string("prefix", false, prefix_length_max + 1));
+    out->code.tag_bits = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
+        code_fields.integer("tag_bits", false).value_or(tag_bits_default), 0, 1000));
+    out->code.group_size = static_cast<std::uint32_t>(
+        std::clamp<std::int64_t>(code_fields.integer("group_size", false).value_or(4), 0, 1000));
+    error = code_fields.error();
+  }
+  return error;
+}
+
+boost::json::object batch_json(const Batch& batch) {
+  const BatchDefinition& definition = batch.definition();
+  boost::json::object discount;
+  discount["type"] = discount_type_name(definition.discount.type);
+  switch (definition.discount.type) {
+    case DiscountType::amount_off:
+      discount["amount"] = definition.discount.amount;
+      break;
+    case DiscountType::percent_off:
+      discount["percent"] = definition.discount.percent;
+      discount["max_amount"] = definition.discount.max_amount;
+      break;
+    case DiscountType::threshold:
+      discount["min_amount"] = definition.discount.min_amount;
+      discount["amount"] = definition.discount.amount;
+      break;
+    case DiscountType::free_item:
+      discount["sku"] = definition.discount.sku;
+      discount["quantity"] = definition.discount.quantity;
+      break;
+  }
+  const BatchStats stats = batch.stats();
+  boost::json::object object;
+  object["id"] = definition.id;
+  object["name"] = definition.name;
+  object["discount"] = std::move(discount);
+  object["valid_from"] = format_rfc3339_utc(definition.valid_from);
+  object["valid_until"] = format_rfc3339_utc(definition.valid_until);
+  object["max_uses_per_code"] = definition.max_uses_per_code;
+  object["max_uses_per_customer"] = definition.max_uses_per_customer;
+  object["scope"] = {{"channels", list_json(definition.scope.channels)},
+                     {"stores", list_json(definition.scope.stores)},
+                     {"categories", list_json(definition.scope.categories)},
+                     {"skus", list_json(definition.scope.skus)}};
+  object["code"] = {{"prefix", definition.code.prefix},
+                    {"tag_bits", definition.code.tag_bits},
+                    {"group_size", definition.code.group_size}};
+  object["revoked"] = batch.is_revoked();
+  object["stats"] = {{"issued", stats.issued},
+                     {"redeemed", stats.redeemed},
+                     {"rolled_back", stats.rolled_back},
+                     {"revoked", stats.revoked},
+                     {"held", stats.held},
+                     {"redemption_rate", stats.issued == 0 ? 0.0
+                                                           : static_cast<double>(stats.redeemed) /
+                                                                 static_cast<double>(stats.issued)}};
+  return object;
+}
+
+}  // namespace coupond::api

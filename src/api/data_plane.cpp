@@ -1,0 +1,165 @@
+#include "api/data_plane.h"
+
+#include <boost/json.hpp>
+
+#include "api/coupon_json.h"
+#include "api/responses.h"
+#include "rules/time_text.h"
+
+namespace coupond::api {
+namespace {
+
+// 409 for a coupon whose uses are spent or held, 429 when rate limited, 422 for every other
+// business rule: the statuses the API contract gives to refusals.
+int refusal_status(Reason reason) {
+  if (reason == Reason::already_redeemed || reason == Reason::reserved) return 409;
+  if (reason == Reason::rate_limited) return 429;
+  return 422;
+}
+
+void add_code_and_batch(const Outcome& outcome, std::string_view typed,
+                        boost::json::object* object) {
+  (*object)["code"] = outcome.code.size > 0 ? outcome.code.view() : typed;
+  if (outcome.batch != nullptr) (*object)["batch"] = outcome.batch->id();
+}
+
+boost::json::object refusal_json(const Outcome& outcome, std::string_view typed,
+                                 std::string_view flag) {
+  boost::json::object object;
+  object[flag] = false;
+  add_code_and_batch(outcome, typed, &object);
+  object["reason"] = reason_name(outcome.reason);
+  object["message"] = explain(outcome);
+  return object;
+}
+
+}  // namespace
+
+ApiResponse DataPlane::handle(const ApiRequest& request) {
+  const std::string_view path = request.path;
+  if (path == "/healthz") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return json_response(200, {{"status", "ok"}});
+  }
+  constexpr std::string_view coupons = "/v1/coupons/";
+  if (path.starts_with(coupons)) {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return describe(path.substr(coupons.size()));
+  }
+  const bool known = path == "/v1/validate" || path == "/v1/redeem" || path == "/v1/reserve" ||
+                     path == "/v1/rollback";
+  if (!known) return error_response(404, "not_found", "no such endpoint");
+  if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+  if (path == "/v1/validate") return validate(request.body);
+  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false);
+  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true);
+  return rollback(request.body);
+}
+
+ApiResponse DataPlane::validate(std::string_view body) {
+  ParsedCouponRequest parsed;
+  if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
+    return error_response(400, "bad_request", error);
+  }
+  const Outcome outcome = engine_.validate(parsed.request);
+  if (!outcome.request_error.empty()) {
+    return error_response(400, "bad_request", outcome.request_error);
+  }
+  if (!outcome.ok()) return json_response(200, refusal_json(outcome, parsed.request.code, "valid"));
+  boost::json::object object{{"valid", true}};
+  add_code_and_batch(outcome, parsed.request.code, &object);
+  object["discount"] = discount_json(outcome.discount);
+  object["uses_left"] = outcome.uses_left;
+  return json_response(200, object);
+}
+
+ApiResponse DataPlane::take(std::string_view body, bool reserve) {
+  ParsedCouponRequest parsed;
+  if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
+    return error_response(400, "bad_request", error);
+  }
+  std::chrono::seconds ttl = options_.hold_ttl_default;
+  if (reserve && parsed.ttl_s) {
+    if (*parsed.ttl_s < 1) return error_response(400, "bad_request", "ttl_s must be at least 1");
+    ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
+  }
+  const Outcome outcome =
+      reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
+  if (!outcome.request_error.empty()) {
+    return error_response(400, "bad_request", outcome.request_error);
+  }
+  const std::string_view flag = reserve ? "reserved" : "redeemed";
+  if (!outcome.ok()) {
+    return json_response(refusal_status(outcome.reason),
+                         refusal_json(outcome, parsed.request.code, flag));
+  }
+  boost::json::object object{{flag, true}};
+  if (!reserve) object["redemption"] = redemption_name(outcome.redemption_id);
+  add_code_and_batch(outcome, parsed.request.code, &object);
+  object["discount"] = discount_json(outcome.discount);
+  if (reserve) object["expires_at"] = format_rfc3339_utc(outcome.hold_expires_at);
+  object["uses_left"] = outcome.uses_left;
+  object["replayed"] = outcome.replayed;
+  return json_response(200, object);
+}
+
+ApiResponse DataPlane::rollback(std::string_view body) {
+  ParsedCouponRequest parsed;
+  if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
+    return error_response(400, "bad_request", error);
+  }
+  const RollbackOutcome outcome = engine_.rollback(parsed.request.code, parsed.request.order_id);
+  if (!outcome.request_error.empty()) {
+    return error_response(400, "bad_request", outcome.request_error);
+  }
+  if (outcome.reason == Reason::invalid_code) {
+    return error_response(400, "invalid_code", reason_sentence(Reason::invalid_code));
+  }
+  if (!outcome.found) {
+    return error_response(404, "redemption_not_found",
+                          "this order has no redemption of this coupon");
+  }
+  return json_response(200, {{"rolled_back", true},
+                             {"code", outcome.code.view()},
+                             {"uses_left", outcome.uses_left},
+                             {"replayed", outcome.replayed}});
+}
+
+ApiResponse DataPlane::describe(std::string_view code) {
+  CouponDescription description;
+  const Status status = engine_.describe_coupon(code, &description);
+  if (status.code() == Status::Code::invalid_argument) {
+    return error_response(400, "invalid_code", reason_sentence(Reason::invalid_code));
+  }
+  if (!status.is_ok()) return error_response(404, "unknown_code", reason_sentence(Reason::unknown_code));
+  const BatchDefinition& definition = description.batch->definition();
+  boost::json::array redemptions;
+  for (const RedemptionView& use : description.redemptions) {
+    boost::json::object entry{{"order_id", use.order_id},
+                              {"redemption", redemption_name(use.redemption_id)},
+                              {"state", use.state},
+                              {"at", format_rfc3339_utc(use.at)},
+                              {"channel", use.channel},
+                              {"store", use.store},
+                              {"discount", use.discount_amount}};
+    entry["amount"] = use.amount ? boost::json::value(*use.amount) : boost::json::value(nullptr);
+    if (use.state == "held") entry["expires_at"] = format_rfc3339_utc(use.hold_expires_at);
+    redemptions.push_back(std::move(entry));
+  }
+  boost::json::object object{{"code", description.code},
+                             {"batch", description.batch->id()},
+                             {"state", description.state},
+                             {"uses", description.uses},
+                             {"held", description.held},
+                             {"max_uses", description.max_uses},
+                             {"uses_left", description.uses_left},
+                             {"valid_from", format_rfc3339_utc(definition.valid_from)},
+                             {"valid_until", format_rfc3339_utc(definition.valid_until)},
+                             {"redemptions", std::move(redemptions)}};
+  object["customer"] = description.customer.empty() ? boost::json::value(nullptr)
+                                                    : boost::json::value(description.customer);
+  if (!description.segment.empty()) object["segment"] = description.segment;
+  return json_response(200, object);
+}
+
+}  // namespace coupond::api

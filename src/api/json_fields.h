@@ -1,0 +1,43 @@
+// Reading typed fields out of a Boost.JSON object with messages that name the field, so that every
+// 400 says exactly what was wrong ("order.amount must be an integer (minor units)").
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace coupond::api {
+
+class FieldReader {
+ public:
+  // path is the object's own name in messages ("order"); empty for the top level.
+  FieldReader(const boost::json::object& object, std::string path)
+      : object_(object), path_(std::move(path)) {}
+
+  // Each getter leaves error() set (and returns a neutral value) when the field has the wrong type
+  // or, for required fields, is missing. The first error wins.
+  std::string_view string(std::string_view name, bool required, std::size_t length_max);
+  std::optional<std::int64_t> integer(std::string_view name, bool required);
+  std::optional<bool> boolean(std::string_view name);
+  const boost::json::object* object(std::string_view name, bool required);
+  const boost::json::array* array(std::string_view name, bool required);
+
+  std::string field_name(std::string_view name) const;
+  const std::string& error() const { return error_; }
+  bool ok() const { return error_.empty(); }
+  void fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+  }
+
+ private:
+  const boost::json::value* find(std::string_view name, bool required);
+
+  const boost::json::object& object_;
+  std::string path_;
+  std::string error_;
+};
+
+}  // namespace coupond::api

@@ -1,0 +1,60 @@
+// coupond's HTTP/1.1 server: listeners, connections with keep-alive and pipelining (answered in
+// order), limits on headers, bodies, connections and time, and a graceful stop. Boost.Beast stays
+// inside http_server.cpp: this header is all that the rest of the program includes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/api_types.h"
+#include "coupond/status.h"
+
+namespace coupond::http {
+
+struct HttpLimits {
+  // A request's start line and headers; past it the client gets 431 and the connection closes.
+  std::size_t header_bytes_max = 8 * 1024;
+  // A request's body; past it the client gets 413 and the connection closes. The data plane's
+  // requests are small; the admin port's (CSV imports) are larger.
+  std::size_t body_bytes_max = 64 * 1024;
+  // A whole request must arrive within this, counted from the moment the server starts waiting
+  // for it, so that a client trickling bytes cannot hold a connection; an idle keep-alive
+  // connection is closed after it too.
+  std::chrono::seconds request_timeout{15};
+  // Open connections on this listener; a connection past it gets 503 and is closed.
+  std::size_t connections_max = 10'000;
+};
+
+using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
+
+class HttpServer {
+ public:
+  explicit HttpServer(unsigned threads);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds host:port (port 0 picks a free one) and accepts once run() starts. *bound receives
+  // "host:port" as bound.
+  Status listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
+                Handler handler, std::string* bound);
+
+  // Starts handling SIGINT and SIGTERM, starts the I/O threads, and returns.
+  void run();
+
+  // Blocks until SIGINT or SIGTERM, then stops: no new connections, requests in flight are
+  // answered (for up to grace), idle connections are closed, and the threads are joined.
+  void run_until_signal(std::chrono::seconds grace);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "host:port" ("[::1]:8080" for IPv6). False when it does not parse.
+bool split_host_port(const std::string& text, std::string* host, std::uint16_t* port);
+
+}  // namespace coupond::http

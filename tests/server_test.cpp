@@ -1,0 +1,267 @@
+// coupond end to end: the real binary on loopback ephemeral ports, driven over HTTP as checkout
+// systems and operators would, including bad input of every kind while other clients keep being
+// served. Each test starts its own server and stops it.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "http_client.h"
+#include "server_process.h"
+
+namespace coupond {
+namespace {
+
+using testing::http_request;
+using testing::HttpResult;
+using testing::raw_exchange;
+using testing::ServerProcess;
+
+const std::string batch_body = R"({
+  "id": "d11-100-20", "name": "Double 11: 20 off 100",
+  "discount": {"type": "threshold", "min_amount": 10000, "amount": 2000},
+  "valid_from": "2026-01-01T00:00:00+08:00", "valid_until": "2099-01-01T00:00:00+08:00",
+  "max_uses_per_code": 1, "scope": {"channels": ["app", "store"]}, "code": {"prefix": "D11"}})";
+
+boost::json::object json_of(const HttpResult& result) {
+  boost::system::error_code error;
+  boost::json::value value = boost::json::parse(result.body, error);
+  EXPECT_FALSE(error) << result.body;
+  return value.is_object() ? value.get_object() : boost::json::object();
+}
+
+std::string error_code_of(const HttpResult& result) {
+  const auto object = json_of(result);
+  if (!object.contains("error")) return "";
+  return std::string(object.at("error").at("code").as_string());
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server.started()); }
+
+  HttpResult admin(const std::string& method, const std::string& target,
+                   const std::string& body = {}) {
+    return http_request(server.admin_port(), method, target, body, server.admin_token());
+  }
+  HttpResult data(const std::string& target, const std::string& body) {
+    return http_request(server.data_port(), "POST", target, body);
+  }
+  std::vector<std::string> make_codes(int count) {
+    EXPECT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
+    const HttpResult generated = admin("POST", "/admin/v1/batches/d11-100-20/generate",
+                                       R"({"count": )" + std::to_string(count) + "}");
+    EXPECT_EQ(generated.status, 200);
+    EXPECT_EQ(generated.content_type, "text/csv");
+    return lines_of(generated.body);
+  }
+  static std::string checkout(const std::string& code, const std::string& order_id = {}) {
+    boost::json::object body{{"code", code},
+                             {"order", {{"amount", 12900}, {"channel", "app"}}}};
+    if (!order_id.empty()) body["order_id"] = order_id;
+    return boost::json::serialize(body);
+  }
+
+  ServerProcess server;
+};
+
+TEST_F(ServerTest, HealthzAnswersOnBothPortsWithoutAToken) {
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(http_request(server.admin_port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, AdminCallsNeedTheToken) {
+  EXPECT_EQ(http_request(server.admin_port(), "GET", "/admin/v1/batches").status, 401);
+  const HttpResult wrong =
+      http_request(server.admin_port(), "GET", "/admin/v1/batches", {}, "not-the-token");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(error_code_of(wrong), "unauthorized");
+  EXPECT_EQ(admin("GET", "/admin/v1/batches").status, 200);
+}
+
+TEST_F(ServerTest, BatchesAreCreatedCheckedListedAndShown) {
+  const HttpResult created = admin("POST", "/admin/v1/batches", batch_body);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(json_of(created).at("valid_from").as_string(), "2025-12-31T16:00:00Z");
+  EXPECT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 409);
+  const HttpResult bad = admin("POST", "/admin/v1/batches",
+                               R"({"id": "x", "discount": {"type": "percent_off", "percent": 120},
+                                   "valid_from": "2026-01-01T00:00:00Z",
+                                   "valid_until": "2027-01-01T00:00:00Z"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(json_of(bad).at("error").at("message").as_string().find("discount.percent"),
+            boost::json::string::npos);
+  EXPECT_EQ(admin("GET", "/admin/v1/batches/d11-100-20").status, 200);
+  EXPECT_EQ(admin("GET", "/admin/v1/batches/nope").status, 404);
+  const auto listed = json_of(admin("GET", "/admin/v1/batches"));
+  EXPECT_EQ(listed.at("batches").as_array().size(), 1u);
+}
+
+TEST_F(ServerTest, GeneratedCodesValidateRedeemReplayAndRollBack) {
+  const auto codes = make_codes(1000);
+  ASSERT_EQ(codes.size(), 1000u);
+  const std::string& code = codes[0];
+
+  const auto valid = json_of(data("/v1/validate", checkout(code)));
+  EXPECT_TRUE(valid.at("valid").as_bool());
+  EXPECT_EQ(valid.at("discount").at("amount").as_int64(), 2000);
+  EXPECT_EQ(valid.at("batch").as_string(), "d11-100-20");
+
+  const HttpResult redeemed = data("/v1/redeem", checkout(code, "o-1"));
+  ASSERT_EQ(redeemed.status, 200) << redeemed.body;
+  const auto first = json_of(redeemed);
+  EXPECT_FALSE(first.at("replayed").as_bool());
+  const auto replay = json_of(data("/v1/redeem", checkout(code, "o-1")));
+  EXPECT_TRUE(replay.at("replayed").as_bool());
+  EXPECT_EQ(replay.at("redemption"), first.at("redemption"));
+
+  const HttpResult again = data("/v1/redeem", checkout(code, "o-2"));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(json_of(again).at("reason").as_string(), "already_redeemed");
+
+  const auto coupon = json_of(http_request(server.data_port(), "GET", "/v1/coupons/" + code));
+  EXPECT_EQ(coupon.at("state").as_string(), "redeemed");
+  EXPECT_EQ(coupon.at("redemptions").as_array().size(), 1u);
+
+  const HttpResult rolled = data("/v1/rollback", R"({"code": ")" + code + R"(", "order_id": "o-1"})");
+  ASSERT_EQ(rolled.status, 200);
+  EXPECT_EQ(json_of(rolled).at("uses_left").as_int64(), 1);
+  EXPECT_EQ(data("/v1/rollback", R"({"code": ")" + code + R"(", "order_id": "o-9"})").status, 404);
+  EXPECT_EQ(data("/v1/redeem", checkout(code, "o-2")).status, 200);
+}
+
+TEST_F(ServerTest, RefusalsCarryTheApiStatusAndReason) {
+  const auto codes = make_codes(3);
+  // Out of scope: 422 with the reason.
+  const HttpResult scope = data("/v1/redeem", R"({"code": ")" + codes[0] +
+                                                  R"(", "order_id": "o", "order": {"amount": 12900, "channel": "web"}})");
+  EXPECT_EQ(scope.status, 422);
+  EXPECT_EQ(json_of(scope).at("reason").as_string(), "out_of_scope");
+  // A forged code is invalid_code; validate answers 200 with valid false.
+  std::string forged = codes[1];
+  forged[5] = forged[5] == 'Z' ? 'Y' : 'Z';
+  const auto invalid = json_of(data("/v1/validate", checkout(forged)));
+  EXPECT_FALSE(invalid.at("valid").as_bool());
+  EXPECT_EQ(invalid.at("reason").as_string(), "invalid_code");
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/v1/coupons/nonsense!").status, 400);
+  // Revoked batch.
+  EXPECT_EQ(json_of(admin("POST", "/admin/v1/batches/d11-100-20/revoke")).at("revoked").as_int64(), 3);
+  EXPECT_EQ(json_of(data("/v1/validate", checkout(codes[2]))).at("reason").as_string(), "revoked");
+}
+
+TEST_F(ServerTest, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
+  EXPECT_EQ(data("/v1/validate", "{not json").status, 400);
+  EXPECT_EQ(data("/v1/validate", "[1, 2]").status, 400);
+  const HttpResult wrong_type = data("/v1/validate", R"({"code": 42})");
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_NE(wrong_type.body.find("code must be a string"), std::string::npos);
+  const HttpResult float_money =
+      data("/v1/validate", R"({"code": "X", "order": {"amount": 12.5}})");
+  EXPECT_EQ(float_money.status, 400);
+  EXPECT_NE(float_money.body.find("order.amount"), std::string::npos);
+  EXPECT_EQ(data("/v1/validate", R"({"code": "X", "order": {"amount": -5}})").status, 400);
+  EXPECT_EQ(data("/v1/validate", R"({"code": "X", "order": {"amount": 1e300}})").status, 400);
+  EXPECT_EQ(data("/v1/redeem", R"({"code": "X"})").status, 400);  // no order_id
+  EXPECT_EQ(data("/v1/nothing", "{}").status, 404);
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/v1/redeem").status, 405);
+  EXPECT_EQ(data("/v1/validate", R"({"code": ")" + std::string(100'000, 'A') + R"("})").status, 413);
+  const std::string huge_header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                  std::string(20'000, 'h') + "\r\n\r\n";
+  EXPECT_NE(raw_exchange(server.data_port(), huge_header, std::chrono::seconds(5)).find(" 431 "),
+            std::string::npos);
+  EXPECT_NE(raw_exchange(server.data_port(), "BLAH\r\n\r\n", std::chrono::seconds(5)).find(" 400 "),
+            std::string::npos);
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  const std::string request_a =
+      "POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{\"code\":\"A\"}\n";
+  const std::string request_b = "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string request_c = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string answer =
+      raw_exchange(server.data_port(), request_a + request_b + request_c, std::chrono::seconds(5));
+  const std::size_t first = answer.find("HTTP/1.1 200");
+  const std::size_t second = answer.find("HTTP/1.1 404");
+  const std::size_t third = answer.find("HTTP/1.1 200", second);
+  ASSERT_NE(first, std::string::npos) << answer;
+  ASSERT_NE(second, std::string::npos) << answer;
+  ASSERT_NE(third, std::string::npos) << answer;
+  EXPECT_LT(first, second);
+}
+
+TEST_F(ServerTest, ConcurrentRedeemsOfOneCodeHaveExactlyOneWinner) {
+  const auto codes = make_codes(20);
+  std::atomic<int> wins{0};
+  std::atomic<int> others{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (const std::string& code : codes) {
+        const int status = data("/v1/redeem", checkout(code, "t" + std::to_string(t))).status;
+        (status == 200 ? wins : others).fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wins.load(), 20);
+  EXPECT_EQ(others.load(), 20 * 7);
+}
+
+TEST(ServerLimitsTest, ASlowClientIsCutOffWhileOthersAreServed) {
+  ServerProcess server({"--request-timeout", "1"});
+  ASSERT_TRUE(server.started());
+  // Half a request, then silence: the server closes the connection after its request timeout.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = raw_exchange(server.data_port(), "POST /v1/validate HTTP/1.1\r\nHo",
+                                          std::chrono::seconds(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
+  (void)answer;
+}
+
+TEST(ServerLimitsTest, ConnectionsPastTheLimitGet503) {
+  ServerProcess server({"--max-connections", "1"});
+  ASSERT_TRUE(server.started());
+  // Hold one connection open with a partial request, then try another.
+  std::thread holder([&] {
+    raw_exchange(server.data_port(), "GET /healthz HTTP/1.1\r\n", std::chrono::seconds(3));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 503);
+  holder.join();
+}
+
+TEST(ServerLifecycleTest, SigtermStopsTheServerWithExitZero) {
+  ServerProcess server;
+  ASSERT_TRUE(server.started());
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(ServerLifecycleTest, HelpExplainsEveryFlagAndBadFlagsAreRefused) {
+  std::string output;
+  EXPECT_EQ(testing::run_coupond({"--help"}, &output), 0);
+  for (const char* flag : {"--data-dir", "--listen", "--admin-listen", "--admin-token-file",
+                           "--threads", "--durability", "--max-body-bytes", "--request-timeout"}) {
+    EXPECT_NE(output.find(flag), std::string::npos) << flag;
+  }
+  output.clear();
+  EXPECT_NE(testing::run_coupond({"--no-such-flag"}, &output), 0);
+  output.clear();
+  EXPECT_NE(testing::run_coupond({}, &output), 0);  // --data-dir is required
+  EXPECT_NE(output.find("data-dir"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace coupond
