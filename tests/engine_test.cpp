@@ -383,6 +383,58 @@ TEST(EngineTest, ImportKeepsGoodLinesAndReportsBadOnes) {
   EXPECT_EQ(fixture.engine->find_batch("partner")->stats().issued, 3u);
 }
 
+TEST(EngineTest, BatchReportCountsRedemptionsInForceByChannelSegmentAndHour) {
+  EngineFixture fixture;
+  fixture.create(amount_off_batch("report", 500));
+  const auto plain = fixture.generate("report", 4);
+  const std::vector<CustomerCode> customers = {{"cust-1", "gold"}, {"cust-2", "gold"}};
+  std::vector<std::string> bound;
+  ASSERT_TRUE(fixture.engine
+                  ->generate_for_customers("report", customers,
+                                           [&](std::string_view, std::string_view code) {
+                                             bound.emplace_back(code);
+                                           })
+                  .is_ok());
+  auto redeem = [&](const std::string& code, const std::string& order, std::string_view channel,
+                    std::string_view customer = {}) {
+    CouponRequest request = request_for(code, order, customer);
+    request.order.channel = channel;
+    request.order.amount = 12900;
+    return fixture.engine->redeem(request);
+  };
+  ASSERT_TRUE(redeem(plain[0], "o1", "app").ok());
+  ASSERT_TRUE(redeem(plain[1], "o2", "app").ok());
+  ASSERT_TRUE(redeem(plain[2], "o3", "store").ok());
+  ASSERT_TRUE(redeem(bound[0], "o4", "app", "cust-1").ok());
+  fixture.clock.advance(std::chrono::hours(1));
+  ASSERT_TRUE(redeem(bound[1], "o5", "", "cust-2").ok());
+  ASSERT_TRUE(fixture.engine->rollback(plain[1], "o2").found);
+  // A hold counts only once confirmed.
+  CouponRequest hold = request_for(plain[3], "o6");
+  hold.order.channel = "store";
+  ASSERT_TRUE(fixture.engine->reserve(hold, std::chrono::seconds(60)).ok());
+
+  BatchReport report;
+  ASSERT_TRUE(fixture.engine->batch_report("report", &report).is_ok());
+  EXPECT_EQ(report.counts.issued, 6u);
+  EXPECT_EQ(report.counts.redeemed, 4u);
+  EXPECT_EQ(report.counts.rolled_back, 1u);
+  EXPECT_EQ(report.counts.held, 1u);
+  EXPECT_EQ(report.discount_total, 4 * 500);
+  EXPECT_EQ(report.order_amount_total, 4 * 12900);
+  EXPECT_EQ(report.by_channel, (std::map<std::string, std::int64_t>{{"", 1}, {"app", 2}, {"store", 1}}));
+  EXPECT_EQ(report.by_segment, (std::map<std::string, std::int64_t>{{"", 2}, {"gold", 2}}));
+  ASSERT_EQ(report.by_hour.size(), 2u);
+  EXPECT_EQ(report.by_hour.begin()->first, campaign_start() + std::chrono::hours(1));
+  EXPECT_EQ(report.by_hour.begin()->second, 3);
+
+  ASSERT_TRUE(fixture.engine->redeem(hold).ok());  // confirms the hold
+  ASSERT_TRUE(fixture.engine->batch_report("report", &report).is_ok());
+  EXPECT_EQ(report.by_channel.at("store"), 2);
+  EXPECT_EQ(report.counts.redeemed, 5u);
+  EXPECT_EQ(fixture.engine->batch_report("nope", &report).code(), Status::Code::not_found);
+}
+
 TEST(EngineTest, BatchesAreCheckedAndUnique) {
   EngineFixture fixture;
   const Batch* batch = fixture.create(amount_off_batch("b1"));

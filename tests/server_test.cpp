@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -159,6 +160,50 @@ TEST_F(ServerTest, RefusalsCarryTheApiStatusAndReason) {
   EXPECT_EQ(json_of(data("/v1/validate", checkout(codes[2]))).at("reason").as_string(), "revoked");
 }
 
+TEST_F(ServerTest, ImportKeepsGoodLinesReportsBadOnesByNumber) {
+  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
+  const HttpResult imported = admin("POST", "/admin/v1/batches/d11-100-20/import",
+                                    "code,customer,segment\n"
+                                    "SUMMER-2026\n"
+                                    "bad code!\n"
+                                    "VIP0001,cust-7,gold\r\n"
+                                    "\n"
+                                    "summer2026\n"
+                                    "A,B,C,D\n");
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const auto result = json_of(imported);
+  EXPECT_EQ(result.at("imported").as_int64(), 2);
+  EXPECT_EQ(result.at("duplicates").as_int64(), 1);
+  const auto& rejected = result.at("rejected").as_array();
+  ASSERT_EQ(rejected.size(), 2u);
+  EXPECT_EQ(rejected[0].at("line").as_int64(), 3);
+  EXPECT_EQ(rejected[1].at("line").as_int64(), 7);
+  EXPECT_TRUE(json_of(data("/v1/validate", checkout("summer 2026"))).at("valid").as_bool());
+  EXPECT_EQ(json_of(data("/v1/validate", checkout("VIP0001"))).at("reason").as_string(),
+            "customer_required");
+}
+
+TEST_F(ServerTest, StatsFollowRedemptionsAndRollbacks) {
+  const auto codes = make_codes(10);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(data("/v1/redeem", checkout(codes[i], "o" + std::to_string(i))).status, 200);
+  }
+  ASSERT_EQ(data("/v1/rollback", R"({"code": ")" + codes[0] + R"(", "order_id": "o0"})").status, 200);
+  const HttpResult stats = admin("GET", "/admin/v1/batches/d11-100-20/stats");
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  const auto object = json_of(stats);
+  EXPECT_EQ(object.at("issued").as_int64(), 10);
+  EXPECT_EQ(object.at("redeemed").as_int64(), 3);
+  EXPECT_EQ(object.at("rolled_back").as_int64(), 1);
+  EXPECT_DOUBLE_EQ(object.at("redemption_rate").as_double(), 0.3);
+  EXPECT_EQ(object.at("discount_total").as_int64(), 3 * 2000);
+  EXPECT_EQ(object.at("order_amount_total").as_int64(), 3 * 12900);
+  EXPECT_EQ(object.at("by_channel").at("app").as_int64(), 3);
+  EXPECT_EQ(object.at("by_segment").at("").as_int64(), 3);
+  ASSERT_EQ(object.at("by_hour").as_array().size(), 1u);
+  EXPECT_EQ(object.at("by_hour").as_array()[0].at("redeemed").as_int64(), 3);
+}
+
 TEST_F(ServerTest, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   EXPECT_EQ(data("/v1/validate", "{not json").status, 400);
   EXPECT_EQ(data("/v1/validate", "[1, 2]").status, 400);
@@ -240,6 +285,29 @@ TEST(ServerLimitsTest, ConnectionsPastTheLimitGet503) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 503);
   holder.join();
+}
+
+TEST(ServerKeysTest, DataPlaneNeedsAKeyWhenKeysAreConfiguredAndRecordsItsName) {
+  testing::TemporaryDirectory directory;
+  const auto keys = directory.path() / "api-keys";
+  std::ofstream(keys) << "# checkout systems\ncheckout-eu 0123456789abcdef0123\n";
+  ServerProcess server({"--api-keys", keys.string()});
+  ASSERT_TRUE(server.started());
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
+  ASSERT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", batch_body,
+                         server.admin_token()).status, 201);
+  const std::string code = lines_of(http_request(server.admin_port(), "POST",
+                                                  "/admin/v1/batches/d11-100-20/generate",
+                                                  R"({"count": 1})", server.admin_token())
+                                         .body)
+                               .at(0);
+  const std::string body = R"({"code": ")" + code + R"(", "order_id": "o1", "order": {"amount": 12900, "channel": "app"}})";
+  EXPECT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", body).status, 401);
+  EXPECT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", body, "wrong-key-wrong-key").status, 401);
+  EXPECT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", body, "0123456789abcdef0123").status, 200);
+  const auto coupon = json_of(http_request(server.data_port(), "GET", "/v1/coupons/" + code, {},
+                                           "0123456789abcdef0123"));
+  EXPECT_EQ(coupon.at("redemptions").as_array().at(0).at("key").as_string(), "checkout-eu");
 }
 
 TEST(ServerLifecycleTest, SigtermStopsTheServerWithExitZero) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -80,6 +81,17 @@ class Batch {
   std::atomic<std::uint64_t> held_{0};
 };
 
+// A batch's campaign figures, as the admin stats show them: counts plus what the redemptions in
+// force were worth and where and when they happened.
+struct BatchReport {
+  BatchStats counts;
+  Money discount_total = 0;
+  Money order_amount_total = 0;
+  std::map<std::string, std::int64_t> by_channel;  // "" when the order gave no channel
+  std::map<std::string, std::int64_t> by_segment;  // "" for coupons without a segment
+  std::map<Timestamp, std::int64_t> by_hour;       // start of each UTC hour
+};
+
 struct CustomerCode {
   std::string_view customer;
   std::string_view segment;
@@ -111,6 +123,7 @@ struct RedemptionView {
   std::string store;
   std::optional<Money> amount;  // the order amount, when given
   Money discount_amount = 0;
+  std::string api_key_name;  // the data-plane key that took the use, or empty
 };
 
 struct CouponDescription {
@@ -172,6 +185,10 @@ class Engine {
   Status revoke_batch(std::string_view batch_id, std::uint64_t* revoked);
   // not_found for an unknown code; invalid_argument for a malformed one.
   Status describe_coupon(std::string_view code, CouponDescription* out);
+
+  // Sums the batch's tallies over the shards (each shard's lock in turn). not_found for an unknown
+  // batch.
+  Status batch_report(std::string_view batch_id, BatchReport* out);
 
   // ---- sizes
   std::uint64_t coupon_count();

@@ -32,6 +32,7 @@ struct CouponRequest {
   std::string_view customer;  // empty: not given
   Order order;
   std::string_view order_id;  // redeem, reserve, rollback: the idempotency key
+  std::string_view api_key_name;  // the data-plane key that sent it, recorded with each use
 };
 
 }  // namespace coupond

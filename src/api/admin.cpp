@@ -3,11 +3,13 @@
 #include <openssl/crypto.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <memory>
 
 #include "api/batch_json.h"
 #include "api/json_fields.h"
 #include "api/responses.h"
+#include "rules/time_text.h"
 
 namespace coupond::api {
 namespace {
@@ -32,6 +34,9 @@ ApiResponse status_response(const Status& status) {
 constexpr std::uint64_t generate_chunk_codes = 10'000;
 constexpr std::uint64_t generate_count_max = 10'000'000;
 constexpr std::size_t generate_customers_max = 1'000'000;
+constexpr std::size_t import_lines_max = 10'000'000;
+// An import with a million bad lines answers with the first thousand (and their count).
+constexpr std::size_t rejected_lines_shown_max = 1'000;
 
 }  // namespace
 
@@ -102,11 +107,16 @@ ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest)
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, batch_json(*batch));
   }
-  if (action != "generate" && action != "revoke") {
+  if (action == "stats") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return stats(*batch);
+  }
+  if (action != "generate" && action != "revoke" && action != "import") {
     return error_response(404, "not_found", "no such endpoint");
   }
   if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
   if (action == "generate") return generate(*batch, request.body);
+  if (action == "import") return import_codes(*batch, request.body);
   std::uint64_t revoked = 0;
   const Status status = engine_.revoke_batch(batch->id(), &revoked);
   if (!status.is_ok()) return status_response(status);
@@ -124,6 +134,88 @@ ApiResponse Admin::revoke_code(std::string_view code) {
   }
   if (!status.is_ok()) return status_response(status);
   return json_response(200, {{"revoked", revoked}});
+}
+
+ApiResponse Admin::stats(const Batch& batch) {
+  BatchReport report;
+  const Status status = engine_.batch_report(batch.id(), &report);
+  if (!status.is_ok()) return status_response(status);
+  boost::json::object by_channel;
+  for (const auto& [channel, count] : report.by_channel) by_channel[channel] = count;
+  boost::json::object by_segment;
+  for (const auto& [segment, count] : report.by_segment) by_segment[segment] = count;
+  boost::json::array by_hour;
+  for (const auto& [hour, count] : report.by_hour) {
+    by_hour.push_back({{"hour", format_rfc3339_utc(hour)}, {"redeemed", count}});
+  }
+  const BatchStats& counts = report.counts;
+  return json_response(
+      200, {{"issued", counts.issued},
+            {"redeemed", counts.redeemed},
+            {"rolled_back", counts.rolled_back},
+            {"revoked", counts.revoked},
+            {"held", counts.held},
+            {"redemption_rate", counts.issued == 0 ? 0.0
+                                                   : static_cast<double>(counts.redeemed) /
+                                                         static_cast<double>(counts.issued)},
+            {"discount_total", report.discount_total},
+            {"order_amount_total", report.order_amount_total},
+            {"by_channel", std::move(by_channel)},
+            {"by_segment", std::move(by_segment)},
+            {"by_hour", std::move(by_hour)}});
+}
+
+// Body: CSV lines code[,customer[,segment]]; blank lines and a "code,..." header line are skipped.
+// Every line is checked before any is loaded; bad lines are reported by number and never stop
+// the good ones.
+ApiResponse Admin::import_codes(const Batch& batch, std::string_view body) {
+  std::vector<ImportLine> lines;
+  std::vector<std::uint64_t> line_numbers;  // of each entry in lines, as the operator counts
+  std::vector<ImportResult::Rejected> malformed;
+  std::uint64_t number = 0;
+  while (!body.empty()) {
+    const std::size_t end = body.find('\n');
+    std::string_view line = body.substr(0, end);
+    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || (number == 1 && line.starts_with("code"))) continue;
+    ImportLine entry;
+    const std::size_t first = line.find(',');
+    entry.code = line.substr(0, first);
+    if (first != std::string_view::npos) {
+      const std::string_view rest = line.substr(first + 1);
+      const std::size_t second = rest.find(',');
+      entry.customer = rest.substr(0, second);
+      if (second != std::string_view::npos) entry.segment = rest.substr(second + 1);
+      if (entry.segment.find(',') != std::string_view::npos) {
+        malformed.push_back({number, "more than three fields"});
+        continue;
+      }
+    }
+    lines.push_back(entry);
+    line_numbers.push_back(number);
+  }
+  if (lines.size() > import_lines_max) {
+    return error_response(413, "too_many_lines", "an import holds at most 10000000 lines");
+  }
+  ImportResult result;
+  const Status status = engine_.import_codes(batch.id(), lines, &result);
+  if (!status.is_ok()) return status_response(status);
+  for (ImportResult::Rejected& rejected : result.rejected) {
+    rejected.line = line_numbers[rejected.line - 1];
+  }
+  result.rejected.insert(result.rejected.end(), malformed.begin(), malformed.end());
+  std::sort(result.rejected.begin(), result.rejected.end(),
+            [](const auto& a, const auto& b) { return a.line < b.line; });
+  boost::json::array rejected;
+  for (std::size_t i = 0; i < result.rejected.size() && i < rejected_lines_shown_max; ++i) {
+    rejected.push_back({{"line", result.rejected[i].line}, {"reason", result.rejected[i].reason}});
+  }
+  return json_response(200, {{"imported", result.imported},
+                             {"duplicates", result.duplicates},
+                             {"rejected_count", result.rejected.size()},
+                             {"rejected", std::move(rejected)}});
 }
 
 // The answer is text/csv, streamed in chunks: a code per line, or customer,code lines.

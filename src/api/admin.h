@@ -20,6 +20,8 @@ class Admin {
   ApiResponse list_batches();
   ApiResponse batch_route(const ApiRequest& request, std::string_view rest);
   ApiResponse generate(const Batch& batch, std::string_view body);
+  ApiResponse import_codes(const Batch& batch, std::string_view body);
+  ApiResponse stats(const Batch& batch);
   ApiResponse revoke_code(std::string_view code);
 
   Engine& engine_;

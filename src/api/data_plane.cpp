@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/api_keys.h"
 #include "api/coupon_json.h"
 #include "api/responses.h"
 #include "rules/time_text.h"
@@ -41,6 +42,11 @@ ApiResponse DataPlane::handle(const ApiRequest& request) {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, {{"status", "ok"}});
   }
+  std::string_view key_name;
+  if (keys_ != nullptr) {
+    key_name = keys_->name_for(request.authorization);
+    if (key_name.empty()) return error_response(401, "unauthorized", "missing or unknown API key");
+  }
   constexpr std::string_view coupons = "/v1/coupons/";
   if (path.starts_with(coupons)) {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
@@ -51,8 +57,8 @@ ApiResponse DataPlane::handle(const ApiRequest& request) {
   if (!known) return error_response(404, "not_found", "no such endpoint");
   if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
   if (path == "/v1/validate") return validate(request.body);
-  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false);
-  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true);
+  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, key_name);
+  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, key_name);
   return rollback(request.body);
 }
 
@@ -73,11 +79,12 @@ ApiResponse DataPlane::validate(std::string_view body) {
   return json_response(200, object);
 }
 
-ApiResponse DataPlane::take(std::string_view body, bool reserve) {
+ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_view key_name) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return error_response(400, "bad_request", error);
   }
+  parsed.request.api_key_name = key_name;
   std::chrono::seconds ttl = options_.hold_ttl_default;
   if (reserve && parsed.ttl_s) {
     if (*parsed.ttl_s < 1) return error_response(400, "bad_request", "ttl_s must be at least 1");
@@ -144,6 +151,7 @@ ApiResponse DataPlane::describe(std::string_view code) {
                               {"discount", use.discount_amount}};
     entry["amount"] = use.amount ? boost::json::value(*use.amount) : boost::json::value(nullptr);
     if (use.state == "held") entry["expires_at"] = format_rfc3339_utc(use.hold_expires_at);
+    if (!use.api_key_name.empty()) entry["key"] = use.api_key_name;
     redemptions.push_back(std::move(entry));
   }
   boost::json::object object{{"code", description.code},

@@ -14,19 +14,24 @@ struct DataPlaneOptions {
   std::chrono::seconds hold_ttl_max{3600};  // a reserve asking for more gets this much
 };
 
+class ApiKeys;
+
 class DataPlane {
  public:
-  DataPlane(Engine& engine, DataPlaneOptions options) : engine_(engine), options_(options) {}
+  // keys, when not null, must outlive the DataPlane; every request but /healthz then needs one.
+  DataPlane(Engine& engine, DataPlaneOptions options, const ApiKeys* keys)
+      : engine_(engine), options_(options), keys_(keys) {}
   ApiResponse handle(const ApiRequest& request);
 
  private:
   ApiResponse validate(std::string_view body);
-  ApiResponse take(std::string_view body, bool reserve);
+  ApiResponse take(std::string_view body, bool reserve, std::string_view key_name);
   ApiResponse rollback(std::string_view body);
   ApiResponse describe(std::string_view code);
 
   Engine& engine_;
   DataPlaneOptions options_;
+  const ApiKeys* keys_;
 };
 
 }  // namespace coupond::api

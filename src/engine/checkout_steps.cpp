@@ -105,7 +105,8 @@ store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64
   record.previous_use = slot_.latest_use;
   store::UseLog& log = shard_.side.uses;
   const store::UseNumber number =
-      log.append(record, request.order_id, request.order.channel, request.order.store);
+      log.append(record, request.order_id, request.order.channel, request.order.store,
+                 request.api_key_name);
   if (indexes_orders()) log.index_by_order(number);
   slot_.latest_use = number;
   --slot_.uses_left;
@@ -115,12 +116,16 @@ store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64
     batch_.held_.fetch_add(1, std::memory_order_relaxed);
   } else {
     batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
+    tally(log.at(number), 1);
   }
   return number;
 }
 
 void CouponSteps::confirm_hold(store::UseNumber number) {
-  use(number).state = store::UseState::redeemed;
+  store::UseRecord& record = use(number);
+  record.state = store::UseState::redeemed;
+  record.at = now_;  // a redemption's time is when it was confirmed
+  tally(record, 1);
   remove_hold();
   batch_.held_.fetch_sub(1, std::memory_order_relaxed);
   batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
@@ -167,10 +172,35 @@ void CouponSteps::return_use(store::UseRecord& record) {
     batch_.held_.fetch_sub(1, std::memory_order_relaxed);
   } else {
     batch_.redeemed_.fetch_sub(1, std::memory_order_relaxed);
+    tally(record, -1);
   }
   if (record.customer_hash != 0) {
     state_.customer_usage->give_back(batch_.number(), record.customer_hash);
   }
+}
+
+void CouponSteps::tally(const store::UseRecord& record, std::int64_t sign) {
+  store::BatchTally& tally = shard_.side.tallies[batch_.number()];
+  tally.discount_total += sign * record.discount_amount;
+  tally.order_amount_total += sign * record.order_amount;
+  const std::string_view channel = shard_.side.uses.text(record.channel);
+  auto by_channel = tally.by_channel.find(channel);
+  if (by_channel == tally.by_channel.end()) {
+    by_channel = tally.by_channel.emplace(std::string(channel), 0).first;
+  }
+  by_channel->second += sign;
+  std::string_view segment;
+  if (slot_.has_flag(store::slot_flag_has_binding)) {
+    auto binding = shard_.side.bindings.find(key_);
+    if (binding != shard_.side.bindings.end()) segment = binding->second.segment;
+  }
+  auto by_segment = tally.by_segment.find(segment);
+  if (by_segment == tally.by_segment.end()) {
+    by_segment = tally.by_segment.emplace(std::string(segment), 0).first;
+  }
+  by_segment->second += sign;
+  const auto hour = std::chrono::floor<std::chrono::hours>(record.at).time_since_epoch().count();
+  tally.by_hour[hour] += sign;
 }
 
 }  // namespace coupond

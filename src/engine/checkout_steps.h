@@ -48,6 +48,8 @@ class CouponSteps {
   void add_hold(Timestamp expires_at);
   void remove_hold();
   void return_use(store::UseRecord& record);
+  // Counts a redemption in (sign 1) or out (sign -1) of the batch's tally in this shard.
+  void tally(const store::UseRecord& record, std::int64_t sign);
 
   EngineState& state_;
   store::CouponTable::Shard& shard_;

@@ -40,6 +40,7 @@ void describe_uses(const store::UseLog& log, store::UseNumber latest, Timestamp 
     view.hold_expires_at = use.hold_expires_at;
     view.channel = log.text(use.channel);
     view.store = log.text(use.store);
+    view.api_key_name = log.text(use.api_key_name);
     if (use.has_order_amount) view.amount = use.order_amount;
     view.discount_amount = use.discount_amount;
     out->redemptions.push_back(std::move(view));
@@ -78,6 +79,32 @@ Status Engine::revoke_batch(std::string_view batch_id, std::uint64_t* revoked) {
     const std::uint64_t before = batch->revoked_codes_.load();
     *revoked = issued - std::min(issued, before);
   }
+  return Status::ok();
+}
+
+Status Engine::batch_report(std::string_view batch_id, BatchReport* out) {
+  const Batch* batch = state_->batches.by_id(batch_id);
+  if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
+  *out = BatchReport();
+  out->counts = batch->stats();
+  store::CouponTable& table = *state_->table;
+  for (std::uint32_t i = 0; i < table.shard_count(); ++i) {
+    store::CouponTable::Shard& shard = table.shard(i);
+    std::lock_guard lock(shard.mutex);
+    auto tally = shard.side.tallies.find(batch->number());
+    if (tally == shard.side.tallies.end()) continue;
+    out->discount_total += tally->second.discount_total;
+    out->order_amount_total += tally->second.order_amount_total;
+    for (const auto& [channel, count] : tally->second.by_channel) out->by_channel[channel] += count;
+    for (const auto& [segment, count] : tally->second.by_segment) out->by_segment[segment] += count;
+    for (const auto& [hour, count] : tally->second.by_hour) {
+      out->by_hour[Timestamp(std::chrono::hours(hour))] += count;
+    }
+  }
+  // Keys whose redemptions were all rolled back say nothing.
+  std::erase_if(out->by_channel, [](const auto& entry) { return entry.second == 0; });
+  std::erase_if(out->by_segment, [](const auto& entry) { return entry.second == 0; });
+  std::erase_if(out->by_hour, [](const auto& entry) { return entry.second == 0; });
   return Status::ok();
 }
 

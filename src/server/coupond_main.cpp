@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api/admin.h"
+#include "api/api_keys.h"
 #include "api/data_plane.h"
 #include "coupond/engine.h"
 #include "http/http_server.h"
@@ -21,6 +22,7 @@ struct Flags {
   std::string admin_listen;
   std::string admin_token_file;
   std::string keys;
+  std::string api_keys;
   std::string durability;
   unsigned threads = 0;
   unsigned snapshot_interval_s = 0;
@@ -49,6 +51,9 @@ po::options_description describe_flags(Flags* flags) {
       "on first start")(
       "keys", po::value(&flags->keys),
       "HMAC key file; default DATA_DIR/keys, created (mode 0600) on first start")(
+      "api-keys", po::value(&flags->api_keys),
+      "data-plane API key file, lines '<name> <key>'; when given, every data-plane request "
+      "needs 'Authorization: Bearer <key>' and the key's name is recorded with each use")(
       "threads", po::value(&flags->threads)->default_value(cores),
       "I/O threads serving both ports")(
       "durability", po::value(&flags->durability)->default_value("group"),
@@ -126,7 +131,16 @@ int main(int argc, char** argv) {
 
   coupond::api::DataPlaneOptions data_plane_options;
   data_plane_options.hold_ttl_max = std::chrono::seconds(flags.hold_ttl_max_s);
-  coupond::api::DataPlane data_plane(*engine, data_plane_options);
+  coupond::api::ApiKeys api_keys;
+  if (!flags.api_keys.empty()) {
+    if (auto status = coupond::api::ApiKeys::load(flags.api_keys, &api_keys); !status.is_ok()) {
+      return fail(status.message());
+    }
+    std::cerr << "coupond: " << api_keys.size() << " data-plane API key(s) from " << flags.api_keys
+              << "\n";
+  }
+  coupond::api::DataPlane data_plane(*engine, data_plane_options,
+                                     flags.api_keys.empty() ? nullptr : &api_keys);
   coupond::api::Admin admin(*engine, token);
 
   coupond::http::HttpLimits limits;

@@ -22,12 +22,14 @@ TextRef UseLog::add_text(std::string_view text) {
 }
 
 UseNumber UseLog::append(const UseRecord& record, std::string_view order_id,
-                         std::string_view channel, std::string_view store) {
+                         std::string_view channel, std::string_view store,
+                         std::string_view api_key_name) {
   records_.push_back(record);
   UseRecord& stored = records_.back();
   stored.order_id = add_text(order_id);
   stored.channel = add_text(channel);
   stored.store = add_text(store);
+  stored.api_key_name = add_text(api_key_name);
   return static_cast<UseNumber>(records_.size());
 }
 

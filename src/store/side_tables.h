@@ -48,6 +48,7 @@ struct UseRecord {
   TextRef order_id;
   TextRef channel;
   TextRef store;
+  TextRef api_key_name;
   UseNumber previous_use = 0;  // the coupon's use before this one; 0: none
   UseState state = UseState::redeemed;
   bool has_order_amount = false;
@@ -58,7 +59,7 @@ class UseLog {
  public:
   // Appends a use and its text; returns its number. The record's text fields are set here.
   UseNumber append(const UseRecord& record, std::string_view order_id, std::string_view channel,
-                   std::string_view store);
+                   std::string_view store, std::string_view api_key_name);
   UseRecord& at(UseNumber use) { return records_[use - 1]; }
   const UseRecord& at(UseNumber use) const { return records_[use - 1]; }
   std::string_view text(TextRef ref) const { return {text_.data() + ref.offset, ref.size}; }
@@ -96,8 +97,26 @@ struct Binding {
   std::string segment;
 };
 
+// Hash and equality that accept string_view, so that looking up a channel in a tally allocates
+// nothing.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
+// One batch's redemptions in force in one shard, by channel, segment and hour: the admin stats
+// are these summed over the shards, kept as redemptions happen instead of scanned for.
+struct BatchTally {
+  Money discount_total = 0;
+  Money order_amount_total = 0;
+  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> by_channel;
+  std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> by_segment;
+  std::unordered_map<std::int64_t, std::int64_t> by_hour;  // key: hours since the epoch, UTC
+};
+
 struct SideTables {
   UseLog uses;
+  std::unordered_map<std::uint32_t, BatchTally> tallies;  // by batch number
   std::unordered_map<CouponKey, HoldSummary, CouponKeyHasher> holds;
   std::unordered_map<CouponKey, Binding, CouponKeyHasher> bindings;
 };
