@@ -148,21 +148,13 @@ ApiResponse Admin::stats(const Batch& batch) {
   for (const auto& [hour, count] : report.by_hour) {
     by_hour.push_back({{"hour", format_rfc3339_utc(hour)}, {"redeemed", count}});
   }
-  const BatchStats& counts = report.counts;
-  return json_response(
-      200, {{"issued", counts.issued},
-            {"redeemed", counts.redeemed},
-            {"rolled_back", counts.rolled_back},
-            {"revoked", counts.revoked},
-            {"held", counts.held},
-            {"redemption_rate", counts.issued == 0 ? 0.0
-                                                   : static_cast<double>(counts.redeemed) /
-                                                         static_cast<double>(counts.issued)},
-            {"discount_total", report.discount_total},
-            {"order_amount_total", report.order_amount_total},
-            {"by_channel", std::move(by_channel)},
-            {"by_segment", std::move(by_segment)},
-            {"by_hour", std::move(by_hour)}});
+  boost::json::object object = counts_json(report.counts);
+  object["discount_total"] = report.discount_total;
+  object["order_amount_total"] = report.order_amount_total;
+  object["by_channel"] = std::move(by_channel);
+  object["by_segment"] = std::move(by_segment);
+  object["by_hour"] = std::move(by_hour);
+  return json_response(200, object);
 }
 
 // Body: CSV lines code[,customer[,segment]]; blank lines and a "code,..." header line are skipped.

@@ -128,7 +128,6 @@ boost::json::object batch_json(const Batch& batch) {
       discount["quantity"] = definition.discount.quantity;
       break;
   }
-  const BatchStats stats = batch.stats();
   boost::json::object object;
   object["id"] = definition.id;
   object["name"] = definition.name;
@@ -145,15 +144,17 @@ boost::json::object batch_json(const Batch& batch) {
                     {"tag_bits", definition.code.tag_bits},
                     {"group_size", definition.code.group_size}};
   object["revoked"] = batch.is_revoked();
-  object["stats"] = {{"issued", stats.issued},
-                     {"redeemed", stats.redeemed},
-                     {"rolled_back", stats.rolled_back},
-                     {"revoked", stats.revoked},
-                     {"held", stats.held},
-                     {"redemption_rate", stats.issued == 0 ? 0.0
-                                                           : static_cast<double>(stats.redeemed) /
-                                                                 static_cast<double>(stats.issued)}};
+  object["stats"] = counts_json(batch.stats());
   return object;
+}
+
+boost::json::object counts_json(const BatchStats& counts) {
+  const double rate = counts.issued == 0 ? 0.0
+                                         : static_cast<double>(counts.redeemed) /
+                                               static_cast<double>(counts.issued);
+  return {{"issued", counts.issued},   {"redeemed", counts.redeemed},
+          {"rolled_back", counts.rolled_back}, {"revoked", counts.revoked},
+          {"held", counts.held},       {"redemption_rate", rate}};
 }
 
 }  // namespace coupond::api
