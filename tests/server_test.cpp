@@ -204,6 +204,29 @@ TEST_F(ServerTest, StatsFollowRedemptionsAndRollbacks) {
   EXPECT_EQ(object.at("by_hour").as_array()[0].at("redeemed").as_int64(), 3);
 }
 
+TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatusBehindTheToken) {
+  const auto codes = make_codes(2);
+  ASSERT_EQ(data("/v1/redeem", checkout(codes[0], "o1")).status, 200);
+  ASSERT_EQ(data("/v1/redeem", checkout(codes[0], "o2")).status, 409);
+  EXPECT_EQ(http_request(server.admin_port(), "GET", "/metrics").status, 401);
+  const HttpResult metrics = admin("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::string& text = metrics.body;
+  EXPECT_NE(text.find(R"(coupond_requests_total{port="data",route="/v1/redeem",status="200"} 1)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(coupond_requests_total{port="data",route="/v1/redeem",status="409"} 1)"),
+            std::string::npos);
+  EXPECT_NE(text.find("coupond_coupons 2"), std::string::npos);
+  EXPECT_NE(text.find(R"(coupond_request_seconds_count{port="data"} 2)"), std::string::npos);
+  // At least the connection asking; earlier ones may still be closing on the server's side.
+  const std::string gauge = R"(coupond_open_connections{port="admin"} )";
+  const std::size_t at = text.find(gauge);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stoi(text.substr(at + gauge.size())), 1);
+  // Codes never become label values.
+  EXPECT_EQ(text.find(codes[0]), std::string::npos);
+}
+
 TEST_F(ServerTest, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   EXPECT_EQ(data("/v1/validate", "{not json").status, 400);
   EXPECT_EQ(data("/v1/validate", "[1, 2]").status, 400);

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <algorithm>
+#include <iostream>
 #include <memory>
 
 #include "api/batch_json.h"
@@ -38,6 +39,20 @@ constexpr std::size_t import_lines_max = 10'000'000;
 // An import with a million bad lines answers with the first thousand (and their count).
 constexpr std::size_t rejected_lines_shown_max = 1'000;
 
+// A path fit for a log: a coupon code in it is cut to its first characters.
+std::string loggable_path(std::string_view path) {
+  constexpr std::string_view coupons = "/admin/v1/coupons/";
+  if (!path.starts_with(coupons)) return std::string(path);
+  const std::string_view rest = path.substr(coupons.size());
+  const std::size_t slash = rest.find('/');
+  const std::string_view code = rest.substr(0, slash);
+  std::string shown(coupons);
+  shown += code.substr(0, std::min<std::size_t>(code.size(), 6));
+  shown += "...";
+  if (slash != std::string_view::npos) shown += rest.substr(slash);
+  return shown;
+}
+
 }  // namespace
 
 bool Admin::authorized(std::string_view authorization) const {
@@ -49,6 +64,18 @@ bool Admin::authorized(std::string_view authorization) const {
 }
 
 ApiResponse Admin::handle(const ApiRequest& request) {
+  ApiResponse response = route(request);
+  if (request.method != "GET") {
+    // One line per admin action; never the token, never a whole code.
+    std::string line = "coupond: admin: " + std::string(request.method) + " " +
+                       loggable_path(request.path) + " -> " + std::to_string(response.status);
+    if (response.status >= 400 && response.stream == nullptr) line += " " + response.body;
+    std::cerr << line + "\n";
+  }
+  return response;
+}
+
+ApiResponse Admin::route(const ApiRequest& request) {
   if (request.path == "/healthz") {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, {{"status", "ok"}});
@@ -58,6 +85,13 @@ ApiResponse Admin::handle(const ApiRequest& request) {
   }
   constexpr std::string_view batches = "/admin/v1/batches";
   constexpr std::string_view coupons = "/admin/v1/coupons/";
+  if (request.path == "/metrics") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    ApiResponse response;
+    response.content_type = "text/plain; version=0.0.4";
+    response.body = metrics_ != nullptr ? metrics_->render(engine_.coupon_count()) : "";
+    return response;
+  }
   if (request.path == batches) {
     if (request.method == "POST") return create_batch(request.body);
     if (request.method == "GET") return list_batches();

@@ -5,17 +5,22 @@
 #include <string>
 
 #include "api/api_types.h"
+#include "api/metrics.h"
 #include "coupond/engine.h"
 
 namespace coupond::api {
 
 class Admin {
  public:
-  Admin(Engine& engine, std::string token) : engine_(engine), token_(std::move(token)) {}
+  // metrics, when not null, must outlive the Admin; GET /metrics renders it.
+  Admin(Engine& engine, std::string token, const Metrics* metrics)
+      : engine_(engine), token_(std::move(token)), metrics_(metrics) {}
+  // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
 
  private:
   bool authorized(std::string_view authorization) const;
+  ApiResponse route(const ApiRequest& request);
   ApiResponse create_batch(std::string_view body);
   ApiResponse list_batches();
   ApiResponse batch_route(const ApiRequest& request, std::string_view rest);
@@ -26,6 +31,7 @@ class Admin {
 
   Engine& engine_;
   std::string token_;
+  const Metrics* metrics_;
 };
 
 }  // namespace coupond::api

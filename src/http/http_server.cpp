@@ -86,6 +86,8 @@ class Session : public std::enable_shared_from_this<Session> {
 struct Shared {
   HttpLimits limits;
   Handler handler;
+  api::Metrics* metrics = nullptr;
+  api::Port port = api::Port::data;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool>* stopping = nullptr;
   std::mutex sessions_mutex;
@@ -102,9 +104,11 @@ Session::~Session() {
   std::lock_guard lock(shared_->sessions_mutex);
   shared_->sessions.erase(this);
   shared_->connections.fetch_sub(1);
+  if (shared_->metrics != nullptr) shared_->metrics->connection_closed(shared_->port);
 }
 
 void Session::start(bool over_limit) {
+  if (shared_->metrics != nullptr) shared_->metrics->connection_opened(shared_->port);
   {
     std::lock_guard lock(shared_->sessions_mutex);
     shared_->sessions.insert(this);
@@ -159,11 +163,16 @@ void Session::on_read(beast::error_code error, std::size_t) {
   api::ApiRequest api_request{request.method_string(), path, request.body(),
                               request[bhttp::field::authorization]};
   api::ApiResponse response;
+  const auto started = std::chrono::steady_clock::now();
   try {
     response = shared_->handler(api_request);
   } catch (const std::exception& exception) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
     response = api::error_response(500, "internal", "the server failed to answer");
+  }
+  if (shared_->metrics != nullptr) {
+    shared_->metrics->record(shared_->port, path, response.status,
+                             std::chrono::steady_clock::now() - started);
   }
   const bool keep_alive = request.keep_alive() && !shared_->stopping->load();
   answer(std::move(response), request.version(), keep_alive);
@@ -302,7 +311,8 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
-                          Handler handler, std::string* bound) {
+                          Handler handler, std::string* bound, api::Metrics* metrics,
+                          api::Port which) {
   beast::error_code error;
   const auto address = asio::ip::make_address(host, error);
   if (error) return Status::invalid_argument("not an IP address: " + host);
@@ -325,6 +335,8 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->limits = limits;
   shared->handler = std::move(handler);
   shared->stopping = &impl_->stopping;
+  shared->metrics = metrics;
+  shared->port = which;
   impl_->listeners.push_back(
       std::make_shared<Listener>(impl_->context, std::move(acceptor), std::move(shared)));
   return Status::ok();

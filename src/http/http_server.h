@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/api_types.h"
+#include "api/metrics.h"
 #include "coupond/status.h"
 
 namespace coupond::http {
@@ -39,8 +40,11 @@ class HttpServer {
 
   // Binds host:port (port 0 picks a free one) and accepts once run() starts. *bound receives
   // "host:port" as bound.
+  // metrics, when not null, must outlive the server; each answer and connection is counted there
+  // under which.
   Status listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
-                Handler handler, std::string* bound);
+                Handler handler, std::string* bound, api::Metrics* metrics = nullptr,
+                api::Port which = api::Port::data);
 
   // Starts handling SIGINT and SIGTERM, starts the I/O threads, and returns.
   void run();

@@ -141,7 +141,8 @@ int main(int argc, char** argv) {
   }
   coupond::api::DataPlane data_plane(*engine, data_plane_options,
                                      flags.api_keys.empty() ? nullptr : &api_keys);
-  coupond::api::Admin admin(*engine, token);
+  coupond::api::Metrics metrics;
+  coupond::api::Admin admin(*engine, token, &metrics);
 
   coupond::http::HttpLimits limits;
   limits.connections_max = flags.connections_max;
@@ -154,11 +155,13 @@ int main(int argc, char** argv) {
   coupond::http::HttpServer server(flags.threads);
   std::string bound, admin_bound;
   auto status = server.listen(
-      host, port, limits, [&](const auto& request) { return data_plane.handle(request); }, &bound);
+      host, port, limits, [&](const auto& request) { return data_plane.handle(request); }, &bound,
+      &metrics, coupond::api::Port::data);
   if (status.is_ok()) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
-        [&](const auto& request) { return admin.handle(request); }, &admin_bound);
+        [&](const auto& request) { return admin.handle(request); }, &admin_bound, &metrics,
+        coupond::api::Port::admin);
   }
   if (!status.is_ok()) return fail(status.message());
   server.run();

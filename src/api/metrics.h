@@ -1,0 +1,44 @@
+// Counters for GET /metrics (Prometheus text format): requests by port, route and status, a
+// latency histogram per port, and open connections. Lock-free: fixed arrays of atomics indexed
+// by route and status, so recording costs a few relaxed increments on the request path.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace coupond::api {
+
+enum class Port : unsigned char { data = 0, admin = 1 };
+
+class Metrics {
+ public:
+  // path is the request's path; it is reduced to its route ("/v1/coupons/{code}") so that codes
+  // and ids never become label values.
+  void record(Port port, std::string_view path, int status, std::chrono::nanoseconds elapsed);
+  void connection_opened(Port port) { connections_[index(port)].fetch_add(1, relaxed); }
+  void connection_closed(Port port) { connections_[index(port)].fetch_sub(1, relaxed); }
+
+  // The exposition text, with the engine's coupon count as a gauge.
+  std::string render(std::uint64_t coupons) const;
+
+  static constexpr std::size_t routes_count = 14;
+  static constexpr std::size_t statuses_count = 15;
+  static constexpr std::size_t buckets_count = 12;
+
+ private:
+  static constexpr auto relaxed = std::memory_order_relaxed;
+  static std::size_t index(Port port) { return static_cast<std::size_t>(port); }
+
+  std::array<std::array<std::array<std::atomic<std::uint64_t>, statuses_count>, routes_count>, 2>
+      requests_{};
+  std::array<std::array<std::atomic<std::uint64_t>, buckets_count>, 2> latency_buckets_{};
+  std::array<std::atomic<std::uint64_t>, 2> latency_sum_ns_{};
+  std::array<std::atomic<std::uint64_t>, 2> latency_count_{};
+  std::array<std::atomic<std::int64_t>, 2> connections_{};
+};
+
+}  // namespace coupond::api
