@@ -19,7 +19,8 @@ namespace {
 constexpr auto start_timeout = std::chrono::seconds(10);
 constexpr auto stop_timeout = std::chrono::seconds(10);
 
-pid_t spawn(const std::vector<std::string>& args, int* output_fd, bool merge_stderr) {
+pid_t spawn(const std::string& binary_path, const std::vector<std::string>& args, int* output_fd,
+            bool merge_stderr) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
   posix_spawn_file_actions_t actions;
@@ -27,7 +28,7 @@ pid_t spawn(const std::vector<std::string>& args, int* output_fd, bool merge_std
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
   std::vector<char*> argv;
-  std::string binary = COUPOND_BINARY;
+  std::string binary = binary_path;
   argv.push_back(binary.data());
   std::vector<std::string> copies = args;
   for (std::string& arg : copies) argv.push_back(arg.data());
@@ -77,7 +78,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_flags) {
                                    "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
                                    "--threads", "2"};
   args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-  pid_ = spawn(args, &stdout_fd_, /*merge_stderr=*/false);
+  pid_ = spawn(COUPOND_BINARY, args, &stdout_fd_, /*merge_stderr=*/false);
   if (pid_ < 0) return;
   // The server prints one "listening on HOST:PORT" line per port once it accepts: data plane
   // first, then the admin port.
@@ -116,9 +117,10 @@ int ServerProcess::stop() {
   return status;
 }
 
-int run_coupond(const std::vector<std::string>& args, std::string* output) {
+int run_program(const std::string& binary, const std::vector<std::string>& args,
+                std::string* output) {
   int fd = -1;
-  const pid_t pid = spawn(args, &fd, /*merge_stderr=*/true);
+  const pid_t pid = spawn(binary, args, &fd, /*merge_stderr=*/true);
   if (pid < 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + stop_timeout;
   while (read_some(fd, deadline, output)) {

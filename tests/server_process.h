@@ -40,8 +40,13 @@ class ServerProcess {
   std::string admin_token_;
 };
 
-// Runs `coupond args...` to completion (ten seconds at most) and returns its exit status, with
-// its standard output and error in *output.
-int run_coupond(const std::vector<std::string>& args, std::string* output);
+// Runs `binary args...` to completion (ten seconds at most) and returns its exit status, with its
+// standard output and error in *output.
+int run_program(const std::string& binary, const std::vector<std::string>& args,
+                std::string* output);
+
+inline int run_coupond(const std::vector<std::string>& args, std::string* output) {
+  return run_program(COUPOND_BINARY, args, output);
+}
 
 }  // namespace coupond::testing

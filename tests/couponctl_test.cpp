@@ -1,0 +1,89 @@
+// couponctl against a real coupond: every command an operator uses, tables and --json, and a
+// non-zero exit carrying the server's message when a call fails.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "server_process.h"
+
+namespace coupond {
+namespace {
+
+using testing::run_program;
+using testing::ServerProcess;
+
+class CouponctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.started());
+    token_file = server.data_dir() / "admin-token";
+  }
+  int couponctl(std::vector<std::string> args, std::string* output) {
+    std::vector<std::string> all = {"--admin", "http://127.0.0.1:" + std::to_string(server.admin_port()),
+                                    "--token-file", token_file.string()};
+    all.insert(all.end(), args.begin(), args.end());
+    output->clear();
+    return run_program(COUPONCTL_BINARY, all, output);
+  }
+  std::filesystem::path write(const std::string& name, const std::string& text) {
+    const auto path = files.path() / name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  ServerProcess server;
+  testing::TemporaryDirectory files;
+  std::filesystem::path token_file;
+};
+
+TEST_F(CouponctlTest, OperatorsWorkflowFromBatchToStats) {
+  const auto definition = write("batch.json", R"({
+    "id": "spring", "name": "Spring", "discount": {"type": "amount_off", "amount": 500},
+    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
+    "code": {"prefix": "SPR"}})");
+  std::string output;
+  ASSERT_EQ(couponctl({"batch", "create", definition.string()}, &output), 0) << output;
+  EXPECT_NE(output.find("spring"), std::string::npos);
+  ASSERT_EQ(couponctl({"generate", "spring", "--count", "2500"}, &output), 0) << output;
+  EXPECT_NE(output.find("2500 codes generated"), std::string::npos);
+  std::size_t codes = 0;  // lines that start with the prefix (it may recur inside a code)
+  for (std::size_t at = 0; at < output.size(); at = output.find('\n', at) + 1) {
+    codes += output.compare(at, 4, "SPR-") == 0;
+    if (output.find('\n', at) == std::string::npos) break;
+  }
+  EXPECT_EQ(codes, 2500u);
+  const auto csv = write("partner.csv", "PARTNER-1\nPARTNER-2,cust-1,vip\nbad!\n");
+  ASSERT_EQ(couponctl({"import", "spring", csv.string()}, &output), 0) << output;
+  EXPECT_NE(output.find("imported 2, duplicates 0, rejected 1"), std::string::npos) << output;
+  EXPECT_NE(output.find("line 3"), std::string::npos);
+  ASSERT_EQ(couponctl({"batch", "list"}, &output), 0);
+  EXPECT_NE(output.find("ISSUED"), std::string::npos);
+  EXPECT_NE(output.find("2502"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"--json", "stats", "spring"}, &output), 0);
+  EXPECT_NE(output.find("\"issued\":2502"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"stats", "spring"}, &output), 0);
+  EXPECT_NE(output.find("redemption_rate"), std::string::npos);
+  ASSERT_EQ(couponctl({"revoke", "spring"}, &output), 0);
+  EXPECT_NE(output.find("revoked 2502"), std::string::npos) << output;
+}
+
+TEST_F(CouponctlTest, FailuresExitNonZeroWithTheServersMessage) {
+  std::string output;
+  EXPECT_NE(couponctl({"batch", "show", "missing"}, &output), 0);
+  EXPECT_NE(output.find("no batch missing"), std::string::npos) << output;
+  const auto bad = write("bad.json", R"({"id": "x", "discount": {"type": "amount_off", "amount": 1}})");
+  EXPECT_NE(couponctl({"batch", "create", bad.string()}, &output), 0);
+  EXPECT_NE(output.find("valid_from is required"), std::string::npos) << output;
+  EXPECT_NE(couponctl({"frobnicate"}, &output), 0);
+  const auto wrong = write("token", "not-the-token\n");
+  output.clear();
+  EXPECT_NE(run_program(COUPONCTL_BINARY,
+                        {"--admin", "127.0.0.1:" + std::to_string(server.admin_port()),
+                         "--token-file", wrong.string(), "batch", "list"},
+                        &output),
+            0);
+  EXPECT_NE(output.find("401"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace coupond

@@ -1,0 +1,36 @@
+// couponctl's HTTP client for the admin port: one blocking request per call, with the body
+// streamed in either direction so that a million codes neither sit in memory nor go unseen
+// (progress is reported through a callback).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace coupond::ctl {
+
+struct AdminEndpoint {
+  std::string host = "127.0.0.1";
+  std::string port = "8081";
+  std::string token;
+};
+
+// Parses "http://HOST:PORT" (the scheme may be left out). False when it does not parse.
+bool parse_admin_url(std::string_view url, AdminEndpoint* out);
+
+struct Reply {
+  int status = 0;           // 0: no answer; error then says why
+  std::string body;         // unless a sink took it
+  std::string error;
+};
+
+// Sends the request. When sink is set, the response body goes to it chunk by chunk instead of
+// into Reply::body (for 2xx answers only; an error body is always kept). progress, when set, is
+// called with bytes sent and received so far.
+Reply request(const AdminEndpoint& endpoint, std::string_view method, std::string_view target,
+              std::string_view body, std::string_view content_type,
+              const std::function<void(std::string_view)>& sink = {},
+              const std::function<void(std::uint64_t sent, std::uint64_t received)>& progress = {});
+
+}  // namespace coupond::ctl

@@ -1,0 +1,314 @@
+// couponctl: the operators' client for coupond's admin port. Every admin call of the API, with
+// readable tables (or --json for scripts), progress on long transfers, and a non-zero exit with
+// the server's message when a call fails.
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "admin_client.h"
+
+namespace {
+
+namespace po = boost::program_options;
+namespace json = boost::json;
+using coupond::ctl::AdminEndpoint;
+using coupond::ctl::Reply;
+
+constexpr const char* usage =
+    "couponctl: the admin client of coupond\n\n"
+    "Usage: couponctl [options] COMMAND [ARGS]\n\n"
+    "Commands:\n"
+    "  batch create FILE.json          create a batch from its JSON definition\n"
+    "  batch list                      list the batches\n"
+    "  batch show ID                   show one batch\n"
+    "  generate ID --count N           generate N codes; CSV on standard output\n"
+    "  generate ID --customers FILE    one code per 'customer[,segment]' line of FILE\n"
+    "  import ID FILE.csv              import codes made elsewhere (code[,customer[,segment]])\n"
+    "  revoke ID                       revoke a whole batch\n"
+    "  revoke-code CODE                revoke one coupon\n"
+    "  stats ID                        a batch's campaign figures\n"
+    "  snapshot                        write a snapshot now\n";
+
+struct Context {
+  AdminEndpoint endpoint;
+  bool json_output = false;
+  bool show_progress = false;
+};
+
+int fail(const std::string& message) {
+  std::cerr << "couponctl: " << message << "\n";
+  return 1;
+}
+
+// The server's message from an error answer, or the body as it is.
+std::string server_message(const Reply& reply) {
+  if (!reply.error.empty()) return reply.error;
+  boost::system::error_code error;
+  const json::value value = json::parse(reply.body, error);
+  if (!error && value.is_object() && value.as_object().contains("error")) {
+    const auto& object = value.at("error");
+    return std::string(object.at("message").as_string()) + " (" +
+           std::string(object.at("code").as_string()) + ", HTTP " + std::to_string(reply.status) +
+           ")";
+  }
+  return "HTTP " + std::to_string(reply.status) + ": " + reply.body;
+}
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return false;
+  std::stringstream text;
+  text << file.rdbuf();
+  *out = text.str();
+  return true;
+}
+
+std::string number(const json::value& value) {
+  if (value.is_int64()) return std::to_string(value.as_int64());
+  if (value.is_uint64()) return std::to_string(value.as_uint64());
+  if (value.is_double()) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.6f", value.as_double());
+    return text;
+  }
+  if (value.is_string()) return std::string(value.as_string());
+  return json::serialize(value);
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+// Calls the server; on success prints the JSON answer (--json) or hands it to render.
+int call(const Context& context, std::string_view method, const std::string& target,
+         std::string_view body, const std::function<void(const json::value&)>& render,
+         std::string_view content_type = "application/json") {
+  const Reply reply = coupond::ctl::request(context.endpoint, method, target, body, content_type);
+  if (reply.status < 200 || reply.status >= 300) return fail(server_message(reply));
+  boost::system::error_code error;
+  const json::value value = json::parse(reply.body, error);
+  if (error) return fail("the server's answer is not JSON: " + reply.body);
+  if (context.json_output) {
+    std::cout << json::serialize(value) << "\n";
+  } else {
+    render(value);
+  }
+  return 0;
+}
+
+void render_batch_row(const json::value& batch, std::vector<std::vector<std::string>>* rows) {
+  const auto& stats = batch.at("stats");
+  rows->push_back({std::string(batch.at("id").as_string()),
+                   std::string(batch.at("discount").at("type").as_string()),
+                   std::string(batch.at("valid_from").as_string()),
+                   std::string(batch.at("valid_until").as_string()), number(stats.at("issued")),
+                   number(stats.at("redeemed")), batch.at("revoked").as_bool() ? "yes" : "no"});
+}
+
+void render_batches(const json::value& value) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "DISCOUNT", "VALID FROM", "VALID UNTIL", "ISSUED", "REDEEMED", "REVOKED"}};
+  if (value.is_object() && value.as_object().contains("batches")) {
+    for (const auto& batch : value.at("batches").as_array()) render_batch_row(batch, &rows);
+  } else {
+    render_batch_row(value, &rows);
+  }
+  print_table(rows);
+}
+
+void render_stats(const json::value& value) {
+  std::vector<std::vector<std::string>> rows;
+  for (const char* key : {"issued", "redeemed", "rolled_back", "revoked", "held",
+                          "redemption_rate", "discount_total", "order_amount_total"}) {
+    if (value.as_object().contains(key)) rows.push_back({key, number(value.at(key))});
+  }
+  print_table(rows);
+  for (const char* group : {"by_channel", "by_segment"}) {
+    std::cout << "\n" << group << "\n";
+    std::vector<std::vector<std::string>> entries;
+    for (const auto& [name, count] : value.at(group).as_object()) {
+      entries.push_back({"  " + (name.empty() ? std::string("(none)") : std::string(name)),
+                         number(count)});
+    }
+    print_table(entries);
+  }
+  std::cout << "\nby_hour\n";
+  std::vector<std::vector<std::string>> hours;
+  for (const auto& entry : value.at("by_hour").as_array()) {
+    hours.push_back({"  " + std::string(entry.at("hour").as_string()), number(entry.at("redeemed"))});
+  }
+  print_table(hours);
+}
+
+std::function<void(std::uint64_t, std::uint64_t)> progress_for(const Context& context,
+                                                               const char* what) {
+  if (!context.show_progress) return {};
+  return [what](std::uint64_t sent, std::uint64_t received) {
+    std::fprintf(stderr, "\r%s: %.1f MB sent, %.1f MB received", what, sent / 1e6, received / 1e6);
+  };
+}
+
+int generate(const Context& context, const std::string& id, const po::variables_map& options) {
+  json::object body;
+  if (options.count("count")) {
+    body["count"] = options["count"].as<std::int64_t>();
+  } else if (options.count("customers")) {
+    std::string text;
+    if (!read_file(options["customers"].as<std::string>(), &text)) {
+      return fail("cannot read " + options["customers"].as<std::string>());
+    }
+    json::array customers;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      const std::size_t comma = line.find(',');
+      json::object entry{{"customer", line.substr(0, comma)}};
+      if (comma != std::string::npos) entry["segment"] = line.substr(comma + 1);
+      customers.push_back(std::move(entry));
+    }
+    body["customers"] = std::move(customers);
+  } else {
+    return fail("generate needs --count N or --customers FILE");
+  }
+  std::uint64_t lines = 0;
+  const auto show = progress_for(context, "generate");
+  const Reply reply = coupond::ctl::request(
+      context.endpoint, "POST", "/admin/v1/batches/" + id + "/generate", json::serialize(body),
+      "application/json",
+      [&](std::string_view chunk) {
+        for (char c : chunk) lines += c == '\n';
+        std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      },
+      [&](std::uint64_t, std::uint64_t) {
+        if (show) std::fprintf(stderr, "\rgenerate: %llu codes", static_cast<unsigned long long>(lines));
+      });
+  std::cout.flush();
+  if (context.show_progress) std::fprintf(stderr, "\n");
+  if (reply.status != 200) return fail(server_message(reply));
+  std::cerr << "couponctl: " << lines << " codes generated for batch " << id << "\n";
+  return 0;
+}
+
+int import(const Context& context, const std::string& id, const std::string& path) {
+  std::string csv;
+  if (!read_file(path, &csv)) return fail("cannot read " + path);
+  const Reply reply =
+      coupond::ctl::request(context.endpoint, "POST", "/admin/v1/batches/" + id + "/import", csv,
+                            "text/csv", {}, progress_for(context, "import"));
+  if (context.show_progress) std::fprintf(stderr, "\n");
+  if (reply.status != 200) return fail(server_message(reply));
+  if (context.json_output) {
+    std::cout << reply.body << "\n";
+    return 0;
+  }
+  const json::value value = json::parse(reply.body);
+  std::cout << "imported " << number(value.at("imported")) << ", duplicates "
+            << number(value.at("duplicates")) << ", rejected " << number(value.at("rejected_count"))
+            << "\n";
+  for (const auto& rejected : value.at("rejected").as_array()) {
+    std::cout << "  line " << number(rejected.at("line")) << ": "
+              << rejected.at("reason").as_string() << "\n";
+  }
+  return 0;
+}
+
+int run(const Context& context, const std::vector<std::string>& words,
+        const po::variables_map& options) {
+  auto print_count = [](const json::value& value) {
+    std::cout << "revoked " << number(value.at("revoked")) << "\n";
+  };
+  const std::string command = words.empty() ? "" : words[0];
+  if (command == "batch" && words.size() == 3 && words[1] == "create") {
+    std::string definition;
+    if (!read_file(words[2], &definition)) return fail("cannot read " + words[2]);
+    return call(context, "POST", "/admin/v1/batches", definition, render_batches);
+  }
+  if (command == "batch" && words.size() == 2 && words[1] == "list") {
+    return call(context, "GET", "/admin/v1/batches", "", render_batches);
+  }
+  if (command == "batch" && words.size() == 3 && words[1] == "show") {
+    return call(context, "GET", "/admin/v1/batches/" + words[2], "",
+                [](const json::value& value) { std::cout << json::serialize(value) << "\n"; });
+  }
+  if (command == "generate" && words.size() == 2) return generate(context, words[1], options);
+  if (command == "import" && words.size() == 3) return import(context, words[1], words[2]);
+  if (command == "revoke" && words.size() == 2) {
+    return call(context, "POST", "/admin/v1/batches/" + words[1] + "/revoke", "", print_count);
+  }
+  if (command == "revoke-code" && words.size() == 2) {
+    return call(context, "POST", "/admin/v1/coupons/" + words[1] + "/revoke", "", print_count);
+  }
+  if (command == "stats" && words.size() == 2) {
+    return call(context, "GET", "/admin/v1/batches/" + words[1] + "/stats", "", render_stats);
+  }
+  if (command == "snapshot" && words.size() == 1) {
+    return call(context, "POST", "/admin/v1/snapshot", "",
+                [](const json::value& value) { std::cout << json::serialize(value) << "\n"; });
+  }
+  std::cerr << "couponctl: unknown command\n\n" << usage;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options("Options");
+  options.add_options()("help,h", "show this help")(
+      "admin", po::value<std::string>()->default_value("http://127.0.0.1:8081"),
+      "the admin port's URL")("token-file", po::value<std::string>(),
+                              "file holding the admin token (coupond's DATA_DIR/admin-token)")(
+      "json", "print the server's JSON answers as they are, for scripts")(
+      "count", po::value<std::int64_t>(), "generate: how many codes")(
+      "customers", po::value<std::string>(), "generate: a file of customer[,segment] lines")(
+      "command", po::value<std::vector<std::string>>(), "the command and its arguments");
+  po::positional_options_description positional;
+  positional.add("command", -1);
+  po::variables_map arguments;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).positional(positional).run(),
+              arguments);
+    po::notify(arguments);
+  } catch (const po::error& error) {
+    std::cerr << "couponctl: " << error.what() << "\n\n" << usage << "\n" << options;
+    return 2;
+  }
+  if (arguments.count("help") || !arguments.count("command")) {
+    std::cout << usage << "\n" << options;
+    return arguments.count("help") ? 0 : 2;
+  }
+  Context context;
+  if (!coupond::ctl::parse_admin_url(arguments["admin"].as<std::string>(), &context.endpoint)) {
+    return fail("--admin must look like http://127.0.0.1:8081");
+  }
+  if (!arguments.count("token-file")) return fail("--token-file is required");
+  std::string token;
+  if (!read_file(arguments["token-file"].as<std::string>(), &token)) {
+    return fail("cannot read " + arguments["token-file"].as<std::string>());
+  }
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  context.endpoint.token = token;
+  context.json_output = arguments.count("json") > 0;
+  context.show_progress = ::isatty(STDERR_FILENO) != 0;
+  return run(context, arguments["command"].as<std::vector<std::string>>(), arguments);
+}
