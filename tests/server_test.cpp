@@ -141,6 +141,16 @@ TEST_F(ServerTest, GeneratedCodesValidateRedeemReplayAndRollBack) {
   EXPECT_EQ(data("/v1/redeem", checkout(code, "o-2")).status, 200);
 }
 
+TEST_F(ServerTest, CouponLookupAcceptsACodeAsTypedInTheUrl) {
+  const auto codes = make_codes(1);
+  std::string typed;  // lower case, spaces (percent-encoded) instead of dashes
+  for (char c : codes[0]) typed += c == '-' ? std::string("%20") : std::string(1, static_cast<char>(std::tolower(c)));
+  const HttpResult found = http_request(server.data_port(), "GET", "/v1/coupons/" + typed);
+  ASSERT_EQ(found.status, 200) << found.body;
+  EXPECT_EQ(json_of(found).at("code").as_string(), codes[0]);
+  EXPECT_EQ(json_of(found).at("state").as_string(), "active");
+}
+
 TEST_F(ServerTest, RefusalsCarryTheApiStatusAndReason) {
   const auto codes = make_codes(3);
   // Out of scope: 422 with the reason.
