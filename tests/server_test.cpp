@@ -193,6 +193,22 @@ TEST_F(ServerTest, ImportKeepsGoodLinesReportsBadOnesByNumber) {
             "customer_required");
 }
 
+TEST_F(ServerTest, ALargeImportIsParsedAsItArrives) {
+  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
+  std::string csv;
+  for (int i = 0; i < 200'000; ++i) csv += "BULK" + std::to_string(i) + ",cust-" + std::to_string(i % 7) + "\n";
+  csv += "not valid!\n";
+  const HttpResult imported = admin("POST", "/admin/v1/batches/d11-100-20/import", csv);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const auto result = json_of(imported);
+  EXPECT_EQ(result.at("imported").as_int64(), 200'000);
+  EXPECT_EQ(result.at("rejected").as_array().at(0).at("line").as_int64(), 200'001);
+  EXPECT_EQ(json_of(data("/v1/validate", checkout("bulk199999"))).at("reason").as_string(),
+            "customer_required");
+  // Without the token the body is not streamed in: the answer is 401.
+  EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches/d11-100-20/import", csv).status, 401);
+}
+
 TEST_F(ServerTest, StatsFollowRedemptionsAndRollbacks) {
   const auto codes = make_codes(10);
   for (int i = 0; i < 4; ++i) {

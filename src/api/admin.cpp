@@ -9,6 +9,7 @@
 
 #include "api/batch_json.h"
 #include "api/json_fields.h"
+#include "api/import_stream.h"
 #include "api/responses.h"
 #include "rules/time_text.h"
 
@@ -35,9 +36,6 @@ ApiResponse status_response(const Status& status) {
 constexpr std::uint64_t generate_chunk_codes = 10'000;
 constexpr std::uint64_t generate_count_max = 10'000'000;
 constexpr std::size_t generate_customers_max = 1'000'000;
-constexpr std::size_t import_lines_max = 10'000'000;
-// An import with a million bad lines answers with the first thousand (and their count).
-constexpr std::size_t rejected_lines_shown_max = 1'000;
 
 // A path fit for a log: a coupon code in it is cut to its first characters.
 std::string loggable_path(std::string_view path) {
@@ -65,14 +63,17 @@ bool Admin::authorized(std::string_view authorization) const {
 
 ApiResponse Admin::handle(const ApiRequest& request) {
   ApiResponse response = route(request);
-  if (request.method != "GET") {
-    // One line per admin action; never the token, never a whole code.
-    std::string line = "coupond: admin: " + std::string(request.method) + " " +
-                       loggable_path(request.path) + " -> " + std::to_string(response.status);
-    if (response.status >= 400 && response.stream == nullptr) line += " " + response.body;
-    std::cerr << line + "\n";
-  }
+  if (request.method != "GET") log_action(request.method, request.path, response);
   return response;
+}
+
+// One line per admin action; never the token, never a whole code.
+void Admin::log_action(std::string_view method, std::string_view path,
+                       const ApiResponse& response) const {
+  std::string line = "coupond: admin: " + std::string(method) + " " + loggable_path(path) +
+                     " -> " + std::to_string(response.status);
+  if (response.status >= 400 && response.stream == nullptr) line += " " + response.body;
+  std::cerr << line + "\n";
 }
 
 ApiResponse Admin::route(const ApiRequest& request) {
@@ -191,57 +192,35 @@ ApiResponse Admin::stats(const Batch& batch) {
   return json_response(200, object);
 }
 
-// Body: CSV lines code[,customer[,segment]]; blank lines and a "code,..." header line are skipped.
-// Every line is checked before any is loaded; bad lines are reported by number and never stop
-// the good ones.
+// The CSV body, when it did not come as a stream (see import_stream for the streamed way in).
 ApiResponse Admin::import_codes(const Batch& batch, std::string_view body) {
-  std::vector<ImportLine> lines;
-  std::vector<std::uint64_t> line_numbers;  // of each entry in lines, as the operator counts
-  std::vector<ImportResult::Rejected> malformed;
-  std::uint64_t number = 0;
-  while (!body.empty()) {
-    const std::size_t end = body.find('\n');
-    std::string_view line = body.substr(0, end);
-    body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || (number == 1 && line.starts_with("code"))) continue;
-    ImportLine entry;
-    const std::size_t first = line.find(',');
-    entry.code = line.substr(0, first);
-    if (first != std::string_view::npos) {
-      const std::string_view rest = line.substr(first + 1);
-      const std::size_t second = rest.find(',');
-      entry.customer = rest.substr(0, second);
-      if (second != std::string_view::npos) entry.segment = rest.substr(second + 1);
-      if (entry.segment.find(',') != std::string_view::npos) {
-        malformed.push_back({number, "more than three fields"});
-        continue;
-      }
-    }
-    lines.push_back(entry);
-    line_numbers.push_back(number);
+  ImportStream stream;
+  stream.consume(body);
+  return stream.finish(engine_, batch.id());
+}
+
+std::optional<BodyConsumer> Admin::stream_body(const ApiRequest& head) {
+  constexpr std::string_view batches = "/admin/v1/batches/";
+  constexpr std::string_view import = "/import";
+  if (head.method != "POST" || !head.path.starts_with(batches) || !head.path.ends_with(import) ||
+      head.path.size() <= batches.size() + import.size() || !authorized(head.authorization)) {
+    return std::nullopt;  // answered the ordinary way, with its error if it has one
   }
-  if (lines.size() > import_lines_max) {
-    return error_response(413, "too_many_lines", "an import holds at most 10000000 lines");
-  }
-  ImportResult result;
-  const Status status = engine_.import_codes(batch.id(), lines, &result);
-  if (!status.is_ok()) return status_response(status);
-  for (ImportResult::Rejected& rejected : result.rejected) {
-    rejected.line = line_numbers[rejected.line - 1];
-  }
-  result.rejected.insert(result.rejected.end(), malformed.begin(), malformed.end());
-  std::sort(result.rejected.begin(), result.rejected.end(),
-            [](const auto& a, const auto& b) { return a.line < b.line; });
-  boost::json::array rejected;
-  for (std::size_t i = 0; i < result.rejected.size() && i < rejected_lines_shown_max; ++i) {
-    rejected.push_back({{"line", result.rejected[i].line}, {"reason", result.rejected[i].reason}});
-  }
-  return json_response(200, {{"imported", result.imported},
-                             {"duplicates", result.duplicates},
-                             {"rejected_count", result.rejected.size()},
-                             {"rejected", std::move(rejected)}});
+  const std::string_view id =
+      head.path.substr(batches.size(), head.path.size() - batches.size() - import.size());
+  const Batch* batch = engine_.find_batch(id);
+  if (batch == nullptr) return std::nullopt;
+  auto stream = std::make_shared<ImportStream>();
+  Engine* engine = &engine_;
+  const std::string batch_id = batch->id();
+  BodyConsumer consumer;
+  consumer.consume = [stream](std::string_view chunk) { stream->consume(chunk); };
+  consumer.finish = [this, stream, engine, batch_id, path = std::string(head.path)] {
+    ApiResponse response = stream->finish(*engine, batch_id);
+    log_action("POST", path, response);
+    return response;
+  };
+  return consumer;
 }
 
 // The answer is text/csv, streamed in chunks: a code per line, or customer,code lines.

@@ -2,6 +2,7 @@
 // "Authorization: Bearer <admin token>", compared in constant time.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "api/api_types.h"
@@ -17,9 +18,13 @@ class Admin {
       : engine_(engine), token_(std::move(token)), metrics_(metrics) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
+  // For an authorized import into an existing batch, a consumer that parses the CSV body as it
+  // arrives; otherwise nothing, and the request is read whole and answered by handle().
+  std::optional<BodyConsumer> stream_body(const ApiRequest& head);
 
  private:
   bool authorized(std::string_view authorization) const;
+  void log_action(std::string_view method, std::string_view path, const ApiResponse& response) const;
   ApiResponse route(const ApiRequest& request);
   ApiResponse create_batch(std::string_view body);
   ApiResponse list_batches();

@@ -26,4 +26,10 @@ struct ApiResponse {
   std::function<bool(std::string* chunk)> stream;
 };
 
+// Takes a request body piece by piece as it arrives, then answers.
+struct BodyConsumer {
+  std::function<void(std::string_view chunk)> consume;
+  std::function<ApiResponse()> finish;
+};
+
 }  // namespace coupond::api

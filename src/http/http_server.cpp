@@ -62,6 +62,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void do_read();
+  void on_header(beast::error_code error, std::size_t bytes);
+  void read_body_some();
+  void on_body_some(beast::error_code error, std::size_t bytes);
+  void finish_stream();
   void on_read(beast::error_code error, std::size_t bytes);
   void answer(api::ApiResponse response, unsigned version, bool keep_alive);
   void write_chunk();
@@ -74,6 +78,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Shared> shared_;
   bool busy_ = false;  // between a request's arrival and its answer's last byte
+  // A request whose body is streamed to a consumer as it arrives.
+  std::optional<api::BodyConsumer> consumer_;
+  std::string consumer_path_;
+  std::chrono::steady_clock::time_point consumer_started_;
   // A streamed answer in progress.
   std::shared_ptr<bhttp::response<bhttp::buffer_body>> stream_response_;
   std::shared_ptr<bhttp::response_serializer<bhttp::buffer_body>> serializer_;
@@ -88,6 +96,7 @@ struct Shared {
   Handler handler;
   api::Metrics* metrics = nullptr;
   api::Port port = api::Port::data;
+  StreamHandler stream_handler;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool>* stopping = nullptr;
   std::mutex sessions_mutex;
@@ -135,8 +144,64 @@ void Session::do_read() {
   parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_bytes_max));
   parser_->body_limit(shared_->limits.body_bytes_max);
   stream_.expires_after(shared_->limits.request_timeout);
+  // The head first: a request whose body can be taken as it arrives (an import) is streamed;
+  // every other request is read whole.
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
+}
+
+void Session::on_header(beast::error_code error, std::size_t bytes) {
+  if (error) return on_read(error, bytes);
+  if (shared_->stream_handler) {
+    const auto& head = parser_->get();
+    const std::string_view target = head.target();
+    consumer_path_ = percent_decode(target.substr(0, target.find('?')));
+    const api::ApiRequest request{head.method_string(), consumer_path_, {},
+                                  head[bhttp::field::authorization]};
+    consumer_ = shared_->stream_handler(request);
+    if (consumer_) {
+      busy_ = true;
+      consumer_started_ = std::chrono::steady_clock::now();
+      if (parser_->is_done()) return finish_stream();
+      return read_body_some();
+    }
+  }
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+}
+
+void Session::read_body_some() {
+  // A streamed body may be large: each piece, not the whole, must arrive within the timeout.
+  stream_.expires_after(shared_->limits.request_timeout);
+  bhttp::async_read_some(stream_, buffer_, *parser_,
+                         beast::bind_front_handler(&Session::on_body_some, shared_from_this()));
+}
+
+void Session::on_body_some(beast::error_code error, std::size_t bytes) {
+  if (error) {
+    consumer_.reset();
+    return on_read(error, bytes);
+  }
+  std::string& body = parser_->get().body();
+  consumer_->consume(body);
+  body.clear();
+  if (!parser_->is_done()) return read_body_some();
+  finish_stream();
+}
+
+void Session::finish_stream() {
+  std::string& body = parser_->get().body();
+  if (!body.empty()) consumer_->consume(body);
+  body.clear();
+  api::ApiResponse response = consumer_->finish();
+  consumer_.reset();
+  if (shared_->metrics != nullptr) {
+    shared_->metrics->record(shared_->port, consumer_path_, response.status,
+                             std::chrono::steady_clock::now() - consumer_started_);
+  }
+  const auto& head = parser_->get();
+  const bool keep_alive = head.keep_alive() && !shared_->stopping->load();
+  answer(std::move(response), head.version(), keep_alive);
 }
 
 void Session::on_read(beast::error_code error, std::size_t) {
@@ -312,7 +377,7 @@ HttpServer::~HttpServer() {
 
 Status HttpServer::listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                           Handler handler, std::string* bound, api::Metrics* metrics,
-                          api::Port which) {
+                          api::Port which, StreamHandler stream_handler) {
   beast::error_code error;
   const auto address = asio::ip::make_address(host, error);
   if (error) return Status::invalid_argument("not an IP address: " + host);
@@ -337,6 +402,7 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->stopping = &impl_->stopping;
   shared->metrics = metrics;
   shared->port = which;
+  shared->stream_handler = std::move(stream_handler);
   impl_->listeners.push_back(
       std::make_shared<Listener>(impl_->context, std::move(acceptor), std::move(shared)));
   return Status::ok();

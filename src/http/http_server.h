@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/api_types.h"
@@ -30,6 +31,9 @@ struct HttpLimits {
 };
 
 using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
+// Asked with a request's head (no body yet): a consumer to take the body as it arrives, or
+// nothing to have the body read whole and the request handed to the Handler.
+using StreamHandler = std::function<std::optional<api::BodyConsumer>(const api::ApiRequest&)>;
 
 class HttpServer {
  public:
@@ -44,7 +48,7 @@ class HttpServer {
   // under which.
   Status listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                 Handler handler, std::string* bound, api::Metrics* metrics = nullptr,
-                api::Port which = api::Port::data);
+                api::Port which = api::Port::data, StreamHandler stream_handler = {});
 
   // Starts handling SIGINT and SIGTERM, starts the I/O threads, and returns.
   void run();

@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
         [&](const auto& request) { return admin.handle(request); }, &admin_bound, &metrics,
-        coupond::api::Port::admin);
+        coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); });
   }
   if (!status.is_ok()) return fail(status.message());
   server.run();
