@@ -47,6 +47,19 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// Creates the demo batch on server and answers one of its codes (empty on failure).
+std::string first_code_of_demo_batch(const ServerProcess& server) {
+  if (http_request(server.admin_port(), "POST", "/admin/v1/batches", batch_body,
+                   server.admin_token()).status != 201) {
+    return {};
+  }
+  const auto codes = lines_of(http_request(server.admin_port(), "POST",
+                                           "/admin/v1/batches/d11-100-20/generate",
+                                           R"({"count": 1})", server.admin_token())
+                                  .body);
+  return codes.empty() ? std::string() : codes[0];
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server.started()); }
@@ -343,13 +356,8 @@ TEST(ServerKeysTest, DataPlaneNeedsAKeyWhenKeysAreConfiguredAndRecordsItsName) {
   ServerProcess server({"--api-keys", keys.string()});
   ASSERT_TRUE(server.started());
   EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
-  ASSERT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", batch_body,
-                         server.admin_token()).status, 201);
-  const std::string code = lines_of(http_request(server.admin_port(), "POST",
-                                                  "/admin/v1/batches/d11-100-20/generate",
-                                                  R"({"count": 1})", server.admin_token())
-                                         .body)
-                               .at(0);
+  const std::string code = first_code_of_demo_batch(server);
+  ASSERT_FALSE(code.empty());
   const std::string body = R"({"code": ")" + code + R"(", "order_id": "o1", "order": {"amount": 12900, "channel": "app"}})";
   EXPECT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", body).status, 401);
   EXPECT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", body, "wrong-key-wrong-key").status, 401);
@@ -357,6 +365,31 @@ TEST(ServerKeysTest, DataPlaneNeedsAKeyWhenKeysAreConfiguredAndRecordsItsName) {
   const auto coupon = json_of(http_request(server.data_port(), "GET", "/v1/coupons/" + code, {},
                                            "0123456789abcdef0123"));
   EXPECT_EQ(coupon.at("redemptions").as_array().at(0).at("key").as_string(), "checkout-eu");
+}
+
+TEST(ServerLimitsTest, ACustomerTryingTooManyBadCodesIsRateLimited) {
+  ServerProcess server({"--max-bad-codes-per-customer", "3"});
+  ASSERT_TRUE(server.started());
+  const std::string code = first_code_of_demo_batch(server);
+  ASSERT_FALSE(code.empty());
+  auto attempt = [&](const std::string& path, const std::string& try_code, const std::string& customer) {
+    const std::string body = R"({"code": ")" + try_code + R"(", "customer": ")" + customer +
+                             R"(", "order_id": "o-)" + customer + R"(", "order": {"amount": 12900, "channel": "app"}})";
+    return http_request(server.data_port(), "POST", path, body);
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(json_of(attempt("/v1/validate", "GUESS" + std::to_string(i), "mallory")).at("reason").as_string(),
+              "invalid_code");
+  }
+  // The allowance is spent: even a real code is refused to this customer for now.
+  const auto validated = json_of(attempt("/v1/validate", code, "mallory"));
+  EXPECT_FALSE(validated.at("valid").as_bool());
+  EXPECT_EQ(validated.at("reason").as_string(), "rate_limited");
+  const HttpResult redeemed = attempt("/v1/redeem", code, "mallory");
+  EXPECT_EQ(redeemed.status, 429);
+  EXPECT_EQ(json_of(redeemed).at("reason").as_string(), "rate_limited");
+  // Other customers are not affected.
+  EXPECT_EQ(attempt("/v1/redeem", code, "alice").status, 200);
 }
 
 TEST(ServerLifecycleTest, SigtermStopsTheServerWithExitZero) {

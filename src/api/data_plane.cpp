@@ -62,12 +62,29 @@ ApiResponse DataPlane::handle(const ApiRequest& request) {
   return rollback(request.body);
 }
 
+template <typename Call>
+Outcome DataPlane::limited(const CouponRequest& request, Call call) {
+  const auto now = std::chrono::system_clock::now();
+  if (!limiter_.allows(request.customer, now)) {
+    Outcome outcome;
+    outcome.reason = Reason::rate_limited;
+    return outcome;
+  }
+  Outcome outcome = call();
+  if (outcome.request_error.empty() &&
+      (outcome.reason == Reason::invalid_code || outcome.reason == Reason::unknown_code)) {
+    limiter_.record_bad_code(request.customer, now);
+  }
+  return outcome;
+}
+
 ApiResponse DataPlane::validate(std::string_view body) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
     return error_response(400, "bad_request", error);
   }
-  const Outcome outcome = engine_.validate(parsed.request);
+  const Outcome outcome =
+      limited(parsed.request, [&] { return engine_.validate(parsed.request); });
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }
@@ -90,8 +107,9 @@ ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_vie
     if (*parsed.ttl_s < 1) return error_response(400, "bad_request", "ttl_s must be at least 1");
     ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
   }
-  const Outcome outcome =
-      reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
+  const Outcome outcome = limited(parsed.request, [&] {
+    return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
+  });
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }

@@ -32,6 +32,7 @@ struct Flags {
   std::size_t admin_body_bytes_max = 0;
   unsigned request_timeout_s = 0;
   unsigned hold_ttl_max_s = 0;
+  unsigned bad_codes_per_customer = 0;
 };
 
 po::options_description describe_flags(Flags* flags) {
@@ -72,7 +73,11 @@ po::options_description describe_flags(Flags* flags) {
       "request-timeout", po::value(&flags->request_timeout_s)->default_value(15),
       "seconds for a whole request to arrive; idle keep-alive connections close after it too")(
       "max-hold-ttl", po::value(&flags->hold_ttl_max_s)->default_value(3600),
-      "upper bound, in seconds, of a reserve's ttl_s");
+      "upper bound, in seconds, of a reserve's ttl_s")(
+      "max-bad-codes-per-customer", po::value(&flags->bad_codes_per_customer)->default_value(30),
+      "codes that are not real (invalid_code, unknown_code) a customer may try per minute; past "
+      "it every answer to that customer is rate_limited (429 on redeem) until the minute ends; "
+      "0 turns it off");
   return options;
 }
 
@@ -131,6 +136,7 @@ int main(int argc, char** argv) {
 
   coupond::api::DataPlaneOptions data_plane_options;
   data_plane_options.hold_ttl_max = std::chrono::seconds(flags.hold_ttl_max_s);
+  data_plane_options.bad_codes_per_customer_per_minute = flags.bad_codes_per_customer;
   coupond::api::ApiKeys api_keys;
   if (!flags.api_keys.empty()) {
     if (auto status = coupond::api::ApiKeys::load(flags.api_keys, &api_keys); !status.is_ok()) {
