@@ -1,0 +1,62 @@
+#include "journal/durable_file.h"
+
+#include "journal/fault_point.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace coupond::journal {
+
+Status errno_status(const char* what, const std::filesystem::path& path, int error_number) {
+  std::string message = std::string(what) + " " + path.string() + ": ";
+  if (error_number == ENOSPC) {
+    message += "no space left on device (ENOSPC): free space on this file system and restart";
+  } else {
+    message += std::strerror(error_number);
+  }
+  return Status::io_error(std::move(message));
+}
+
+Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+  const char* bytes = static_cast<const char*>(data);
+  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
+  while (size > 0) {
+    const ssize_t written = ::write(fd, bytes, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("cannot write", path, errno);
+    }
+    bytes += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return Status::ok();
+}
+
+Status sync_data(int fd, const std::filesystem::path& path) {
+  // No retry on failure: after a failed fsync Linux may have dropped the dirty pages, and a
+  // second fsync can report success for data that never reached the disk.
+  if (::fdatasync(fd) != 0) return errno_status("cannot sync", path, errno);
+  return Status::ok();
+}
+
+Status sync_directory(const std::filesystem::path& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open directory", directory, errno);
+  const int result = ::fsync(fd);
+  const int error_number = errno;
+  ::close(fd);
+  if (result != 0) return errno_status("cannot sync directory", directory, error_number);
+  return Status::ok();
+}
+
+Status open_for_append(const std::filesystem::path& path, int* fd) {
+  *fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (*fd < 0) return errno_status("cannot open", path, errno);
+  return Status::ok();
+}
+
+}  // namespace coupond::journal

@@ -1,0 +1,25 @@
+// The few system calls that make bytes durable, each returning a Status that names the file and
+// says what the system said. Used by the journal and by snapshots.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+
+#include "coupond/status.h"
+
+namespace coupond::journal {
+
+// Writes all of size bytes at the file's position, retrying short writes and EINTR.
+Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path);
+// fdatasync: the file's bytes (and its size) are on disk when this returns ok.
+Status sync_data(int fd, const std::filesystem::path& path);
+// fsync of a directory: a file created, renamed or removed in it stays so after a crash.
+Status sync_directory(const std::filesystem::path& directory);
+// Opens path for appending, creating it with mode 0600; *fd receives the descriptor.
+Status open_for_append(const std::filesystem::path& path, int* fd);
+
+// An io_error for the errno of a failed call: "<what> <path>: <reason>", where a full disk says so
+// plainly (it is the one an operator can fix).
+Status errno_status(const char* what, const std::filesystem::path& path, int error_number);
+
+}  // namespace coupond::journal

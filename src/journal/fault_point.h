@@ -1,0 +1,22 @@
+// Fault points for the crash tests: places where the server can be made to die on purpose, so that
+// a test can check what a restart finds after a crash at exactly that moment.
+//
+// Compiled in only when COUPOND_FAULT_POINTS is defined (the CMake option of the same name, on by
+// default, off in the Release builds of the demo and the benchmarks). Then the environment variable
+// COUPOND_FAULT_POINT=NAME[:N] makes the N-th pass (default the first) through the point called
+// NAME kill the process with SIGKILL on the spot: no destructor, no flush, as a power cut would.
+#pragma once
+
+namespace coupond::journal {
+
+#ifdef COUPOND_FAULT_POINTS
+void fault_point(const char* name);
+// The same arming, but instead of killing the process the N-th pass answers true: the caller then
+// fails as the system call it stands for would (a full disk, say).
+bool fault_injected(const char* name);
+#else
+inline void fault_point(const char*) {}
+inline bool fault_injected(const char*) { return false; }
+#endif
+
+}  // namespace coupond::journal

@@ -1,0 +1,116 @@
+// The redemption journal: every state change is appended here as a record, and made durable with
+// one fdatasync for every group of records that arrived while the previous sync ran (group
+// commit). A change is acknowledged only once its record is durable.
+//
+// Appending is cheap and never waits for the disk: it copies the record into the pending group
+// under a short lock and returns its sequence number. One writer thread takes the pending group,
+// writes it, syncs it, and then tells whoever waits for those sequences. The wait is the sync, not
+// a timer: under load a group holds every record that arrived during the previous sync.
+//
+// A failed write or sync is fatal: the journal stops, nothing after the failure ever becomes
+// durable, waiters hear false, and on_failure is called once (coupond exits there).
+//
+// A Journal is safe for concurrent use by many threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "coupond/status.h"
+#include "journal/journal_format.h"
+
+namespace coupond::journal {
+
+enum class Durability : std::uint8_t {
+  group,  // one fdatasync per group of records; an answer waits for its group
+  sync,   // one fdatasync per record: the simple way, for comparison
+  none,   // written by the writer thread, never synced, answered at once: for benchmarks only
+};
+
+struct JournalOptions {
+  std::filesystem::path directory;
+  Durability durability = Durability::group;
+  // A segment that has grown past this is closed and a new one started. Segments are the unit
+  // of deletion once a snapshot covers them: smaller ones free space sooner, larger ones mean
+  // fewer files and directory syncs.
+  std::uint64_t segment_bytes_max = 64u << 20;
+  // Called once, from the writer thread, with the first write or sync failure.
+  std::function<void(const Status&)> on_failure;
+};
+
+class Journal {
+ public:
+  // Starts a new segment whose first record will have sequence next_sequence (recovery says which).
+  static Status open(JournalOptions options, std::uint64_t next_sequence,
+                     std::unique_ptr<Journal>* out);
+  // Writes and syncs every record appended so far, then stops the writer thread.
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Appends a record and returns its sequence number; 0 when the payload is larger than
+  // record_payload_bytes_max (nothing is appended then).
+  std::uint64_t append(RecordType type, std::string_view payload);
+
+  // The sequence of the last record appended.
+  std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
+  // Every record up to this sequence is durable (in mode none: written or about to be).
+  std::uint64_t durable_sequence() const { return durable_.load(std::memory_order_acquire); }
+
+  // Blocks until the record is durable: ok, or the failure that stopped the journal.
+  Status wait_durable(std::uint64_t sequence);
+  // Calls done(true) once the record is durable, or done(false) if the journal failed first:
+  // at once, on the caller's thread, when that is already known; otherwise on the writer thread.
+  using DurableCallback = std::function<void(bool durable)>;
+  void when_durable(std::uint64_t sequence, DurableCallback done);
+
+  // Deletes the segments whose records all have sequences at most sequence (a snapshot covers
+  // them). The segment being written is never deleted. Returns how many were deleted.
+  std::size_t remove_segments_through(std::uint64_t sequence);
+
+  Durability durability() const { return options_.durability; }
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+ private:
+  explicit Journal(JournalOptions options) : options_(std::move(options)) {}
+  Status start_segment(std::uint64_t first_sequence);
+  void run_writer();
+  Status write_group(std::string& group, std::uint64_t last_in_group);
+  void publish(std::uint64_t durable_through);
+  void fail(const Status& status);
+
+  const JournalOptions options_;
+
+  std::mutex append_mutex_;
+  std::condition_variable group_ready_;
+  std::string pending_;   // records appended since the writer last took a group
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> last_sequence_{0};
+
+  std::atomic<std::uint64_t> durable_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex waiters_mutex_;
+  std::condition_variable durable_changed_;
+  std::vector<std::pair<std::uint64_t, DurableCallback>> waiters_;
+  Status failure_;  // under waiters_mutex_
+
+  // The writer thread's own: the segment being written.
+  int fd_ = -1;
+  std::filesystem::path segment_path_;
+  std::uint64_t segment_bytes_ = 0;
+  std::mutex segments_mutex_;
+  std::vector<std::uint64_t> segment_firsts_;  // first sequence of every segment on disk, in order
+
+  std::thread writer_;
+};
+
+}  // namespace coupond::journal

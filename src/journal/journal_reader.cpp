@@ -1,0 +1,229 @@
+#include "journal/journal_reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+
+#include "journal/durable_file.h"
+
+namespace coupond::journal {
+namespace {
+
+struct Segment {
+  std::uint64_t first_sequence = 0;
+  std::filesystem::path path;
+};
+
+std::vector<Segment> list_segments(const std::filesystem::path& directory) {
+  std::vector<Segment> segments;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::uint64_t first = parse_segment_file_name(entry.path().filename().string());
+    if (first != 0) segments.push_back({first, entry.path()});
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const Segment& a, const Segment& b) { return a.first_sequence < b.first_sequence; });
+  return segments;
+}
+
+Status read_file(const std::filesystem::path& path, std::string* out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::io_error("cannot open " + path.string());
+  out->assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  if (file.bad()) return Status::io_error("cannot read " + path.string());
+  return Status::ok();
+}
+
+Status truncate_file(const std::filesystem::path& path, std::size_t size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open", path, errno);
+  Status status;
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    status = errno_status("cannot truncate", path, errno);
+  } else {
+    status = sync_data(fd, path);
+  }
+  ::close(fd);
+  return status;
+}
+
+bool segment_header_verifies(const std::string& bytes, std::uint64_t first_sequence) {
+  if (bytes.size() < sizeof(SegmentHeader)) return false;
+  SegmentHeader header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  return header.magic == segment_magic && header.format_version == segment_format_version &&
+         header.header_bytes == sizeof(SegmentHeader) &&
+         header.first_sequence == first_sequence &&
+         header.checksum == segment_header_checksum(header);
+}
+
+// True, with *header, when a whole record starts at offset and its checksum verifies.
+bool record_verifies(const std::string& bytes, std::size_t offset, RecordHeader* header) {
+  if (offset > bytes.size() || bytes.size() - offset < sizeof(RecordHeader)) return false;
+  std::memcpy(header, bytes.data() + offset, sizeof(*header));
+  if (header->payload_bytes > record_payload_bytes_max) return false;
+  if (header->type == 0 || header->type > record_type_max) return false;
+  if (bytes.size() - offset - sizeof(RecordHeader) < header->payload_bytes) return false;
+  return header->checksum == record_checksum(*header, bytes.data() + offset + sizeof(RecordHeader));
+}
+
+// Whether any record verifies at any byte after offset: what tells corruption from a torn tail.
+bool valid_record_after(const std::string& bytes, std::size_t offset) {
+  RecordHeader header;
+  for (std::size_t at = offset + 1; at + sizeof(RecordHeader) <= bytes.size(); ++at) {
+    if (record_verifies(bytes, at, &header)) return true;
+  }
+  return false;
+}
+
+std::string where(const std::filesystem::path& path, std::size_t offset) {
+  return path.string() + " at byte offset " + std::to_string(offset);
+}
+
+class Replay {
+ public:
+  Replay(const ReplayOptions& options, const std::function<Status(const JournalRecord&)>& apply,
+         ReplayReport* report)
+      : options_(options), apply_(apply), report_(*report) {}
+
+  Status run() {
+    segments_ = list_segments(options_.directory);
+    report_.last_sequence = options_.after_sequence;
+    // Segments whose records the snapshot covers entirely are not read.
+    std::size_t start = 0;
+    while (start + 1 < segments_.size() &&
+           segments_[start + 1].first_sequence - 1 <= options_.after_sequence) {
+      ++start;
+    }
+    if (start == segments_.size()) return Status::ok();
+    if (segments_[start].first_sequence > options_.after_sequence + 1) {
+      return Status::corruption(
+          "journal records " + std::to_string(options_.after_sequence + 1) + " to " +
+          std::to_string(segments_[start].first_sequence - 1) +
+          " are missing: the oldest segment is " + segments_[start].path.string() +
+          " and no snapshot covers what came before it");
+    }
+    expected_ = segments_[start].first_sequence;
+    for (std::size_t k = start; k < segments_.size(); ++k) {
+      bool stop = false;
+      Status status = read_segment(k, &stop);
+      if (!status.is_ok() || stop) return status;
+    }
+    return Status::ok();
+  }
+
+ private:
+  Status read_segment(std::size_t k, bool* stop) {
+    const Segment& segment = segments_[k];
+    const bool last = k + 1 == segments_.size();
+    std::string bytes;
+    Status status = read_file(segment.path, &bytes);
+    if (!status.is_ok()) return status;
+    ++report_.segments_read;
+    if (!segment_header_verifies(bytes, segment.first_sequence)) {
+      // A crash while a new segment was being started leaves it without a whole header.
+      if (last && !valid_record_after(bytes, 0)) {
+        std::error_code ignored;
+        std::filesystem::remove(segment.path, ignored);
+        report_.repairs.push_back("removed " + segment.path.string() +
+                                  ": a segment whose header was never completely written");
+        return Status::ok();
+      }
+      return Status::corruption("journal segment header does not verify: " + segment.path.string());
+    }
+    if (segment.first_sequence != expected_) {
+      return Status::corruption("journal sequence gap: expected " + std::to_string(expected_) +
+                                ", but " + segment.path.string() + " starts at " +
+                                std::to_string(segment.first_sequence));
+    }
+    std::size_t offset = sizeof(SegmentHeader);
+    while (offset < bytes.size()) {
+      RecordHeader header;
+      if (!record_verifies(bytes, offset, &header) || header.sequence != expected_) {
+        return bad_record(k, bytes, offset, header.sequence != expected_, stop);
+      }
+      if (header.sequence > options_.after_sequence) {
+        const JournalRecord record{
+            header.sequence, static_cast<RecordType>(header.type),
+            std::string_view(bytes.data() + offset + sizeof(header), header.payload_bytes)};
+        status = apply_(record);
+        if (!status.is_ok()) {
+          return Status::corruption("journal record " + std::to_string(header.sequence) + " in " +
+                                    where(segment.path, offset) +
+                                    " cannot be applied: " + status.message());
+        }
+        ++report_.records_applied;
+      }
+      report_.last_sequence = std::max(report_.last_sequence, header.sequence);
+      ++expected_;
+      offset += sizeof(header) + header.payload_bytes;
+    }
+    return Status::ok();
+  }
+
+  Status bad_record(std::size_t k, const std::string& bytes, std::size_t offset,
+                    bool sequence_mismatch, bool* stop) {
+    const Segment& segment = segments_[k];
+    const bool later_segments = k + 1 < segments_.size();
+    const bool valid_after = later_segments || valid_record_after(bytes, offset);
+    *stop = true;
+    if (!valid_after) {
+      Status status = truncate_file(segment.path, offset);
+      if (!status.is_ok()) return status;
+      report_.repairs.push_back("dropped a torn record (" + std::to_string(bytes.size() - offset) +
+                                " bytes) at the end of " + where(segment.path, offset) +
+                                ": it was never acknowledged");
+      return Status::ok();
+    }
+    const std::string what = sequence_mismatch && record_verifies_ignoring_sequence(bytes, offset)
+                                 ? "a record out of sequence"
+                                 : "a record that does not verify";
+    if (!options_.truncate_corrupt) {
+      return Status::corruption(
+          "journal corrupted: " + what + " in " + where(segment.path, offset) +
+          ", followed by valid records. Refusing to start: skipping it could make redeemed "
+          "coupons redeemable again. Restore the data directory from a backup, or start with "
+          "--journal-truncate-corrupt to drop this record and everything after it");
+    }
+    Status status = truncate_file(segment.path, offset);
+    if (!status.is_ok()) return status;
+    for (std::size_t later = k + 1; later < segments_.size(); ++later) {
+      std::error_code ignored;
+      std::filesystem::remove(segments_[later].path, ignored);
+    }
+    report_.repairs.push_back("TRUNCATED CORRUPT JOURNAL (--journal-truncate-corrupt): " + what +
+                              " in " + where(segment.path, offset) +
+                              "; it and every record after it were dropped");
+    return Status::ok();
+  }
+
+  static bool record_verifies_ignoring_sequence(const std::string& bytes, std::size_t offset) {
+    RecordHeader header;
+    return record_verifies(bytes, offset, &header);
+  }
+
+  const ReplayOptions& options_;
+  const std::function<Status(const JournalRecord&)>& apply_;
+  ReplayReport& report_;
+  std::vector<Segment> segments_;
+  std::uint64_t expected_ = 0;
+};
+
+}  // namespace
+
+Status replay_journal(const ReplayOptions& options,
+                      const std::function<Status(const JournalRecord&)>& apply,
+                      ReplayReport* report) {
+  *report = ReplayReport();
+  std::error_code error;
+  if (!std::filesystem::exists(options.directory, error)) {
+    report->last_sequence = options.after_sequence;
+    return Status::ok();
+  }
+  return Replay(options, apply, report).run();
+}
+
+}  // namespace coupond::journal
