@@ -60,13 +60,20 @@ struct EngineFixture {
   ManualClock clock{campaign_start() + std::chrono::hours(1)};
   std::unique_ptr<Engine> engine;
 
+  EngineOptions options;
+
   explicit EngineFixture(std::uint32_t shard_bits = 4) {
-    EngineOptions options;
     options.data_dir = directory.path();
     options.shard_bits = shard_bits;
     options.clock = &clock;
     Status status = Engine::open(options, &engine);
     EXPECT_TRUE(status.is_ok()) << status.message();
+  }
+
+  // Closes the engine and opens it again on the same data directory, as a restart would.
+  Status reopen() {
+    engine.reset();
+    return Engine::open(options, &engine);
   }
 
   const Batch* create(const BatchDefinition& definition) {

@@ -22,6 +22,7 @@
 
 #include "coupond/batch.h"
 #include "coupond/clock.h"
+#include "coupond/durability.h"
 #include "coupond/order.h"
 #include "coupond/outcome.h"
 #include "coupond/status.h"
@@ -29,8 +30,8 @@
 namespace coupond {
 
 struct EngineOptions {
-  // The table's shard files live in data_dir/table. Until the journal exists, a start recreates
-  // the table: nothing survives a restart.
+  // Holds the journal (data_dir/journal), the snapshots (data_dir/snapshots) and the working
+  // table (data_dir/table, rebuilt from them at every start).
   std::filesystem::path data_dir;
   // The HMAC key file; empty means data_dir/keys, created with mode 0600 on first start.
   std::filesystem::path key_file;
@@ -39,6 +40,35 @@ struct EngineOptions {
   std::uint32_t shard_bits = shard_bits_default;
   // Null: the system clock. Tests pass a ManualClock; it must outlive the engine.
   const Clock* clock = nullptr;
+
+  Durability durability = Durability::group;
+  // Journal segments are deleted once a snapshot covers them; this is the size at which one is
+  // closed and the next begun.
+  std::uint64_t journal_segment_bytes_max = 64u << 20;
+  // Start even when the journal is corrupt, dropping the damaged record and all after it. Loses
+  // acknowledged changes: for an operator who has decided to, never by default.
+  bool truncate_corrupt_journal = false;
+  // Called once, from the journal's thread, when a journal write or sync fails. From then on
+  // nothing more becomes durable; coupond exits here.
+  std::function<void(const Status&)> on_journal_failure;
+};
+
+// What start-up found and did, for the log.
+struct RecoveryReport {
+  std::filesystem::path snapshot;  // empty: no snapshot, the journal was read from its start
+  std::uint64_t snapshot_sequence = 0;
+  std::uint64_t snapshot_coupons = 0;
+  std::uint64_t records_replayed = 0;
+  std::uint64_t last_sequence = 0;  // the journal goes on after it
+  std::vector<std::string> notes;   // repairs made and snapshots passed over
+  std::chrono::milliseconds duration{0};
+};
+
+struct SnapshotInfo {
+  std::uint64_t sequence = 0;  // the journal sequence it covers
+  std::uint64_t bytes = 0;
+  std::chrono::milliseconds duration{0};
+  std::filesystem::path path;
 };
 
 struct BatchStats {
@@ -61,12 +91,15 @@ class Batch {
   // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case.
   const std::string& folded_prefix() const { return folded_prefix_; }
   bool is_revoked() const { return revoked_.load(std::memory_order_acquire); }
+  // The serial the next generated code of this batch will get.
+  std::uint64_t next_serial() const { return next_serial_.load(std::memory_order_relaxed); }
   BatchStats stats() const;
 
  private:
   // The engine's internals keep the live counters; nothing else writes them.
   friend class Engine;
   friend class CouponSteps;
+  friend struct EngineState;
 
   BatchDefinition definition_;
   std::uint32_t number_;
@@ -143,7 +176,10 @@ struct EngineState;
 
 class Engine {
  public:
+  // Recovers the state the data directory holds (newest snapshot, then the journal after it) and
+  // starts the journal. corruption names the file and offset when the journal cannot be trusted.
   static Status open(const EngineOptions& options, std::unique_ptr<Engine>* out);
+  // Stops the journal after writing what was appended. (coupond writes a snapshot first.)
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -189,6 +225,15 @@ class Engine {
   // Sums the batch's tallies over the shards (each shard's lock in turn). not_found for an unknown
   // batch.
   Status batch_report(std::string_view batch_id, BatchReport* out);
+
+  // ---- durability
+  // Calls done(true) once the journal holds sequence (an Outcome's journal_sequence) on disk, or
+  // done(false) if the journal failed first: at once when that is known, otherwise from the
+  // journal's thread. done must not block.
+  void when_durable(std::uint64_t sequence, std::function<void(bool durable)> done);
+  // Writes a snapshot now. Checkouts go on while it runs; loads and batch changes wait.
+  Status snapshot(SnapshotInfo* out);
+  const RecoveryReport& recovery() const;
 
   // ---- sizes
   std::uint64_t coupon_count();

@@ -40,6 +40,9 @@ struct Outcome {
   bool replayed = false;         // redeem/reserve: this order had already done this
   std::uint64_t redemption_id = 0;
   Timestamp hold_expires_at{};   // reserve: when the hold lapses
+  // Redeem and reserve: the journal sequence this answer stands on. It may be given to the client
+  // only once Engine::when_durable says so: a 200 is a promise that survives a crash.
+  std::uint64_t journal_sequence = 0;
   bool ok() const { return request_error.empty() && reason == Reason::ok; }
 };
 
@@ -50,6 +53,7 @@ struct RollbackOutcome {
   bool found = false;     // this order had taken a use of this code
   bool replayed = false;  // and had already given it back
   std::uint32_t uses_left = 0;
+  std::uint64_t journal_sequence = 0;  // as in Outcome
 };
 
 }  // namespace coupond

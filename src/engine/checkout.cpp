@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/checkout_steps.h"
+#include "journal/fault_point.h"
 #include "engine/engine_state.h"
 #include "rules/rules.h"
 
@@ -44,6 +45,18 @@ void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* out
   outcome->hold_expires_at = use.hold_expires_at;
 }
 
+std::uint64_t journal_use(EngineState& state, const store::UseLog& log, store::UseNumber number) {
+  const store::UseRecord& use = log.at(number);
+  const records::UseTaken record{use, log.text(use.order_id), log.text(use.channel),
+                                 log.text(use.store), log.text(use.api_key_name)};
+  return state.journal_change(journal::RecordType::use_taken, record);
+}
+
+std::uint64_t journal_use_change(EngineState& state, journal::RecordType type,
+                                 const store::CouponKey& key, store::UseNumber use, Timestamp at) {
+  return state.journal_change(type, records::UseChanged{key, use, at});
+}
+
 }  // namespace
 
 Outcome Engine::validate(const CouponRequest& request) { return checkout(request, Take::none, {}); }
@@ -77,6 +90,11 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
   steps.lapse_expired_holds();
 
+  // Whatever this answer says, it may rest on changes not yet durable (the use a replay repeats,
+  // the use that made this one a refusal): it waits for everything appended so far. A change made
+  // below replaces this with its own record's sequence, which is later.
+  if (take != Take::none) outcome.journal_sequence = state.journal_tail();
+
   // An order that already took this coupon gets its first answer again, whatever the time: a
   // checkout that retries after a timeout must not be told "already redeemed" by its own use.
   if (take != Take::none) {
@@ -90,6 +108,9 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
       }
       if (use.state == store::UseState::held) {
         steps.confirm_hold(previous);
+        journal::fault_point("journal.before_append");
+        outcome.journal_sequence = journal_use_change(state, journal::RecordType::hold_confirmed,
+                                                      code.key, previous, now);
         answer_replay(use, batch, &outcome);
         outcome.replayed = false;
         outcome.uses_left = slot->uses_left;
@@ -106,8 +127,11 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   if (outcome.reason != Reason::ok || take == Take::none) return outcome;
 
   const Timestamp hold_expires_at = take == Take::reserve ? now + ttl : Timestamp{};
-  const store::UseRecord& use =
-      steps.use(steps.take_use(request, order_hash, outcome.discount.amount, hold_expires_at));
+  const store::UseNumber taken =
+      steps.take_use(request, order_hash, outcome.discount.amount, hold_expires_at);
+  journal::fault_point("journal.before_append");
+  outcome.journal_sequence = journal_use(state, locked.shard().side.uses, taken);
+  const store::UseRecord& use = steps.use(taken);
   outcome.redemption_id = use.redemption_id;
   outcome.hold_expires_at = use.hold_expires_at;
   outcome.uses_left = slot->uses_left;
@@ -140,10 +164,15 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   Batch& batch = *state.batches.by_number(slot->batch_number());
   CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
   steps.lapse_expired_holds();
+  outcome.journal_sequence = state.journal_tail();
   if (const store::UseNumber use = steps.find_use(hash_order(order_id), order_id)) {
     outcome.found = true;
     outcome.replayed = steps.use(use).state == store::UseState::rolled_back;
-    steps.give_back(use);
+    if (!outcome.replayed) {
+      steps.give_back(use);
+      outcome.journal_sequence =
+          journal_use_change(state, journal::RecordType::use_given_back, code.key, use, now);
+    }
   }
   outcome.uses_left = slot->uses_left;
   return outcome;

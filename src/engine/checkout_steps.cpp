@@ -100,22 +100,28 @@ store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64
     record.customer_hash = request_customer_hash(request.customer);
   }
 
+  return add_use(record, request.order_id, request.order.channel, request.order.store,
+                 request.api_key_name);
+}
+
+store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view order_id,
+                                      std::string_view channel, std::string_view store,
+                                      std::string_view api_key_name) {
+  const bool hold = record.state == store::UseState::held;
   // Always a new record, even for an order whose earlier use of this coupon was given back: the
   // history keeps both, and the newest is the one found first.
   record.previous_use = slot_.latest_use;
   store::UseLog& log = shard_.side.uses;
-  const store::UseNumber number =
-      log.append(record, request.order_id, request.order.channel, request.order.store,
-                 request.api_key_name);
+  const store::UseNumber number = log.append(record, order_id, channel, store, api_key_name);
   if (indexes_orders()) log.index_by_order(number);
   slot_.latest_use = number;
   --slot_.uses_left;
-  slot_.order_tag = static_cast<std::uint32_t>(order_hash);
+  slot_.order_tag = static_cast<std::uint32_t>(record.order_hash);
   if (hold) {
-    add_hold(hold_expires_at);
-    batch_.held_.fetch_add(1, std::memory_order_relaxed);
+    add_hold(record.hold_expires_at);
+    count(Counter::held, 1);
   } else {
-    batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
+    count(Counter::redeemed, 1);
     tally(log.at(number), 1);
   }
   return number;
@@ -127,8 +133,8 @@ void CouponSteps::confirm_hold(store::UseNumber number) {
   record.at = now_;  // a redemption's time is when it was confirmed
   tally(record, 1);
   remove_hold();
-  batch_.held_.fetch_sub(1, std::memory_order_relaxed);
-  batch_.redeemed_.fetch_add(1, std::memory_order_relaxed);
+  count(Counter::held, -1);
+  count(Counter::redeemed, 1);
 }
 
 void CouponSteps::give_back(store::UseNumber number) {
@@ -143,7 +149,7 @@ void CouponSteps::give_back(store::UseNumber number) {
       break;
     case store::UseState::redeemed:
       return_use(record);
-      batch_.rolled_back_.fetch_add(1, std::memory_order_relaxed);
+      count(Counter::rolled_back, 1);
       break;
   }
   record.state = store::UseState::rolled_back;
@@ -169,9 +175,9 @@ void CouponSteps::return_use(store::UseRecord& record) {
   ++slot_.uses_left;
   if (record.state == store::UseState::held) {
     remove_hold();
-    batch_.held_.fetch_sub(1, std::memory_order_relaxed);
+    count(Counter::held, -1);
   } else {
-    batch_.redeemed_.fetch_sub(1, std::memory_order_relaxed);
+    count(Counter::redeemed, -1);
     tally(record, -1);
   }
   if (record.customer_hash != 0) {

@@ -15,6 +15,7 @@ class CouponSteps {
       : state_(state), shard_(shard), slot_(slot), batch_(batch), key_(key), now_(now) {}
 
   store::UseRecord& use(store::UseNumber number) { return shard_.side.uses.at(number); }
+  std::size_t use_count() const { return shard_.side.uses.size(); }
 
   // The newest use order_id took of this coupon (in any state), or 0.
   store::UseNumber find_use(std::uint64_t order_hash, std::string_view order_id);
@@ -37,6 +38,11 @@ class CouponSteps {
   // Spends one use for the order: redeemed, or held until hold_expires_at when that is set.
   store::UseNumber take_use(const CouponRequest& request, std::uint64_t order_hash,
                             Money discount_amount, Timestamp hold_expires_at);
+  // Adds a use already decided (take_use's second half; replay's way in): record.state is held or
+  // redeemed, and a customer's allowance, if limited, was taken by the caller.
+  store::UseNumber add_use(store::UseRecord record, std::string_view order_id,
+                           std::string_view channel, std::string_view store,
+                           std::string_view api_key_name);
   // A held use becomes redeemed.
   void confirm_hold(store::UseNumber number);
   // A redeemed or held use comes back (rollback); a lapsed one is marked rolled back.
@@ -48,6 +54,10 @@ class CouponSteps {
   void add_hold(Timestamp expires_at);
   void remove_hold();
   void return_use(store::UseRecord& record);
+  using Counter = EngineState::Counter;
+  void count(Counter counter, std::int64_t delta) {
+    EngineState::count(shard_.side, batch_, counter, delta);
+  }
   // Counts a redemption in (sign 1) or out (sign -1) of the batch's tally in this shard.
   void tally(const store::UseRecord& record, std::int64_t sign);
 

@@ -6,6 +6,8 @@
 
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
+#include "engine/recovery.h"
+#include "engine/snapshot.h"
 #include "rules/rules.h"
 #include "rules/time_text.h"
 
@@ -25,6 +27,39 @@ BatchStats Batch::stats() const {
   stats.held = held_.load(std::memory_order_relaxed);
   stats.revoked = is_revoked() ? stats.issued : revoked_codes_.load(std::memory_order_relaxed);
   return stats;
+}
+
+void EngineState::count(store::SideTables& side, Batch& batch, Counter counter,
+                        std::int64_t delta) {
+  store::BatchCounts& counts = side.tallies[batch.number()].counts;
+  const auto live_delta = static_cast<std::uint64_t>(delta);  // wraps: adding it subtracts
+  switch (counter) {
+    case Counter::issued:
+      counts.issued += delta;
+      batch.issued_.fetch_add(live_delta, std::memory_order_relaxed);
+      break;
+    case Counter::redeemed:
+      counts.redeemed += delta;
+      batch.redeemed_.fetch_add(live_delta, std::memory_order_relaxed);
+      break;
+    case Counter::rolled_back:
+      counts.rolled_back += delta;
+      batch.rolled_back_.fetch_add(live_delta, std::memory_order_relaxed);
+      break;
+    case Counter::revoked:
+      counts.revoked += delta;
+      batch.revoked_codes_.fetch_add(live_delta, std::memory_order_relaxed);
+      break;
+    case Counter::held:
+      counts.held += delta;
+      batch.held_.fetch_add(live_delta, std::memory_order_relaxed);
+      break;
+  }
+}
+
+Status EngineState::wait_durable(std::uint64_t sequence) {
+  if (!journal || sequence == 0) return Status::ok();
+  return journal->wait_durable(sequence);
 }
 
 Engine::Engine(std::unique_ptr<EngineState> state) : state_(std::move(state)) {}
@@ -47,14 +82,44 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
       options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
   Status status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
   if (!status.is_ok()) return status;
-  status = store::CouponTable::create(options.data_dir / "table", options.shard_bits, &state->table);
+  const auto started = std::chrono::steady_clock::now();
+  status = recover(*state, options.truncate_corrupt_journal, &state->recovery);
   if (!status.is_ok()) return status;
-  state->customer_usage = std::make_unique<store::CustomerUsage>(options.shard_bits);
+  journal::JournalOptions journal_options;
+  journal_options.directory = options.data_dir / "journal";
+  journal_options.durability = options.durability;
+  journal_options.segment_bytes_max = options.journal_segment_bytes_max;
+  journal_options.on_failure = options.on_journal_failure;
+  status = journal::Journal::open(std::move(journal_options), state->recovery.last_sequence + 1,
+                                  &state->journal);
+  if (!status.is_ok()) return status;
+  state->recovery.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   *out = std::unique_ptr<Engine>(new Engine(std::move(state)));
   return Status::ok();
 }
 
-Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
+void Engine::when_durable(std::uint64_t sequence, std::function<void(bool durable)> done) {
+  if (sequence == 0 || !state_->journal) return done(true);
+  state_->journal->when_durable(sequence, std::move(done));
+}
+
+Status Engine::snapshot(SnapshotInfo* out) {
+  const auto started = std::chrono::steady_clock::now();
+  SnapshotWritten written;
+  Status status = write_snapshot(*state_, &written);
+  if (!status.is_ok()) return status;
+  out->sequence = written.covered_sequence;
+  out->bytes = written.bytes;
+  out->path = written.path;
+  out->duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return Status::ok();
+}
+
+const RecoveryReport& Engine::recovery() const { return state_->recovery; }
+
+Status EngineState::add_batch(BatchDefinition definition, Batch** out) {
   Status status = check_batch_definition(definition);
   if (!status.is_ok()) return status;
   codes::NormalizedCode prefix;
@@ -62,11 +127,32 @@ Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
     return Status::invalid_argument("code.prefix must be letters and digits");
   }
   std::string folded_prefix(definition.code.prefix.empty() ? std::string_view() : prefix.view());
+  return batches.add(std::move(definition), std::move(folded_prefix), out);
+}
+
+void EngineState::restore_batch(Batch& batch, std::uint64_t next_serial, bool revoked,
+                                const store::BatchCounts& counts) {
+  batch.next_serial_.store(next_serial);
+  batch.revoked_.store(revoked);
+  batch.issued_.store(static_cast<std::uint64_t>(counts.issued));
+  batch.redeemed_.store(static_cast<std::uint64_t>(counts.redeemed));
+  batch.rolled_back_.store(static_cast<std::uint64_t>(counts.rolled_back));
+  batch.revoked_codes_.store(static_cast<std::uint64_t>(counts.revoked));
+  batch.held_.store(static_cast<std::uint64_t>(counts.held));
+}
+
+Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
   Batch* batch = nullptr;
-  status = state_->batches.add(std::move(definition), std::move(folded_prefix), &batch);
-  if (!status.is_ok()) return status;
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard catalog(state_->catalog_mutex);
+    Status status = state_->add_batch(std::move(definition), &batch);
+    if (!status.is_ok()) return status;
+    sequence = state_->journal_change(journal::RecordType::batch_created,
+                                      records::BatchCreated{batch->number(), batch->definition()});
+  }
   *out = batch;
-  return Status::ok();
+  return state_->wait_durable(sequence);
 }
 
 const Batch* Engine::find_batch(std::string_view id) const { return state_->batches.by_id(id); }

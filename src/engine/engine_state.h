@@ -9,6 +9,8 @@
 #include "codes/signer.h"
 #include "coupond/engine.h"
 #include "engine/batch_registry.h"
+#include "engine/journal_records.h"
+#include "journal/journal.h"
 #include "store/coupon_key.h"
 #include "store/coupon_table.h"
 #include "store/customer_usage.h"
@@ -34,10 +36,13 @@ class LockedSlot {
 
   store::CouponTable::Shard& shard() { return shard_; }
   store::Slot* slot() { return slot_; }
+  // Lets the shard go early (before waiting for the journal); shard() and slot() are off limits
+  // from then on.
+  void unlock() { lock_.unlock(); }
 
  private:
   store::CouponTable::Shard& shard_;
-  std::lock_guard<std::mutex> lock_;
+  std::unique_lock<std::mutex> lock_;
   store::Slot* slot_;
 };
 
@@ -54,11 +59,64 @@ struct EngineState {
   std::atomic<bool> has_imported_codes{false};
   std::atomic<std::uint64_t> next_redemption_id{1};
 
+  RecoveryReport recovery;
+  // Null while the engine recovers: a change replayed from the journal is not journaled again.
+  std::unique_ptr<journal::Journal> journal;
+  // Held by every change that is not about one coupon (creating or revoking a batch, loading
+  // codes) and by a snapshot while it copies the shards, so that a snapshot never sees half of a
+  // load: a load's record and all of its coupons are either before the snapshot or after it.
+  std::mutex catalog_mutex;
+  // One snapshot at a time.
+  std::mutex snapshot_mutex;
+
+  // Appends a change to the journal and returns its sequence (0 while recovering; also 0, with
+  // nothing appended, for a payload past the journal's record limit, which callers prevent).
+  template <typename Record>
+  std::uint64_t journal_change(journal::RecordType type, const Record& record);
+  // What an answer that read the state (a refusal, a replay) must wait for before it leaves:
+  // every change appended so far, since it may have seen any of them.
+  std::uint64_t journal_tail() const { return journal ? journal->last_sequence() : 0; }
+  // Blocks until sequence is durable (operators' calls, which are rare and may wait).
+  Status wait_durable(std::uint64_t sequence);
+
+  // Checks a definition and registers it under the next batch number (no journal).
+  Status add_batch(BatchDefinition definition, Batch** out);
+  // A batch's state as a snapshot saved it: counts are the sums of its shards' tallies.
+  static void restore_batch(Batch& batch, std::uint64_t next_serial, bool revoked,
+                            const store::BatchCounts& counts);
+
+  static void mark_revoked(Batch& batch) { batch.revoked_.store(true); }
+
+  // Loading, shared by the operators' calls and by replay. Each inserts what is not loaded yet
+  // and counts it as issued; a load's coupons may already be there when replay repeats a load
+  // that a snapshot holds part of.
+  Status insert_coupon(const store::Slot& slot, const store::Binding* binding, bool* inserted);
+  Status load_codes(Batch& batch, std::span<const records::BoundCode> codes,
+                    std::uint64_t* inserted_count);
+  Status load_generated(Batch& batch, std::uint64_t first, std::uint64_t count);
+  // The batch's next serial is past serial.
+  static void raise_next_serial(Batch& batch, std::uint32_t serial);
+
+  // Counts a change of one batch's figures in a shard, both in the shard's tally (which snapshots
+  // keep) and in the batch's live totals. The caller holds the shard's lock.
+  enum class Counter { issued, redeemed, rolled_back, revoked, held };
+  static void count(store::SideTables& side, Batch& batch, Counter counter, std::int64_t delta);
+
   // Decodes and verifies a code's text: ok, or invalid_code. Touches no table.
   Reason resolve(std::string_view text, ResolvedCode* out) const;
   // Writes the canonical text of a signed coupon.
   void format_signed_code(const Batch& batch, std::uint32_t key_id, std::uint32_t serial,
                           CodeText* out) const;
 };
+
+template <typename Record>
+std::uint64_t EngineState::journal_change(journal::RecordType type, const Record& record) {
+  if (!journal) return 0;
+  // One buffer per thread: encoding a change allocates nothing once it has grown.
+  thread_local std::string payload;
+  payload.clear();
+  records::encode(record, &payload);
+  return journal->append(type, payload);
+}
 
 }  // namespace coupond

@@ -1,11 +1,13 @@
 // Loading coupons: generating signed codes and importing codes made elsewhere. Each load makes
 // room in the table first (CouponTable::reserve), so that its inserts neither rehash nor fail for
 // want of space part way.
+#include <algorithm>
 #include <mutex>
 #include <unordered_set>
 
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
+#include "journal/fault_point.h"
 
 namespace coupond {
 namespace {
@@ -33,12 +35,43 @@ store::Slot new_slot(const store::CouponKey& key, const Batch& batch, std::uint6
   return slot;
 }
 
-// Inserts a coupon unless its key is already loaded (*inserted tells which). binding, when not
-// null, records the bound customer's text and segment beside the slot.
-Status insert_coupon(EngineState& state, const store::Slot& slot, const store::Binding* binding,
-                     bool* inserted) {
+std::string_view check_customer_code(std::string_view customer, std::string_view segment) {
+  if (customer.empty()) return "customer is empty";
+  if (customer.size() > customer_length_max) return "customer is longer than 128 characters";
+  if (segment.size() > segment_length_max) return "segment is longer than 64 characters";
+  return {};
+}
+
+// Journals a load before any of its coupons is inserted, so that a coupon a checkout can find is
+// always in a record before the checkout's own.
+Status journal_load(EngineState& state, journal::RecordType type, const auto& record,
+                    std::uint64_t* sequence) {
+  *sequence = state.journal_change(type, record);
+  if (*sequence == 0 && state.journal) {
+    return Status::resource_exhausted("this load is too large for one journal record; split it");
+  }
+  return Status::ok();
+}
+
+std::vector<records::BoundCode> signed_codes(const Batch& batch, std::uint64_t first,
+                                             std::span<const CustomerCode> customers,
+                                             const codes::Signer& signer) {
+  std::vector<records::BoundCode> codes;
+  codes.reserve(customers.size());
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    codes.push_back({store::CouponKey::for_signed(batch.number(), static_cast<std::uint32_t>(first + i)),
+                     signer.customer_hash(customers[i].customer), customers[i].customer,
+                     customers[i].segment});
+  }
+  return codes;
+}
+
+}  // namespace
+
+Status EngineState::insert_coupon(const store::Slot& slot, const store::Binding* binding,
+                                  bool* inserted) {
   const std::uint64_t hash = store::hash_key(slot.key);
-  store::CouponTable::Shard& shard = state.table->shard_for(hash);
+  store::CouponTable::Shard& shard = table->shard_for(hash);
   std::lock_guard lock(shard.mutex);
   *inserted = false;
   if (shard.slots.find(slot.key, hash) != nullptr) return Status::ok();
@@ -49,40 +82,78 @@ Status insert_coupon(EngineState& state, const store::Slot& slot, const store::B
     shard.side.bindings[slot.key] = *binding;
     stored->set_flag(store::slot_flag_has_binding, true);
   }
+  count(shard.side, *batches.by_number(slot.batch_number()), Counter::issued, 1);
   *inserted = true;
   return Status::ok();
 }
 
-std::string_view check_customer_code(std::string_view customer, std::string_view segment) {
-  if (customer.empty()) return "customer is empty";
-  if (customer.size() > customer_length_max) return "customer is longer than 128 characters";
-  if (segment.size() > segment_length_max) return "segment is longer than 64 characters";
-  return {};
+Status EngineState::load_codes(Batch& batch, std::span<const records::BoundCode> codes,
+                               std::uint64_t* inserted_count) {
+  Status status = table->reserve(codes.size());
+  if (!status.is_ok()) return status;
+  // From here on lookups must consider imported codes.
+  if (std::any_of(codes.begin(), codes.end(), [](const auto& code) { return !code.key.is_signed(); })) {
+    has_imported_codes.store(true, std::memory_order_release);
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (i == codes.size() / 2) journal::fault_point("load.midway");
+    const records::BoundCode& code = codes[i];
+    const store::Binding binding{std::string(code.customer), std::string(code.segment)};
+    bool inserted = false;
+    status = insert_coupon(new_slot(code.key, batch, code.customer_hash),
+                           code.customer_hash != 0 ? &binding : nullptr, &inserted);
+    if (!status.is_ok()) return status;
+    if (inserted) ++*inserted_count;
+    if (code.key.is_signed()) raise_next_serial(batch, code.key.signed_serial());
+  }
+  return Status::ok();
 }
 
-}  // namespace
+Status EngineState::load_generated(Batch& batch, std::uint64_t first, std::uint64_t count_codes) {
+  Status status = table->reserve(count_codes);
+  if (!status.is_ok()) return status;
+  for (std::uint64_t serial = first; serial < first + count_codes; ++serial) {
+    if (serial == first + count_codes / 2) journal::fault_point("load.midway");
+    bool inserted = false;
+    const auto serial32 = static_cast<std::uint32_t>(serial);
+    status = insert_coupon(new_slot(store::CouponKey::for_signed(batch.number(), serial32), batch, 0),
+                           nullptr, &inserted);
+    if (!status.is_ok()) return status;
+  }
+  if (count_codes > 0) raise_next_serial(batch, static_cast<std::uint32_t>(first + count_codes - 1));
+  return Status::ok();
+}
+
+void EngineState::raise_next_serial(Batch& batch, std::uint32_t serial) {
+  std::uint64_t current = batch.next_serial_.load(std::memory_order_relaxed);
+  while (current <= serial &&
+         !batch.next_serial_.compare_exchange_weak(current, std::uint64_t{serial} + 1)) {
+  }
+}
 
 Status Engine::generate(std::string_view batch_id, std::uint64_t count, const CodeSink& sink) {
   EngineState& state = *state_;
   Batch* batch = state.batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
   std::uint64_t first = 0;
-  Status status = claim_serials(batch->next_serial_, count, &first);
-  if (!status.is_ok()) return status;
-  status = state.table->reserve(count);
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard catalog(state.catalog_mutex);
+    Status status = claim_serials(batch->next_serial_, count, &first);
+    if (!status.is_ok()) return status;
+    status = journal_load(state, journal::RecordType::codes_generated,
+                          records::CodesGenerated{batch->number(), first, count}, &sequence);
+    if (status.is_ok()) status = state.load_generated(*batch, first, count);
+    if (!status.is_ok()) return status;
+  }
+  // Handed out only once loaded and durable: a code the caller sees always validates, even after
+  // a crash.
+  Status status = state.wait_durable(sequence);
   if (!status.is_ok()) return status;
   const std::uint32_t key_id = state.signer->signing_key_id();
   CodeText text;
   for (std::uint64_t serial = first; serial < first + count; ++serial) {
-    const auto serial32 = static_cast<std::uint32_t>(serial);
-    bool inserted = false;
-    status = insert_coupon(
-        state, new_slot(store::CouponKey::for_signed(batch->number(), serial32), *batch, 0),
-        nullptr, &inserted);
-    if (!status.is_ok()) return status;
-    batch->issued_.fetch_add(1, std::memory_order_relaxed);
-    // Handed out only once loaded: a code the caller sees always validates.
-    state.format_signed_code(*batch, key_id, serial32, &text);
+    state.format_signed_code(*batch, key_id, static_cast<std::uint32_t>(serial), &text);
     sink(text.view());
   }
   return Status::ok();
@@ -101,24 +172,26 @@ Status Engine::generate_for_customers(std::string_view batch_id,
     }
   }
   std::uint64_t first = 0;
-  Status status = claim_serials(batch->next_serial_, customers.size(), &first);
-  if (!status.is_ok()) return status;
-  status = state.table->reserve(customers.size());
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard catalog(state.catalog_mutex);
+    Status status = claim_serials(batch->next_serial_, customers.size(), &first);
+    if (!status.is_ok()) return status;
+    records::CodesLoaded record{batch->number(),
+                                signed_codes(*batch, first, customers, *state.signer)};
+    status = journal_load(state, journal::RecordType::codes_generated_for_customers, record,
+                          &sequence);
+    std::uint64_t inserted = 0;
+    if (status.is_ok()) status = state.load_codes(*batch, record.codes, &inserted);
+    if (!status.is_ok()) return status;
+  }
+  Status status = state.wait_durable(sequence);
   if (!status.is_ok()) return status;
   const std::uint32_t key_id = state.signer->signing_key_id();
   CodeText text;
   for (std::size_t i = 0; i < customers.size(); ++i) {
-    const auto serial = static_cast<std::uint32_t>(first + i);
-    const CustomerCode& customer = customers[i];
-    const store::Binding binding{std::string(customer.customer), std::string(customer.segment)};
-    const store::Slot slot = new_slot(store::CouponKey::for_signed(batch->number(), serial), *batch,
-                                      state.signer->customer_hash(customer.customer));
-    bool inserted = false;
-    status = insert_coupon(state, slot, &binding, &inserted);
-    if (!status.is_ok()) return status;
-    batch->issued_.fetch_add(1, std::memory_order_relaxed);
-    state.format_signed_code(*batch, key_id, serial, &text);
-    sink(customer.customer, text.view());
+    state.format_signed_code(*batch, key_id, static_cast<std::uint32_t>(first + i), &text);
+    sink(customers[i].customer, text.view());
   }
   return Status::ok();
 }
@@ -131,12 +204,8 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
   *out = ImportResult();
 
   // First every line is checked and keyed; nothing is inserted until all are.
-  struct Accepted {
-    store::Slot slot;
-    store::Binding binding;
-  };
-  std::vector<Accepted> accepted;
-  accepted.reserve(lines.size());
+  records::CodesLoaded record{batch->number(), {}};
+  record.codes.reserve(lines.size());
   std::unordered_set<store::CouponKey, store::CouponKeyHasher> seen;
   codes::NormalizedCode normalized;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -160,27 +229,18 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
     }
     const std::uint64_t customer_hash =
         line.customer.empty() ? 0 : state.signer->customer_hash(line.customer);
-    accepted.push_back({new_slot(key, *batch, customer_hash),
-                        store::Binding{std::string(line.customer), std::string(line.segment)}});
+    record.codes.push_back({key, customer_hash, line.customer, line.segment});
   }
 
-  Status status = state.table->reserve(accepted.size());
-  if (!status.is_ok()) return status;
-  // From here on lookups must consider imported codes.
-  state.has_imported_codes.store(true, std::memory_order_release);
-  for (const Accepted& coupon : accepted) {
-    bool inserted = false;
-    const bool bound = coupon.slot.customer_hash != 0;
-    status = insert_coupon(state, coupon.slot, bound ? &coupon.binding : nullptr, &inserted);
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard catalog(state.catalog_mutex);
+    Status status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
+    if (status.is_ok()) status = state.load_codes(*batch, record.codes, &out->imported);
     if (!status.is_ok()) return status;
-    if (inserted) {
-      ++out->imported;
-      batch->issued_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      ++out->duplicates;
-    }
   }
-  return Status::ok();
+  out->duplicates += record.codes.size() - out->imported;
+  return state.wait_durable(sequence);
 }
 
 }  // namespace coupond

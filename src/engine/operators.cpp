@@ -61,25 +61,36 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
   if (slot == nullptr) return Status::not_found("no such coupon");
   Batch& batch = *state.batches.by_number(slot->batch_number());
   *revoked = 0;
+  // Whatever the answer, it may rest on a revocation not yet durable.
+  std::uint64_t sequence = state.journal_tail();
   if (!slot->has_flag(store::slot_flag_revoked) && !batch.is_revoked()) {
     slot->set_flag(store::slot_flag_revoked, true);
-    batch.revoked_codes_.fetch_add(1, std::memory_order_relaxed);
+    EngineState::count(locked.shard().side, batch, EngineState::Counter::revoked, 1);
+    sequence = state.journal_change(journal::RecordType::code_revoked, records::CodeRevoked{code.key});
     *revoked = 1;
   }
-  return Status::ok();
+  locked.unlock();
+  return state.wait_durable(sequence);
 }
 
 Status Engine::revoke_batch(std::string_view batch_id, std::uint64_t* revoked) {
   Batch* batch = state_->batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
   *revoked = 0;
-  if (!batch->revoked_.exchange(true, std::memory_order_acq_rel)) {
-    // Every coupon of the batch now answers revoked; those revoked one by one before were already.
-    const std::uint64_t issued = batch->issued_.load();
-    const std::uint64_t before = batch->revoked_codes_.load();
-    *revoked = issued - std::min(issued, before);
+  std::uint64_t sequence = 0;
+  {
+    std::lock_guard catalog(state_->catalog_mutex);
+    sequence = state_->journal_tail();
+    if (!batch->revoked_.exchange(true, std::memory_order_acq_rel)) {
+      // Every coupon of the batch now answers revoked; those revoked one by one before were.
+      const std::uint64_t issued = batch->issued_.load();
+      const std::uint64_t before = batch->revoked_codes_.load();
+      *revoked = issued - std::min(issued, before);
+      sequence = state_->journal_change(journal::RecordType::batch_revoked,
+                                        records::BatchRevoked{batch->number()});
+    }
   }
-  return Status::ok();
+  return state_->wait_durable(sequence);
 }
 
 Status Engine::batch_report(std::string_view batch_id, BatchReport* out) {

@@ -25,16 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "coupond/durability.h"
 #include "coupond/status.h"
 #include "journal/journal_format.h"
 
 namespace coupond::journal {
 
-enum class Durability : std::uint8_t {
-  group,  // one fdatasync per group of records; an answer waits for its group
-  sync,   // one fdatasync per record: the simple way, for comparison
-  none,   // written by the writer thread, never synced, answered at once: for benchmarks only
-};
+using coupond::Durability;
 
 struct JournalOptions {
   std::filesystem::path directory;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct TextRef {
 // Use number: a record's index + 1, so that 0 can mean "none" in a slot or a chain.
 using UseNumber = std::uint32_t;
 
+// Trivially copyable: snapshots save the records of a shard as bytes.
 struct UseRecord {
   CouponKey coupon;
   std::uint64_t order_hash = 0;
@@ -53,6 +55,8 @@ struct UseRecord {
   UseState state = UseState::redeemed;
   bool has_order_amount = false;
 };
+
+static_assert(std::is_trivially_copyable_v<UseRecord>);
 
 // Every use taken in one shard, in the order taken.
 class UseLog {
@@ -73,6 +77,18 @@ class UseLog {
   void index_by_order(UseNumber use);
 
   std::size_t size() const { return records_.size(); }
+
+  // For snapshots: the records and their text as they are (text references are offsets into it),
+  // and the order index of multi-use coupons.
+  const std::vector<UseRecord>& records() const { return records_; }
+  std::string_view all_text() const { return {text_.data(), text_.size()}; }
+  const std::unordered_multimap<std::uint64_t, UseNumber>& order_index() const { return by_order_; }
+  void restore(std::vector<UseRecord> records, std::string_view text,
+               std::unordered_multimap<std::uint64_t, UseNumber> order_index) {
+    records_ = std::move(records);
+    text_.assign(text.begin(), text.end());
+    by_order_ = std::move(order_index);
+  }
 
  private:
   bool matches(const UseRecord& record, std::uint64_t order_hash, std::string_view order_id) const {
@@ -104,9 +120,20 @@ struct TextHash {
   std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
+// One batch's counts in one shard. The batch's live totals are kept beside them (Batch); these
+// are what a snapshot saves, shard by shard, and what restores the totals at start-up.
+struct BatchCounts {
+  std::int64_t issued = 0;
+  std::int64_t redeemed = 0;
+  std::int64_t rolled_back = 0;
+  std::int64_t revoked = 0;
+  std::int64_t held = 0;
+};
+
 // One batch's redemptions in force in one shard, by channel, segment and hour: the admin stats
 // are these summed over the shards, kept as redemptions happen instead of scanned for.
 struct BatchTally {
+  BatchCounts counts;
   Money discount_total = 0;
   Money order_amount_total = 0;
   std::unordered_map<std::string, std::int64_t, TextHash, std::equal_to<>> by_channel;

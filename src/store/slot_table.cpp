@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <new>
 #include <system_error>
 
@@ -121,6 +122,30 @@ Status SlotTable::grow_to(std::uint64_t capacity) {
   }
   grown.file_.set_path(path);
   *this = std::move(grown);  // unmaps the old file
+  return Status::ok();
+}
+
+Status SlotTable::restore(const Slot* slots, std::uint64_t capacity, std::uint64_t count) {
+  const std::filesystem::path path = file_.path();
+  std::filesystem::path restored_path = path;
+  restored_path += ".restore";
+  SlotTable restored;
+  Status status =
+      create(restored_path, header_->shard_index, header_->shard_count, capacity, &restored);
+  if (!status.is_ok()) return status;
+  if (restored.capacity_ != capacity) {
+    return Status::corruption("a snapshot shard of " + std::to_string(capacity) +
+                              " slots is outside the table's bounds");
+  }
+  std::memcpy(restored.slots_, slots, capacity * sizeof(Slot));
+  restored.header_->count = count;
+  std::error_code error;
+  std::filesystem::rename(restored_path, path, error);
+  if (error) {
+    return Status::io_error("cannot rename " + restored_path.string() + ": " + error.message());
+  }
+  restored.file_.set_path(path);
+  *this = std::move(restored);
   return Status::ok();
 }
 

@@ -61,6 +61,12 @@ class SlotTable {
   std::uint64_t capacity() const { return capacity_; }
   std::uint64_t size_bytes() const { return file_.size_bytes(); }
 
+  // The slot array, capacity() slots, empty ones included: what a snapshot copies as it is.
+  const Slot* slots() const { return slots_; }
+  // Replaces the table by capacity slots copied from a snapshot, count of them occupied. Written
+  // to a new file renamed into place, like a grow.
+  Status restore(const Slot* slots, std::uint64_t capacity, std::uint64_t count);
+
   template <typename Visit>
   void for_each(Visit&& visit) const {
     for (std::uint64_t i = 0; i < capacity_; ++i) {

@@ -1,0 +1,91 @@
+// The payload of each journal record type: what the engine writes for a state change and reads
+// back at start-up. A record holds the change's effect (which coupon, which use, what it was
+// worth), not the request that caused it, so that replay makes the same change whatever the
+// clock, the rules or the order in which other shards' changes arrived.
+//
+// Every decode function checks that the payload is exactly as long as what it read: a payload
+// that does not decode is corruption.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coupond/batch.h"
+#include "journal/byte_codec.h"
+#include "store/coupon_key.h"
+#include "store/side_tables.h"
+
+namespace coupond::records {
+
+struct BatchCreated {
+  std::uint32_t number = 0;
+  BatchDefinition definition;
+};
+
+struct CodesGenerated {
+  std::uint32_t batch_number = 0;
+  std::uint64_t first_serial = 0;
+  std::uint64_t count = 0;
+};
+
+// A coupon bound to a customer, as loads carry it.
+struct BoundCode {
+  store::CouponKey key;
+  std::uint64_t customer_hash = 0;  // 0: not bound
+  std::string_view customer;
+  std::string_view segment;
+};
+
+// Codes for customers (signed, serials from first_serial on) or imported (keys given).
+struct CodesLoaded {
+  std::uint32_t batch_number = 0;
+  std::vector<BoundCode> codes;
+};
+
+struct UseTaken {
+  store::UseRecord use;  // its text fields are set on load, not read from here
+  std::string_view order_id;
+  std::string_view channel;
+  std::string_view store;
+  std::string_view api_key_name;
+};
+
+// A hold confirmed or a use given back: which use of which coupon, and when.
+struct UseChanged {
+  store::CouponKey key;
+  store::UseNumber use = 0;
+  Timestamp at{};
+};
+
+struct CodeRevoked {
+  store::CouponKey key;
+};
+
+struct BatchRevoked {
+  std::uint32_t batch_number = 0;
+};
+
+void encode(const BatchCreated& record, std::string* out);
+void encode(const CodesGenerated& record, std::string* out);
+void encode(const CodesLoaded& record, std::string* out);
+void encode(const UseTaken& record, std::string* out);
+void encode(const UseChanged& record, std::string* out);
+void encode(const CodeRevoked& record, std::string* out);
+void encode(const BatchRevoked& record, std::string* out);
+
+// The views in what decodes point into payload.
+bool decode(std::string_view payload, BatchCreated* out);
+bool decode(std::string_view payload, CodesGenerated* out);
+bool decode(std::string_view payload, CodesLoaded* out);
+bool decode(std::string_view payload, UseTaken* out);
+bool decode(std::string_view payload, UseChanged* out);
+bool decode(std::string_view payload, CodeRevoked* out);
+bool decode(std::string_view payload, BatchRevoked* out);
+
+// The batch definition alone, as snapshots keep it too.
+void write_definition(const BatchDefinition& definition, journal::ByteWriter& writer);
+void read_definition(journal::ByteReader& reader, BatchDefinition* out);
+
+}  // namespace coupond::records

@@ -1,0 +1,212 @@
+#include "engine/recovery.h"
+
+#include <limits>
+#include <mutex>
+
+#include "engine/checkout_steps.h"
+#include "engine/journal_records.h"
+#include "engine/snapshot.h"
+#include "journal/journal_reader.h"
+
+namespace coupond {
+namespace {
+
+using journal::JournalRecord;
+using journal::RecordType;
+
+Status undecodable(const JournalRecord& record) {
+  return Status::corruption("a record of type " + std::to_string(static_cast<int>(record.type)) +
+                            " does not decode");
+}
+
+// Applies one journal record. A record about one coupon is applied to its shard only when it is
+// later than the shard's snapshot copy; a record about the catalog (batches, loads) only when it
+// is later than the snapshot's catalog, since loads never overlap a snapshot's copying.
+class Replayer {
+ public:
+  Replayer(EngineState& state, const SnapshotLoaded& snapshot)
+      : state_(state), snapshot_(snapshot) {}
+
+  Status apply(const JournalRecord& record) {
+    switch (record.type) {
+      case RecordType::batch_created:
+        return catalog_change(record) ? create_batch(record) : Status::ok();
+      case RecordType::codes_generated:
+        return catalog_change(record) ? load_generated(record) : Status::ok();
+      case RecordType::codes_generated_for_customers:
+      case RecordType::codes_imported:
+        return catalog_change(record) ? load_codes(record) : Status::ok();
+      case RecordType::batch_revoked:
+        return catalog_change(record) ? revoke_batch(record) : Status::ok();
+      case RecordType::use_taken:
+        return take_use(record);
+      case RecordType::hold_confirmed:
+      case RecordType::use_given_back:
+        return change_use(record);
+      case RecordType::code_revoked:
+        return revoke_code(record);
+    }
+    return Status::corruption("unknown record type " + std::to_string(static_cast<int>(record.type)));
+  }
+
+ private:
+  bool catalog_change(const JournalRecord& record) const {
+    return record.sequence > snapshot_.covered_sequence;
+  }
+  bool shard_change(const JournalRecord& record, std::uint32_t shard) const {
+    return snapshot_.shard_sequences.empty() || record.sequence > snapshot_.shard_sequences[shard];
+  }
+
+  Status create_batch(const JournalRecord& record) {
+    records::BatchCreated created;
+    if (!records::decode(record.payload, &created)) return undecodable(record);
+    Batch* batch = nullptr;
+    Status status = state_.add_batch(std::move(created.definition), &batch);
+    if (!status.is_ok()) return status;
+    if (batch->number() != created.number) {
+      return Status::corruption("batch " + batch->id() + " was numbered " +
+                                std::to_string(created.number) + " but replays as " +
+                                std::to_string(batch->number()));
+    }
+    return Status::ok();
+  }
+
+  Batch* batch(std::uint32_t number, Status* status) {
+    Batch* found = state_.batches.by_number(number);
+    if (found == nullptr) *status = Status::corruption("no batch " + std::to_string(number));
+    return found;
+  }
+
+  Status load_generated(const JournalRecord& record) {
+    records::CodesGenerated generated;
+    if (!records::decode(record.payload, &generated)) return undecodable(record);
+    Status status;
+    Batch* target = batch(generated.batch_number, &status);
+    if (target == nullptr) return status;
+    return state_.load_generated(*target, generated.first_serial, generated.count);
+  }
+
+  Status load_codes(const JournalRecord& record) {
+    records::CodesLoaded loaded;
+    if (!records::decode(record.payload, &loaded)) return undecodable(record);
+    Status status;
+    Batch* target = batch(loaded.batch_number, &status);
+    if (target == nullptr) return status;
+    std::uint64_t inserted = 0;
+    return state_.load_codes(*target, loaded.codes, &inserted);
+  }
+
+  Status revoke_batch(const JournalRecord& record) {
+    records::BatchRevoked revoked;
+    if (!records::decode(record.payload, &revoked)) return undecodable(record);
+    Status status;
+    Batch* target = batch(revoked.batch_number, &status);
+    if (target == nullptr) return status;
+    EngineState::mark_revoked(*target);
+    return Status::ok();
+  }
+
+  // Runs change on the coupon's steps, as of at, under its shard's lock; skipped when the shard's
+  // snapshot copy already holds the record.
+  template <typename Change>
+  Status with_coupon(const JournalRecord& record, const store::CouponKey& key, Timestamp at,
+                     Change change) {
+    const std::uint64_t hash = store::hash_key(key);
+    const std::uint32_t shard_index = static_cast<std::uint32_t>(hash & (state_.table->shard_count() - 1));
+    if (!shard_change(record, shard_index)) return Status::ok();
+    store::CouponTable::Shard& shard = state_.table->shard(shard_index);
+    std::lock_guard lock(shard.mutex);
+    store::Slot* slot = shard.slots.find(key, hash);
+    if (slot == nullptr) return Status::corruption("the record names a coupon that is not loaded");
+    Status status;
+    Batch* owner = batch(slot->batch_number(), &status);
+    if (owner == nullptr) return status;
+    CouponSteps steps{state_, shard, *slot, *owner, key, at};
+    // Holds that had lapsed by then had lapsed when the change was first made, too.
+    steps.lapse_expired_holds();
+    return change(steps, *slot, *owner);
+  }
+
+  Status take_use(const JournalRecord& record) {
+    records::UseTaken taken;
+    if (!records::decode(record.payload, &taken)) return undecodable(record);
+    const store::UseRecord& use = taken.use;
+    return with_coupon(record, use.coupon, use.at, [&](CouponSteps& steps, store::Slot& slot, Batch& owner) {
+      if (slot.uses_left == 0) return Status::corruption("a use is taken of a coupon with none left");
+      if (use.customer_hash != 0) {
+        state_.customer_usage->try_take(owner.number(), use.customer_hash,
+                                        std::numeric_limits<std::uint32_t>::max());
+      }
+      steps.add_use(use, taken.order_id, taken.channel, taken.store, taken.api_key_name);
+      std::uint64_t next = state_.next_redemption_id.load();
+      while (next <= use.redemption_id &&
+             !state_.next_redemption_id.compare_exchange_weak(next, use.redemption_id + 1)) {
+      }
+      return Status::ok();
+    });
+  }
+
+  Status change_use(const JournalRecord& record) {
+    records::UseChanged changed;
+    if (!records::decode(record.payload, &changed)) return undecodable(record);
+    return with_coupon(record, changed.key, changed.at, [&](CouponSteps& steps, store::Slot&, Batch&) {
+      if (changed.use > steps.use_count()) return Status::corruption("the record names a use that does not exist");
+      if (steps.use(changed.use).coupon != changed.key) {
+        return Status::corruption("the record names a use of another coupon");
+      }
+      if (record.type == RecordType::hold_confirmed) {
+        if (steps.use(changed.use).state != store::UseState::held) {
+          return Status::corruption("a hold is confirmed that is not held");
+        }
+        steps.confirm_hold(changed.use);
+      } else {
+        steps.give_back(changed.use);
+      }
+      return Status::ok();
+    });
+  }
+
+  Status revoke_code(const JournalRecord& record) {
+    records::CodeRevoked revoked;
+    if (!records::decode(record.payload, &revoked)) return undecodable(record);
+    return with_coupon(record, revoked.key, Timestamp{}, [&](CouponSteps&, store::Slot& slot, Batch& owner) {
+      if (!slot.has_flag(store::slot_flag_revoked)) {
+        slot.set_flag(store::slot_flag_revoked, true);
+        EngineState::count(state_.table->shard_for(store::hash_key(revoked.key)).side, owner,
+                           EngineState::Counter::revoked, 1);
+      }
+      return Status::ok();
+    });
+  }
+
+  EngineState& state_;
+  const SnapshotLoaded& snapshot_;
+};
+
+}  // namespace
+
+Status recover(EngineState& state, bool truncate_corrupt, RecoveryReport* report) {
+  SnapshotLoaded snapshot;
+  Status status = restore_newest_snapshot(state, &snapshot, &report->notes);
+  if (!status.is_ok()) return status;
+  report->snapshot = snapshot.path;
+  report->snapshot_sequence = snapshot.covered_sequence;
+  report->snapshot_coupons = snapshot.coupons;
+
+  Replayer replayer(state, snapshot);
+  journal::ReplayReport replayed;
+  const journal::ReplayOptions options{state.options.data_dir / "journal",
+                                       snapshot.covered_sequence, truncate_corrupt};
+  status = journal::replay_journal(
+      options, [&](const JournalRecord& record) { return replayer.apply(record); }, &replayed);
+  if (!status.is_ok()) return status;
+  report->records_replayed = replayed.records_applied;
+  report->last_sequence = replayed.last_sequence;
+  for (const std::uint64_t sequence : snapshot.shard_sequences) {
+    report->last_sequence = std::max(report->last_sequence, sequence);
+  }
+  for (std::string& repair : replayed.repairs) report->notes.push_back(std::move(repair));
+  return Status::ok();
+}
+
+}  // namespace coupond
