@@ -10,7 +10,8 @@ cd "$root"
 write_docs=1
 [[ ${1:-} == --no-docs ]] && write_docs=0
 
-tools/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF --target coupond-bench
+tools/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF -DCOUPOND_FAULT_POINTS=OFF \
+  --target coupond-bench
 results=$(mktemp "${TMPDIR:-/tmp}/coupond-bench-XXXXXX.json")
 trap 'rm -f "$results"' EXIT
 build-release/bench/coupond-bench --benchmark_repetitions=3 \

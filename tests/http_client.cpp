@@ -8,43 +8,102 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace coupond::testing {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 
-HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
-                        const std::string& body, const std::string& token) {
-  HttpResult result;
-  asio::io_context context;
-  beast::tcp_stream stream(context);
-  beast::error_code error;
-  stream.expires_after(std::chrono::seconds(30));
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), error);
-  if (error) return result;
+namespace {
+
+asio::ip::tcp::endpoint loopback(unsigned short port) {
+  return {asio::ip::make_address("127.0.0.1"), port};
+}
+
+bhttp::request<bhttp::string_body> make_request(const std::string& method,
+                                                const std::string& target, const std::string& body,
+                                                const std::string& token) {
   bhttp::request<bhttp::string_body> request(bhttp::string_to_verb(method), target, 11);
   request.set(bhttp::field::host, "127.0.0.1");
   if (!token.empty()) request.set(bhttp::field::authorization, "Bearer " + token);
   if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
   request.body() = body;
   request.prepare_payload();
-  bhttp::write(stream, request, error);
-  if (error) return result;
+  return request;
+}
+
+HttpResult to_result(const bhttp::response<bhttp::string_body>& response) {
+  HttpResult result;
+  result.status = static_cast<int>(response.result_int());
+  result.body = response.body();
+  result.content_type = std::string(response[bhttp::field::content_type]);
+  return result;
+}
+
+// Runs one asynchronous operation to its end. The stream's deadline bounds it: a server that
+// stops answering fails the test rather than hanging it.
+template <class Start>
+beast::error_code run_to_end(asio::io_context& context, Start start) {
+  beast::error_code result;
+  start([&result](beast::error_code error, auto&&...) { result = error; });
+  context.restart();
+  context.run();
+  return result;
+}
+
+}  // namespace
+
+HttpResult http_request(unsigned short port, const std::string& method, const std::string& target,
+                        const std::string& body, const std::string& token) {
+  asio::io_context context;
+  beast::tcp_stream stream(context);
+  beast::error_code error;
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(loopback(port), error);
+  if (error) return {};
+  bhttp::write(stream, make_request(method, target, body, token), error);
+  if (error) return {};
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1ull << 30);
   bhttp::read(stream, buffer, parser, error);
-  if (error) return result;
-  const auto& response = parser.get();
-  result.status = static_cast<int>(response.result_int());
-  result.body = response.body();
-  result.content_type = std::string(response[bhttp::field::content_type]);
+  if (error) return {};
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, error);
-  return result;
+  return to_result(parser.get());
+}
+
+HttpResult https_request(unsigned short port, const std::string& ca_file, const std::string& method,
+                         const std::string& target, const std::string& body,
+                         const std::string& token) {
+  ssl::context tls(ssl::context::tls_client);
+  beast::error_code error;
+  tls.load_verify_file(ca_file, error);
+  if (error) return {};
+  tls.set_verify_mode(ssl::verify_peer);
+  asio::io_context context;
+  beast::ssl_stream<beast::tcp_stream> stream(context, tls);
+  stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+  beast::tcp_stream& transport = beast::get_lowest_layer(stream);
+  transport.expires_after(std::chrono::seconds(10));
+  auto request = make_request(method, target, body, token);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(1ull << 30);
+  if (run_to_end(context, [&](auto done) { transport.async_connect(loopback(port), done); }) ||
+      run_to_end(context,
+                 [&](auto done) { stream.async_handshake(ssl::stream_base::client, done); }) ||
+      run_to_end(context, [&](auto done) { bhttp::async_write(stream, request, done); }) ||
+      run_to_end(context, [&](auto done) { bhttp::async_read(stream, buffer, parser, done); })) {
+    return {};
+  }
+  run_to_end(context, [&](auto done) { stream.async_shutdown(done); });
+  return to_result(parser.get());
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes,

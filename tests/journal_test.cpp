@@ -105,7 +105,7 @@ std::vector<std::size_t> record_offsets(const std::string& bytes) {
   return offsets;
 }
 
-TEST(Journal, ConcurrentAppendsComeBackInSequenceInEveryMode) {
+TEST(JournalConcurrency, ConcurrentAppendsComeBackInSequenceInEveryMode) {
   for (Durability durability : {Durability::group, Durability::sync, Durability::none}) {
     TemporaryDirectory directory;
     {
@@ -142,7 +142,7 @@ TEST(Journal, ConcurrentAppendsComeBackInSequenceInEveryMode) {
   }
 }
 
-TEST(Journal, WhenDurableCallsBackOnceTheGroupIsSynced) {
+TEST(JournalConcurrency, WhenDurableCallsBackOnceTheGroupIsSynced) {
   TemporaryDirectory directory;
   auto journal = open_journal(directory.path());
   std::atomic<int> called{0};

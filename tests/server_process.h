@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,11 +14,24 @@
 
 namespace coupond::testing {
 
+struct ServerOptions {
+  std::vector<std::string> extra_flags;
+  // Empty: a fresh directory of the ServerProcess's own, removed with it. Otherwise this one,
+  // kept: a restart finds what the last run left.
+  std::filesystem::path data_dir;
+  // Added to the server's environment, e.g. "COUPOND_FAULT_POINT=journal.after_sync:40".
+  std::vector<std::string> environment;
+  // Keep the server's standard error for error_output() (read when it ends) instead of passing
+  // it through. Only for servers that log little: nothing reads the pipe while they run.
+  bool capture_error_output = false;
+};
+
 class ServerProcess {
  public:
   // Starts coupond with --data-dir, loopback listeners on port 0, and extra_flags; waits (up to
   // ten seconds) for its two "listening on" lines.
   explicit ServerProcess(std::vector<std::string> extra_flags = {});
+  explicit ServerProcess(const ServerOptions& options);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -25,14 +40,26 @@ class ServerProcess {
   unsigned short data_port() const { return data_port_; }
   unsigned short admin_port() const { return admin_port_; }
   const std::string& admin_token() const { return admin_token_; }
-  const std::filesystem::path& data_dir() const { return directory_.path(); }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
 
   // Sends SIGTERM and waits (up to ten seconds) for the exit; returns the exit status, or -1 when
   // it had to be killed.
   int stop();
+  // SIGKILL, as a crash or a power cut would end it: no snapshot, no flush.
+  void kill_now();
+  // Waits up to timeout for the server to end by itself (a fault point, a fatal error); returns
+  // its exit status, -1 for a signal (*killed_by receives it), or -2 when it is still running.
+  int wait_for_end(std::chrono::milliseconds timeout, int* killed_by = nullptr);
+  // What the server wrote on its standard error so far: read by wait_for_end and stop.
+  const std::string& error_output() const { return error_output_; }
 
  private:
+  void drain_error_output();
+
   TemporaryDirectory directory_;
+  std::filesystem::path data_dir_;
+  int stderr_fd_ = -1;
+  std::string error_output_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   unsigned short data_port_ = 0;

@@ -22,7 +22,8 @@ while (($# > 0)); do
 done
 
 tools/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF \
-  -DCOUPOND_BUILD_BENCH=OFF --target coupond --target couponctl --target coupon-load
+  -DCOUPOND_BUILD_BENCH=OFF -DCOUPOND_FAULT_POINTS=OFF \
+  --target coupond --target couponctl --target coupon-load
 bin=build-release
 work=$(mktemp -d "${TMPDIR:-/tmp}/coupond-demo-XXXXXX")
 server_pid=

@@ -101,12 +101,25 @@ ApiResponse Admin::route(const ApiRequest& request) {
   if (request.path.starts_with(batches) && request.path[batches.size()] == '/') {
     return batch_route(request, request.path.substr(batches.size() + 1));
   }
+  if (request.path == "/admin/v1/snapshot") {
+    if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    return snapshot();
+  }
   if (request.path.starts_with(coupons) && request.path.ends_with("/revoke")) {
     if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
     const std::string_view rest = request.path.substr(coupons.size());
     return revoke_code(rest.substr(0, rest.size() - std::string_view("/revoke").size()));
   }
   return error_response(404, "not_found", "no such endpoint");
+}
+
+ApiResponse Admin::snapshot() {
+  SnapshotInfo info;
+  const Status status = engine_.snapshot(&info);
+  if (!status.is_ok()) return status_response(status);
+  return json_response(200, {{"seq", info.sequence},
+                             {"bytes", info.bytes},
+                             {"millis", info.duration.count()}});
 }
 
 ApiResponse Admin::create_batch(std::string_view body) {

@@ -33,6 +33,7 @@ class Admin {
   ApiResponse import_codes(const Batch& batch, std::string_view body);
   ApiResponse stats(const Batch& batch);
   ApiResponse revoke_code(std::string_view code);
+  ApiResponse snapshot();
 
   Engine& engine_;
   std::string token_;

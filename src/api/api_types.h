@@ -4,6 +4,7 @@
 // back; the http module moves them over sockets. Neither knows the other's insides.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ struct ApiResponse {
   // When set, the body is streamed: each call appends the next chunk to *chunk and returns true
   // while more may follow; false ends the body (after appending the last chunk, if any).
   std::function<bool(std::string* chunk)> stream;
+  // When not 0, the answer may leave only once the journal holds this sequence on disk: a 200 to
+  // a redemption is a promise that survives a crash. The server waits for it without blocking a
+  // thread (Engine::when_durable).
+  std::uint64_t durable_after = 0;
 };
 
 // Takes a request body piece by piece as it arrives, then answers.

@@ -115,8 +115,10 @@ ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_vie
   }
   const std::string_view flag = reserve ? "reserved" : "redeemed";
   if (!outcome.ok()) {
-    return json_response(refusal_status(outcome.reason),
-                         refusal_json(outcome, parsed.request.code, flag));
+    ApiResponse refusal = json_response(refusal_status(outcome.reason),
+                                        refusal_json(outcome, parsed.request.code, flag));
+    refusal.durable_after = outcome.journal_sequence;
+    return refusal;
   }
   boost::json::object object{{flag, true}};
   if (!reserve) object["redemption"] = redemption_name(outcome.redemption_id);
@@ -125,7 +127,9 @@ ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_vie
   if (reserve) object["expires_at"] = format_rfc3339_utc(outcome.hold_expires_at);
   object["uses_left"] = outcome.uses_left;
   object["replayed"] = outcome.replayed;
-  return json_response(200, object);
+  ApiResponse response = json_response(200, object);
+  response.durable_after = outcome.journal_sequence;
+  return response;
 }
 
 ApiResponse DataPlane::rollback(std::string_view body) {
@@ -144,10 +148,12 @@ ApiResponse DataPlane::rollback(std::string_view body) {
     return error_response(404, "redemption_not_found",
                           "this order has no redemption of this coupon");
   }
-  return json_response(200, {{"rolled_back", true},
-                             {"code", outcome.code.view()},
-                             {"uses_left", outcome.uses_left},
-                             {"replayed", outcome.replayed}});
+  ApiResponse response = json_response(200, {{"rolled_back", true},
+                                             {"code", outcome.code.view()},
+                                             {"uses_left", outcome.uses_left},
+                                             {"replayed", outcome.replayed}});
+  response.durable_after = outcome.journal_sequence;
+  return response;
 }
 
 ApiResponse DataPlane::describe(std::string_view code) {

@@ -1,12 +1,15 @@
-// Listener and session in the shape of Boost.Beast's advanced server example: a listener accepts
+// Listener and session in the shape of Boost.Beast's advanced server examples: a listener accepts
 // and hands each connection to a session on its own strand; a session reads one request, answers
-// it, and only then reads the next, so pipelined requests are answered in order.
+// it, and only then reads the next, so pipelined requests are answered in order. A session is
+// written once for plain TCP and for TLS: the two differ only in how a connection begins and ends.
 #include "http/http_server.h"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
 #include <atomic>
@@ -15,7 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "api/responses.h"
@@ -26,7 +31,14 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// A client that never answers the server's TLS close_notify must not keep its connection, nor a
+// graceful stop, waiting.
+constexpr auto tls_shutdown_timeout = std::chrono::seconds(5);
 
 // Decodes %XX in a path segment ("%20" -> " "); malformed escapes are kept as they are.
 std::string percent_decode(std::string_view text) {
@@ -49,45 +61,19 @@ std::string percent_decode(std::string_view text) {
   return out;
 }
 
-struct Shared;
+// Errors of a connection that broke under the HTTP: it can carry nothing more, not even TLS's
+// close_notify.
+bool is_transport_broken(const beast::error_code& error) {
+  return error == beast::error::timeout || error == asio::error::connection_reset ||
+         error == ssl::error::stream_truncated ||
+         error.category() == asio::error::get_ssl_category();
+}
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the graceful stop needs of a session, whichever stream it runs on.
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {}
-  ~Session();
-
-  void start(bool over_limit);
-  void stop_if_idle();
-
- private:
-  void do_read();
-  void on_header(beast::error_code error, std::size_t bytes);
-  void read_body_some();
-  void on_body_some(beast::error_code error, std::size_t bytes);
-  void finish_stream();
-  void on_read(beast::error_code error, std::size_t bytes);
-  void answer(api::ApiResponse response, unsigned version, bool keep_alive);
-  void write_chunk();
-  void after_write(beast::error_code error, bool keep_alive);
-  void refuse(bhttp::status status, std::string_view code, std::string_view message);
-  void close();
-
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<Shared> shared_;
-  bool busy_ = false;  // between a request's arrival and its answer's last byte
-  // A request whose body is streamed to a consumer as it arrives.
-  std::optional<api::BodyConsumer> consumer_;
-  std::string consumer_path_;
-  std::chrono::steady_clock::time_point consumer_started_;
-  // A streamed answer in progress.
-  std::shared_ptr<bhttp::response<bhttp::buffer_body>> stream_response_;
-  std::shared_ptr<bhttp::response_serializer<bhttp::buffer_body>> serializer_;
-  std::function<bool(std::string*)> producer_;
-  std::string chunk_;
-  bool stream_keep_alive_ = false;
+  virtual ~Connection() = default;
+  virtual void stop_if_idle() = 0;
 };
 
 // What every session of one listener shares.
@@ -97,87 +83,172 @@ struct Shared {
   api::Metrics* metrics = nullptr;
   api::Port port = api::Port::data;
   StreamHandler stream_handler;
+  std::shared_ptr<ssl::context> tls_context;  // null on a plain TCP listener
+  DurabilityGate durability_gate;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool>* stopping = nullptr;
   std::mutex sessions_mutex;
-  std::unordered_set<Session*> sessions;  // live sessions, for the graceful stop
-  std::vector<std::weak_ptr<Session>> snapshot() {
-    std::vector<std::weak_ptr<Session>> out;
+  std::unordered_set<Connection*> sessions;  // live sessions, for the graceful stop
+  std::vector<std::weak_ptr<Connection>> snapshot() {
+    std::vector<std::weak_ptr<Connection>> out;
     std::lock_guard lock(sessions_mutex);
-    for (Session* session : sessions) out.push_back(session->weak_from_this());
+    for (Connection* session : sessions) out.push_back(session->weak_from_this());
     return out;
   }
 };
 
-Session::~Session() {
+// One connection, over Stream: PlainStream or TlsStream.
+template <class Stream>
+class Session : public Connection {
+ public:
+  template <class... StreamArguments>
+  explicit Session(std::shared_ptr<Shared> shared, StreamArguments&&... stream_arguments)
+      : stream_(std::forward<StreamArguments>(stream_arguments)...), shared_(std::move(shared)) {}
+  ~Session() override;
+
+  void start(bool over_limit);
+  void stop_if_idle() override;
+
+ private:
+  static constexpr bool uses_tls = std::is_same_v<Stream, TlsStream>;
+
+  std::shared_ptr<Session> shared_this() {
+    return std::static_pointer_cast<Session>(shared_from_this());
+  }
+  // The TCP stream under any TLS layer: its deadline and socket.
+  beast::tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
+  void begin(bool over_limit);
+  void serve(bool over_limit);
+  void do_read();
+  void on_header(beast::error_code error, std::size_t bytes);
+  void read_body_some();
+  void on_body_some(beast::error_code error, std::size_t bytes);
+  void finish_stream();
+  void on_read(beast::error_code error, std::size_t bytes);
+  void respond(api::ApiResponse response, unsigned version, bool keep_alive);
+  void answer(api::ApiResponse response, unsigned version, bool keep_alive);
+  void write_chunk();
+  void after_write(beast::error_code error, bool keep_alive);
+  void refuse(bhttp::status status, std::string_view code, std::string_view message);
+  void close();
+  void close_transport();
+
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Shared> shared_;
+  bool busy_ = false;  // between a request's arrival and its answer's last byte
+  // A request whose body is streamed to a consumer as it arrives.
+  std::optional<api::BodyConsumer> consumer_;
+  // The request being answered: its path and when it arrived, for the metrics.
+  std::string request_path_;
+  std::chrono::steady_clock::time_point request_started_;
+  // A streamed answer in progress.
+  std::shared_ptr<bhttp::response<bhttp::buffer_body>> stream_response_;
+  std::shared_ptr<bhttp::response_serializer<bhttp::buffer_body>> serializer_;
+  std::function<bool(std::string*)> producer_;
+  std::string chunk_;
+  bool stream_keep_alive_ = false;
+};
+
+template <class Stream>
+Session<Stream>::~Session() {
   std::lock_guard lock(shared_->sessions_mutex);
   shared_->sessions.erase(this);
   shared_->connections.fetch_sub(1);
   if (shared_->metrics != nullptr) shared_->metrics->connection_closed(shared_->port);
 }
 
-void Session::start(bool over_limit) {
+template <class Stream>
+void Session<Stream>::start(bool over_limit) {
   if (shared_->metrics != nullptr) shared_->metrics->connection_opened(shared_->port);
   {
     std::lock_guard lock(shared_->sessions_mutex);
     shared_->sessions.insert(this);
   }
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), over_limit] {
-    if (over_limit) {
-      self->refuse(bhttp::status::service_unavailable, "overloaded",
-                   "too many connections; try again later");
-    } else {
-      self->do_read();
-    }
-  });
+  asio::dispatch(stream_.get_executor(),
+                 [self = shared_this(), over_limit] { self->begin(over_limit); });
 }
 
-void Session::stop_if_idle() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+// Over TLS the handshake comes first, within the request timeout, so that even the 503 of a
+// connection past the limit reaches the client in a form it can read.
+template <class Stream>
+void Session<Stream>::begin(bool over_limit) {
+  if constexpr (uses_tls) {
+    transport().expires_after(shared_->limits.request_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_this(), over_limit](beast::error_code error) {
+                              // A client that speaks plain HTTP, or fails the handshake, cannot
+                              // be answered at all.
+                              if (error) return self->close_transport();
+                              self->serve(over_limit);
+                            });
+  } else {
+    serve(over_limit);
+  }
+}
+
+template <class Stream>
+void Session<Stream>::serve(bool over_limit) {
+  if (over_limit) {
+    refuse(bhttp::status::service_unavailable, "overloaded",
+           "too many connections; try again later");
+  } else {
+    do_read();
+  }
+}
+
+template <class Stream>
+void Session<Stream>::stop_if_idle() {
+  asio::dispatch(stream_.get_executor(), [self = shared_this()] {
     beast::error_code ignored;  // the socket may be closed already
-    if (!self->busy_ && self->buffer_.size() == 0) self->stream_.socket().cancel(ignored);
+    if (!self->busy_ && self->buffer_.size() == 0) self->transport().socket().cancel(ignored);
   });
 }
 
-void Session::do_read() {
+template <class Stream>
+void Session<Stream>::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_bytes_max));
   parser_->body_limit(shared_->limits.body_bytes_max);
-  stream_.expires_after(shared_->limits.request_timeout);
+  transport().expires_after(shared_->limits.request_timeout);
   // The head first: a request whose body can be taken as it arrives (an import) is streamed;
   // every other request is read whole.
   bhttp::async_read_header(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                           beast::bind_front_handler(&Session::on_header, shared_this()));
 }
 
-void Session::on_header(beast::error_code error, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
   if (shared_->stream_handler) {
     const auto& head = parser_->get();
     const std::string_view target = head.target();
-    consumer_path_ = percent_decode(target.substr(0, target.find('?')));
-    const api::ApiRequest request{head.method_string(), consumer_path_, {},
+    request_path_ = percent_decode(target.substr(0, target.find('?')));
+    const api::ApiRequest request{head.method_string(), request_path_, {},
                                   head[bhttp::field::authorization]};
     consumer_ = shared_->stream_handler(request);
     if (consumer_) {
       busy_ = true;
-      consumer_started_ = std::chrono::steady_clock::now();
+      request_started_ = std::chrono::steady_clock::now();
       if (parser_->is_done()) return finish_stream();
       return read_body_some();
     }
   }
   bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                    beast::bind_front_handler(&Session::on_read, shared_this()));
 }
 
-void Session::read_body_some() {
+template <class Stream>
+void Session<Stream>::read_body_some() {
   // A streamed body may be large: each piece, not the whole, must arrive within the timeout.
-  stream_.expires_after(shared_->limits.request_timeout);
+  transport().expires_after(shared_->limits.request_timeout);
   bhttp::async_read_some(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&Session::on_body_some, shared_from_this()));
+                         beast::bind_front_handler(&Session::on_body_some, shared_this()));
 }
 
-void Session::on_body_some(beast::error_code error, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_body_some(beast::error_code error, std::size_t bytes) {
   if (error) {
     consumer_.reset();
     return on_read(error, bytes);
@@ -189,24 +260,22 @@ void Session::on_body_some(beast::error_code error, std::size_t bytes) {
   finish_stream();
 }
 
-void Session::finish_stream() {
+template <class Stream>
+void Session<Stream>::finish_stream() {
   std::string& body = parser_->get().body();
   if (!body.empty()) consumer_->consume(body);
   body.clear();
   api::ApiResponse response = consumer_->finish();
   consumer_.reset();
-  if (shared_->metrics != nullptr) {
-    shared_->metrics->record(shared_->port, consumer_path_, response.status,
-                             std::chrono::steady_clock::now() - consumer_started_);
-  }
   const auto& head = parser_->get();
   const bool keep_alive = head.keep_alive() && !shared_->stopping->load();
-  answer(std::move(response), head.version(), keep_alive);
+  respond(std::move(response), head.version(), keep_alive);
 }
 
-void Session::on_read(beast::error_code error, std::size_t) {
-  if (error == bhttp::error::end_of_stream || error == asio::error::operation_aborted ||
-      error == beast::error::timeout || error == asio::error::connection_reset) {
+template <class Stream>
+void Session<Stream>::on_read(beast::error_code error, std::size_t) {
+  if (is_transport_broken(error)) return close_transport();
+  if (error == bhttp::error::end_of_stream || error == asio::error::operation_aborted) {
     return close();
   }
   if (error == bhttp::error::body_limit) {
@@ -224,26 +293,51 @@ void Session::on_read(beast::error_code error, std::size_t) {
   busy_ = true;
   bhttp::request<bhttp::string_body> request = parser_->release();
   const std::string_view target = request.target();
-  const std::string path = percent_decode(target.substr(0, target.find('?')));
-  api::ApiRequest api_request{request.method_string(), path, request.body(),
+  request_path_ = percent_decode(target.substr(0, target.find('?')));
+  api::ApiRequest api_request{request.method_string(), request_path_, request.body(),
                               request[bhttp::field::authorization]};
   api::ApiResponse response;
-  const auto started = std::chrono::steady_clock::now();
+  request_started_ = std::chrono::steady_clock::now();
   try {
     response = shared_->handler(api_request);
   } catch (const std::exception& exception) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
     response = api::error_response(500, "internal", "the server failed to answer");
   }
-  if (shared_->metrics != nullptr) {
-    shared_->metrics->record(shared_->port, path, response.status,
-                             std::chrono::steady_clock::now() - started);
-  }
   const bool keep_alive = request.keep_alive() && !shared_->stopping->load();
-  answer(std::move(response), request.version(), keep_alive);
+  respond(std::move(response), request.version(), keep_alive);
 }
 
-void Session::answer(api::ApiResponse response, unsigned version, bool keep_alive) {
+// A handler's answer: once what it promises is durable, counted in the metrics (so that the
+// latency histogram includes the wait for the journal) and written.
+template <class Stream>
+void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool keep_alive) {
+  if (response.durable_after != 0 && shared_->durability_gate) {
+    // The answer waits, off the thread, until the journal holds it; the gate calls back from the
+    // journal's thread, and the session goes on on its own strand.
+    const std::uint64_t sequence = std::exchange(response.durable_after, 0);
+    auto waiting = std::make_shared<api::ApiResponse>(std::move(response));
+    shared_->durability_gate(sequence, [self = shared_this(), waiting, version,
+                                        keep_alive](bool durable) {
+      asio::post(self->stream_.get_executor(), [self, waiting, version, keep_alive, durable] {
+        if (!durable) {
+          *waiting = api::error_response(503, "not_durable",
+                                         "the journal could not be written; nothing was promised");
+        }
+        self->respond(std::move(*waiting), version, keep_alive);
+      });
+    });
+    return;
+  }
+  if (shared_->metrics != nullptr) {
+    shared_->metrics->record(shared_->port, request_path_, response.status,
+                             std::chrono::steady_clock::now() - request_started_);
+  }
+  answer(std::move(response), version, keep_alive);
+}
+
+template <class Stream>
+void Session<Stream>::answer(api::ApiResponse response, unsigned version, bool keep_alive) {
   const auto status = static_cast<bhttp::status>(response.status);
   if (response.stream) {
     stream_response_ = std::make_shared<bhttp::response<bhttp::buffer_body>>(status, version);
@@ -256,10 +350,10 @@ void Session::answer(api::ApiResponse response, unsigned version, bool keep_aliv
     producer_ = std::move(response.stream);
     stream_keep_alive_ = keep_alive;
     // The write deadline grows with the answer: each chunk gets the request timeout anew.
-    stream_.expires_after(shared_->limits.request_timeout);
+    transport().expires_after(shared_->limits.request_timeout);
     bhttp::async_write_header(stream_, *serializer_,
-                              [self = shared_from_this()](beast::error_code error, std::size_t) {
-                                if (error) return self->close();
+                              [self = shared_this()](beast::error_code error, std::size_t) {
+                                if (error) return self->close_transport();
                                 self->write_chunk();
                               });
     return;
@@ -270,25 +364,26 @@ void Session::answer(api::ApiResponse response, unsigned version, bool keep_aliv
   message->keep_alive(keep_alive);
   message->body() = std::move(response.body);
   message->prepare_payload();
-  stream_.expires_after(shared_->limits.request_timeout);
-  bhttp::async_write(stream_, *message,
-                     [self = shared_from_this(), message, keep_alive](beast::error_code error,
-                                                                      std::size_t) {
-                       self->after_write(error, keep_alive);
-                     });
+  transport().expires_after(shared_->limits.request_timeout);
+  bhttp::async_write(
+      stream_, *message,
+      [self = shared_this(), message, keep_alive](beast::error_code error, std::size_t) {
+        self->after_write(error, keep_alive);
+      });
 }
 
-void Session::write_chunk() {
+template <class Stream>
+void Session<Stream>::write_chunk() {
   chunk_.clear();
   const bool more = producer_(&chunk_);
   stream_response_->body().data = chunk_.empty() ? nullptr : chunk_.data();
   stream_response_->body().size = chunk_.size();
   stream_response_->body().more = more;
-  stream_.expires_after(shared_->limits.request_timeout);
+  transport().expires_after(shared_->limits.request_timeout);
   bhttp::async_write(stream_, *serializer_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) {
+                     [self = shared_this()](beast::error_code error, std::size_t) {
                        if (error == bhttp::error::need_buffer) error = {};
-                       if (error) return self->close();
+                       if (error) return self->close_transport();
                        if (!self->serializer_->is_done()) return self->write_chunk();
                        self->serializer_.reset();
                        self->stream_response_.reset();
@@ -297,22 +392,39 @@ void Session::write_chunk() {
                      });
 }
 
-void Session::after_write(beast::error_code error, bool keep_alive) {
+template <class Stream>
+void Session<Stream>::after_write(beast::error_code error, bool keep_alive) {
   busy_ = false;
-  if (error || !keep_alive || shared_->stopping->load()) return close();
+  if (error) return close_transport();
+  if (!keep_alive || shared_->stopping->load()) return close();
   do_read();
 }
 
 // Answers with an error and closes: used when the request cannot be read any further.
-void Session::refuse(bhttp::status status, std::string_view code, std::string_view message) {
+template <class Stream>
+void Session<Stream>::refuse(bhttp::status status, std::string_view code,
+                             std::string_view message) {
   busy_ = true;
   answer(api::error_response(static_cast<int>(status), code, message), 11, false);
 }
 
-void Session::close() {
+// Over TLS, close_notify goes first (bounded in time) so that the client can tell the end of the
+// connection from a cut.
+template <class Stream>
+void Session<Stream>::close() {
+  if constexpr (uses_tls) {
+    transport().expires_after(tls_shutdown_timeout);
+    stream_.async_shutdown([self = shared_this()](beast::error_code) { self->close_transport(); });
+  } else {
+    close_transport();
+  }
+}
+
+template <class Stream>
+void Session<Stream>::close_transport() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.socket().close(ignored);
+  transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  transport().socket().close(ignored);
 }
 
 class Listener : public std::enable_shared_from_this<Listener> {
@@ -338,15 +450,52 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!error) {
       const bool over_limit = shared_->connections.fetch_add(1) >= shared_->limits.connections_max;
-      std::make_shared<Session>(std::move(socket), shared_)->start(over_limit);
+      start_session(std::move(socket), over_limit);
     }
     do_accept();
+  }
+  void start_session(tcp::socket&& socket, bool over_limit) {
+    if (shared_->tls_context) {
+      std::make_shared<Session<TlsStream>>(shared_, std::move(socket), *shared_->tls_context)
+          ->start(over_limit);
+    } else {
+      std::make_shared<Session<PlainStream>>(shared_, std::move(socket))->start(over_limit);
+    }
   }
 
   asio::io_context& context_;
   tcp::acceptor acceptor_;
   std::shared_ptr<Shared> shared_;
 };
+
+// A TLS listener's context: TLS 1.2 or later, no compression (it leaks secrets, CRIME), and the
+// operator's certificate chain and key. Errors name the file: a wrong path is the usual cause.
+Status make_tls_context(const TlsFiles& files, std::shared_ptr<ssl::context>* out) {
+  std::shared_ptr<ssl::context> context;
+  try {
+    context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  } catch (const std::exception& exception) {  // OpenSSL could not allocate one
+    return Status::io_error(std::string("cannot create a TLS context: ") + exception.what());
+  }
+  beast::error_code error;
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_compression, error);
+  if (error || SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION) != 1) {
+    return Status::io_error("cannot configure the TLS context");
+  }
+  context->use_certificate_chain_file(files.certificate_chain_file, error);
+  if (error) {
+    return Status::invalid_argument("cannot load the TLS certificate chain " +
+                                    files.certificate_chain_file + ": " + error.message());
+  }
+  // OpenSSL checks here that the key is the certificate's ("key values mismatch").
+  context->use_private_key_file(files.private_key_file, ssl::context::pem, error);
+  if (error) {
+    return Status::invalid_argument("cannot load the TLS private key " + files.private_key_file +
+                                    ": " + error.message());
+  }
+  *out = std::move(context);
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -364,6 +513,7 @@ struct HttpServer::Impl {
   asio::io_context signals_context;
   std::optional<asio::signal_set> signals;
   int received_signal = 0;
+  DurabilityGate durability_gate;
 };
 
 HttpServer::HttpServer(unsigned threads) : impl_(std::make_unique<Impl>(std::max(1u, threads))) {}
@@ -377,7 +527,13 @@ HttpServer::~HttpServer() {
 
 Status HttpServer::listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                           Handler handler, std::string* bound, api::Metrics* metrics,
-                          api::Port which, StreamHandler stream_handler) {
+                          api::Port which, StreamHandler stream_handler,
+                          const std::optional<TlsFiles>& tls) {
+  // The files first: a listener that cannot speak TLS must not be bound at all.
+  std::shared_ptr<ssl::context> tls_context;
+  if (tls) {
+    if (auto status = make_tls_context(*tls, &tls_context); !status.is_ok()) return status;
+  }
   beast::error_code error;
   const auto address = asio::ip::make_address(host, error);
   if (error) return Status::invalid_argument("not an IP address: " + host);
@@ -403,10 +559,14 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->metrics = metrics;
   shared->port = which;
   shared->stream_handler = std::move(stream_handler);
+  shared->tls_context = std::move(tls_context);
+  shared->durability_gate = impl_->durability_gate;
   impl_->listeners.push_back(
       std::make_shared<Listener>(impl_->context, std::move(acceptor), std::move(shared)));
   return Status::ok();
 }
+
+void HttpServer::set_durability_gate(DurabilityGate gate) { impl_->durability_gate = std::move(gate); }
 
 void HttpServer::run() {
   impl_->signals.emplace(impl_->signals_context, SIGINT, SIGTERM);

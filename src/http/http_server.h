@@ -1,6 +1,7 @@
-// coupond's HTTP/1.1 server: listeners, connections with keep-alive and pipelining (answered in
-// order), limits on headers, bodies, connections and time, and a graceful stop. Boost.Beast stays
-// inside http_server.cpp: this header is all that the rest of the program includes.
+// coupond's HTTP/1.1 server: listeners (plain or TLS), connections with keep-alive and pipelining
+// (answered in order), limits on headers, bodies, connections and time, and a graceful stop.
+// Boost.Beast and OpenSSL stay inside http_server.cpp: this header is all that the rest of the
+// program includes.
 #pragma once
 
 #include <chrono>
@@ -30,10 +31,22 @@ struct HttpLimits {
   std::size_t connections_max = 10'000;
 };
 
+// A TLS listener's PEM files: the certificate chain (the server's certificate first) and its
+// private key.
+struct TlsFiles {
+  std::string certificate_chain_file;
+  std::string private_key_file;
+};
+
 using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
 // Asked with a request's head (no body yet): a consumer to take the body as it arrives, or
 // nothing to have the body read whole and the request handed to the Handler.
 using StreamHandler = std::function<std::optional<api::BodyConsumer>(const api::ApiRequest&)>;
+
+// Calls done(true) once the journal holds sequence on disk, or done(false) if it never will
+// (Engine::when_durable). An answer whose durable_after is set leaves only after done(true).
+using DurabilityGate =
+    std::function<void(std::uint64_t sequence, std::function<void(bool durable)> done)>;
 
 class HttpServer {
  public:
@@ -45,10 +58,15 @@ class HttpServer {
   // Binds host:port (port 0 picks a free one) and accepts once run() starts. *bound receives
   // "host:port" as bound.
   // metrics, when not null, must outlive the server; each answer and connection is counted there
-  // under which.
+  // under which. With tls, the listener speaks HTTPS only (TLS 1.2 or later); a file that cannot
+  // be loaded, or a key that does not match the certificate, is an error naming the file.
   Status listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                 Handler handler, std::string* bound, api::Metrics* metrics = nullptr,
-                api::Port which = api::Port::data, StreamHandler stream_handler = {});
+                api::Port which = api::Port::data, StreamHandler stream_handler = {},
+                const std::optional<TlsFiles>& tls = std::nullopt);
+
+  // The gate for answers that must wait for the journal; listeners made after this call use it.
+  void set_durability_gate(DurabilityGate gate);
 
   // Starts handling SIGINT and SIGTERM, starts the I/O threads, and returns.
   void run();

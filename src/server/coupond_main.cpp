@@ -11,6 +11,7 @@
 #include "coupond/engine.h"
 #include "http/http_server.h"
 #include "server/admin_token.h"
+#include "server/periodic_snapshots.h"
 
 namespace {
 
@@ -21,11 +22,15 @@ struct Flags {
   std::string listen;
   std::string admin_listen;
   std::string admin_token_file;
+  std::string admin_tls_cert;
+  std::string admin_tls_key;
   std::string keys;
   std::string api_keys;
   std::string durability;
   unsigned threads = 0;
   unsigned snapshot_interval_s = 0;
+  std::uint64_t journal_segment_bytes = 0;
+  bool journal_truncate_corrupt = false;
   std::size_t connections_max = 0;
   std::size_t header_bytes_max = 0;
   std::size_t body_bytes_max = 0;
@@ -42,7 +47,8 @@ po::options_description describe_flags(Flags* flags) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   options.add_options()("help,h", "show this help and exit")(
       "data-dir", po::value(&flags->data_dir)->required(),
-      "directory for the coupon table, the HMAC key file and the admin token (created if missing)")(
+      "directory for the journal, the snapshots, the working table, the HMAC key file and the "
+      "admin token (created if missing); docs/storage.md says how to back it up")(
       "listen", po::value(&flags->listen)->default_value("0.0.0.0:8080"),
       "data plane address, HOST:PORT (port 0 picks a free port)")(
       "admin-listen", po::value(&flags->admin_listen)->default_value("127.0.0.1:8081"),
@@ -50,6 +56,10 @@ po::options_description describe_flags(Flags* flags) {
       "admin-token-file", po::value(&flags->admin_token_file),
       "file holding the admin bearer token; default DATA_DIR/admin-token, created (mode 0600) "
       "on first start")(
+      "admin-tls-cert", po::value(&flags->admin_tls_cert),
+      "PEM certificate chain for the admin port; with --admin-tls-key the admin port speaks HTTPS "
+      "only")(
+      "admin-tls-key", po::value(&flags->admin_tls_key), "PEM private key for --admin-tls-cert")(
       "keys", po::value(&flags->keys),
       "HMAC key file; default DATA_DIR/keys, created (mode 0600) on first start")(
       "api-keys", po::value(&flags->api_keys),
@@ -58,10 +68,19 @@ po::options_description describe_flags(Flags* flags) {
       "threads", po::value(&flags->threads)->default_value(cores),
       "I/O threads serving both ports")(
       "durability", po::value(&flags->durability)->default_value("group"),
-      "group|sync|none: how redemptions reach the disk (the journal is not built yet: every "
-      "value currently means none, and coupond says so at start)")(
+      "group|sync|none: how changes reach the disk before they are acknowledged. group: one "
+      "fdatasync per group of redemptions that arrived together (every 200 is on disk); sync: "
+      "one fdatasync per redemption (slower, for comparison); none: never synced, a machine "
+      "crash loses acknowledged redemptions (benchmarks only)")(
       "snapshot-interval", po::value(&flags->snapshot_interval_s)->default_value(300),
-      "seconds between snapshots (snapshots are not built yet)")(
+      "seconds between snapshots; 0 for none but on demand and at shutdown. A restart replays "
+      "the journal written since the newest snapshot")(
+      "journal-segment-bytes", po::value(&flags->journal_segment_bytes)->default_value(64u << 20),
+      "size at which a journal segment is closed and the next begun; segments are deleted once "
+      "a snapshot covers them")(
+      "journal-truncate-corrupt", po::bool_switch(&flags->journal_truncate_corrupt),
+      "start even if the journal is corrupt, dropping the damaged record and everything after "
+      "it; LOSES acknowledged changes: only after restoring from backup is not possible")(
       "max-connections", po::value(&flags->connections_max)->default_value(10'000),
       "open connections per port; past it a connection gets 503")(
       "max-header-bytes", po::value(&flags->header_bytes_max)->default_value(8 * 1024),
@@ -86,6 +105,33 @@ int fail(const std::string& message) {
   return 1;
 }
 
+coupond::Durability parse_durability(const std::string& text) {
+  if (text == "sync") return coupond::Durability::sync;
+  if (text == "none") return coupond::Durability::none;
+  return coupond::Durability::group;
+}
+
+void log_recovery(const coupond::RecoveryReport& report) {
+  for (const std::string& note : report.notes) std::cerr << "coupond: recovery: " << note << "\n";
+  std::cerr << "coupond: recovered "
+            << (report.snapshot.empty() ? std::string("from the journal alone")
+                                        : "snapshot " + report.snapshot.string() + " (" +
+                                              std::to_string(report.snapshot_coupons) +
+                                              " coupons)")
+            << " and " << report.records_replayed << " journal records in "
+            << report.duration.count() << " ms; the journal goes on at sequence "
+            << report.last_sequence + 1 << "\n";
+}
+
+// The admin port's TLS files, or nothing for plain HTTP; false when only one of the two is given.
+bool admin_tls_files(const Flags& flags, std::optional<coupond::http::TlsFiles>* out) {
+  if (flags.admin_tls_cert.empty() != flags.admin_tls_key.empty()) return false;
+  if (!flags.admin_tls_cert.empty()) {
+    *out = coupond::http::TlsFiles{flags.admin_tls_cert, flags.admin_tls_key};
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +149,11 @@ int main(int argc, char** argv) {
     std::cerr << "coupond: " << error.what() << "\n\n" << options << "\n";
     return 2;
   }
+  std::optional<coupond::http::TlsFiles> admin_tls;
+  if (!admin_tls_files(flags, &admin_tls)) {
+    std::cerr << "coupond: give both --admin-tls-cert and --admin-tls-key, or neither\n";
+    return 2;
+  }
   if (flags.durability != "group" && flags.durability != "sync" && flags.durability != "none") {
     return fail("--durability must be group, sync or none");
   }
@@ -118,9 +169,24 @@ int main(int argc, char** argv) {
   coupond::EngineOptions engine_options;
   engine_options.data_dir = flags.data_dir;
   engine_options.key_file = flags.keys;
+  engine_options.durability = parse_durability(flags.durability);
+  engine_options.journal_segment_bytes_max = std::max<std::uint64_t>(flags.journal_segment_bytes, 4096);
+  engine_options.truncate_corrupt_journal = flags.journal_truncate_corrupt;
+  engine_options.on_journal_failure = [](const coupond::Status& status) {
+    // After a failed write or sync nothing more can be promised: exit before any other answer
+    // leaves. Every answer already given is in the journal.
+    std::cerr << "coupond: FATAL: the journal failed: " << status.message()
+              << "; exiting without acknowledging anything more" << std::endl;
+    std::_Exit(3);
+  };
   std::unique_ptr<coupond::Engine> engine;
   if (auto status = coupond::Engine::open(engine_options, &engine); !status.is_ok()) {
-    return fail(status.message());
+    return fail("cannot start: " + status.message());
+  }
+  log_recovery(engine->recovery());
+  if (engine_options.durability == coupond::Durability::none) {
+    std::cerr << "coupond: WARNING: --durability none: redemptions are acknowledged before they "
+                 "reach the disk; a crash of the machine loses them. For benchmarks only.\n";
   }
   std::string token;
   std::filesystem::path token_path;
@@ -130,9 +196,6 @@ int main(int argc, char** argv) {
     return fail(status.message());
   }
   std::cerr << "coupond: admin token in " << token_path.string() << "\n";
-  std::cerr << "coupond: WARNING: no journal yet: redemptions live in memory only and a restart "
-               "starts from an empty table (--durability "
-            << flags.durability << " is not in effect)\n";
 
   coupond::api::DataPlaneOptions data_plane_options;
   data_plane_options.hold_ttl_max = std::chrono::seconds(flags.hold_ttl_max_s);
@@ -159,6 +222,9 @@ int main(int argc, char** argv) {
   admin_limits.body_bytes_max = flags.admin_body_bytes_max;
 
   coupond::http::HttpServer server(flags.threads);
+  server.set_durability_gate([&engine](std::uint64_t sequence, std::function<void(bool)> done) {
+    engine->when_durable(sequence, std::move(done));
+  });
   std::string bound, admin_bound;
   auto status = server.listen(
       host, port, limits, [&](const auto& request) { return data_plane.handle(request); }, &bound,
@@ -167,14 +233,27 @@ int main(int argc, char** argv) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
         [&](const auto& request) { return admin.handle(request); }, &admin_bound, &metrics,
-        coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); });
+        coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); },
+        admin_tls);
   }
   if (!status.is_ok()) return fail(status.message());
   server.run();
+  if (admin_tls) {
+    std::cerr << "coupond: admin port uses TLS (certificate " << admin_tls->certificate_chain_file
+              << ")\n";
+  }
   std::cout << "listening on " << bound << "\n" << "listening on " << admin_bound << std::endl;
   std::cerr << "coupond: data plane on " << bound << ", admin port on " << admin_bound << ", "
             << flags.threads << " threads\n";
-  server.run_until_signal(std::chrono::seconds(10));
+  {
+    coupond::server::PeriodicSnapshots periodic(*engine,
+                                                std::chrono::seconds(flags.snapshot_interval_s));
+    server.run_until_signal(std::chrono::seconds(10));
+  }
+  coupond::SnapshotInfo final_snapshot;
+  const coupond::Status snapshot_status = engine->snapshot(&final_snapshot);
+  coupond::server::log_snapshot("final", snapshot_status, final_snapshot);
+  engine.reset();
   std::cerr << "coupond: stopped\n";
-  return 0;
+  return snapshot_status.is_ok() ? 0 : 1;
 }

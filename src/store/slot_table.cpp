@@ -105,33 +105,19 @@ Status SlotTable::reserve(std::uint64_t count_total) {
 // Rehashes into a new file beside the old one, then renames it into place: a crash part way
 // leaves the old file whole. Only this shard's lock is held while it runs.
 Status SlotTable::grow_to(std::uint64_t capacity) {
-  const std::filesystem::path path = file_.path();
-  std::filesystem::path grown_path = path;
-  grown_path += ".grow";
   SlotTable grown;
-  Status status = create(grown_path, header_->shard_index, header_->shard_count, capacity, &grown);
+  Status status = create_beside(".grow", capacity, &grown);
   if (!status.is_ok()) return status;
   for_each([&](const Slot& slot) {
     *grown.probe_for_empty(hash_key(slot.key)) = slot;
     ++grown.header_->count;
   });
-  std::error_code error;
-  std::filesystem::rename(grown_path, path, error);
-  if (error) {
-    return Status::io_error("cannot rename " + grown_path.string() + ": " + error.message());
-  }
-  grown.file_.set_path(path);
-  *this = std::move(grown);  // unmaps the old file
-  return Status::ok();
+  return take_place(std::move(grown));
 }
 
 Status SlotTable::restore(const Slot* slots, std::uint64_t capacity, std::uint64_t count) {
-  const std::filesystem::path path = file_.path();
-  std::filesystem::path restored_path = path;
-  restored_path += ".restore";
   SlotTable restored;
-  Status status =
-      create(restored_path, header_->shard_index, header_->shard_count, capacity, &restored);
+  Status status = create_beside(".restore", capacity, &restored);
   if (!status.is_ok()) return status;
   if (restored.capacity_ != capacity) {
     return Status::corruption("a snapshot shard of " + std::to_string(capacity) +
@@ -139,13 +125,25 @@ Status SlotTable::restore(const Slot* slots, std::uint64_t capacity, std::uint64
   }
   std::memcpy(restored.slots_, slots, capacity * sizeof(Slot));
   restored.header_->count = count;
+  return take_place(std::move(restored));
+}
+
+Status SlotTable::create_beside(const char* suffix, std::uint64_t capacity, SlotTable* out) const {
+  std::filesystem::path path = file_.path();
+  path += suffix;
+  return create(path, header_->shard_index, header_->shard_count, capacity, out);
+}
+
+Status SlotTable::take_place(SlotTable&& replacement) {
+  const std::filesystem::path path = file_.path();
   std::error_code error;
-  std::filesystem::rename(restored_path, path, error);
+  std::filesystem::rename(replacement.file_.path(), path, error);
   if (error) {
-    return Status::io_error("cannot rename " + restored_path.string() + ": " + error.message());
+    return Status::io_error("cannot rename " + replacement.file_.path().string() + ": " +
+                            error.message());
   }
-  restored.file_.set_path(path);
-  *this = std::move(restored);
+  replacement.file_.set_path(path);
+  *this = std::move(replacement);  // unmaps the old file
   return Status::ok();
 }
 

@@ -82,6 +82,11 @@ class SlotTable {
   std::uint64_t home_index(std::uint64_t hash) const { return scale(hash, capacity_); }
   Slot* probe_for_empty(std::uint64_t hash) const;
   Status grow_to(std::uint64_t capacity);
+  // A new, empty table in a file beside this one's (its name plus suffix).
+  Status create_beside(const char* suffix, std::uint64_t capacity, SlotTable* out) const;
+  // Renames replacement's file over this one's and takes its place: a crash part way leaves the
+  // old file whole.
+  Status take_place(SlotTable&& replacement);
 
   MappedFile file_;
   ShardHeader* header_ = nullptr;

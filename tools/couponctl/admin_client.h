@@ -1,6 +1,6 @@
-// couponctl's HTTP client for the admin port: one blocking request per call, with the body
-// streamed in either direction so that a million codes neither sit in memory nor go unseen
-// (progress is reported through a callback).
+// couponctl's HTTP client for the admin port: one blocking request per call, over plain TCP or
+// TLS, with the body streamed in either direction so that a million codes neither sit in memory
+// nor go unseen (progress is reported through a callback).
 #pragma once
 
 #include <cstdint>
@@ -14,9 +14,15 @@ struct AdminEndpoint {
   std::string host = "127.0.0.1";
   std::string port = "8081";
   std::string token;
+  bool tls = false;  // https://
+  // With tls: a PEM file of certificates to trust instead of the system's (a private CA, or the
+  // server's own self-signed certificate), and whether to check the server's certificate at all.
+  std::string ca_file;
+  bool verify_certificate = true;
 };
 
-// Parses "http://HOST:PORT" (the scheme may be left out). False when it does not parse.
+// Parses "http://HOST:PORT" or "https://HOST:PORT" (without a scheme: http). False when it does
+// not parse.
 bool parse_admin_url(std::string_view url, AdminEndpoint* out);
 
 struct Reply {

@@ -274,8 +274,13 @@ int main(int argc, char** argv) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help")(
       "admin", po::value<std::string>()->default_value("http://127.0.0.1:8081"),
-      "the admin port's URL")("token-file", po::value<std::string>(),
-                              "file holding the admin token (coupond's DATA_DIR/admin-token)")(
+      "the admin port's URL, http:// or https://")(
+      "token-file", po::value<std::string>(),
+      "file holding the admin token (coupond's DATA_DIR/admin-token)")(
+      "cacert", po::value<std::string>(),
+      "https: trust the certificates of this PEM file (a private CA, or the server's self-signed "
+      "certificate) instead of the system's")(
+      "insecure", "https: do not check the server's certificate; for testing only")(
       "json", "print the server's JSON answers as they are, for scripts")(
       "count", po::value<std::int64_t>(), "generate: how many codes")(
       "customers", po::value<std::string>(), "generate: a file of customer[,segment] lines")(
@@ -297,8 +302,13 @@ int main(int argc, char** argv) {
   }
   Context context;
   if (!coupond::ctl::parse_admin_url(arguments["admin"].as<std::string>(), &context.endpoint)) {
-    return fail("--admin must look like http://127.0.0.1:8081");
+    return fail("--admin must look like http://127.0.0.1:8081 or https://127.0.0.1:8081");
   }
+  if ((arguments.count("cacert") || arguments.count("insecure")) && !context.endpoint.tls) {
+    return fail("--cacert and --insecure are for an https:// --admin");
+  }
+  if (arguments.count("cacert")) context.endpoint.ca_file = arguments["cacert"].as<std::string>();
+  context.endpoint.verify_certificate = arguments.count("insecure") == 0;
   if (!arguments.count("token-file")) return fail("--token-file is required");
   std::string token;
   if (!read_file(arguments["token-file"].as<std::string>(), &token)) {
