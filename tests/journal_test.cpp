@@ -150,8 +150,8 @@ TEST(JournalConcurrency, WhenDurableCallsBackOnceTheGroupIsSynced) {
   std::uint64_t last = 0;
   for (int i = 0; i < 100; ++i) {
     last = journal->append(RecordType::use_taken, payload_for(last + 1));
-    journal->when_durable(last, [&, sequence = last](bool durable) {
-      if (!durable || journal->durable_sequence() < sequence) all_durable = false;
+    journal->when_durable(last, [&, raw = journal.get(), sequence = last](bool durable) {
+      if (!durable || raw->durable_sequence() < sequence) all_durable = false;
       ++called;
     });
   }
