@@ -12,6 +12,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libssl-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  # The loader's Redis comparison is tested against a real redis-server the test starts.
+  redis-server
 )
 
 missing=()
