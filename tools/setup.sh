@@ -4,6 +4,7 @@
 # build directory and CMake arguments, configures and builds there:
 #
 #   tools/setup.sh                         # packages only
+#   COUPOND_EXTRA_PACKAGES="nginx wrk" tools/setup.sh   # and these too
 #   tools/setup.sh build -DCMAKE_BUILD_TYPE=Release [--target coupond-demo]
 set -euo pipefail
 
@@ -15,6 +16,10 @@ packages=(
   # The loader's Redis comparison is tested against a real redis-server the test starts.
   redis-server
 )
+
+# The bench suite asks for its own tools (nginx, wrk, gnuplot) this way.
+read -r -a extra_packages <<< "${COUPOND_EXTRA_PACKAGES:-}"
+packages+=("${extra_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do

@@ -8,7 +8,9 @@ namespace coupond::load {
 namespace {
 
 void append_bulk(std::string_view text, std::string* out) {
-  *out += "$" + std::to_string(text.size()) + "\r\n";
+  *out += '$';
+  *out += std::to_string(text.size());
+  *out += "\r\n";
   *out += text;
   *out += "\r\n";
 }
@@ -57,8 +59,11 @@ class RedisProtocol final : public Protocol {
     }
     out->outcome = kind_name(request.kind);
     out->outcome += " ";
-    out->outcome += bytes[0] == '-' ? "error " + std::string(result.substr(0, result.find(' ')))
-                                    : std::string(result);
+    if (bytes[0] == '-') {
+      out->outcome += "error ";
+      result = result.substr(0, result.find(' '));
+    }
+    out->outcome += result;
     out->redeemed = request.kind == RequestKind::redeem && result == "redeemed";
     out->rolled_back = request.kind == RequestKind::rollback && result == "rolled_back";
     return static_cast<std::ptrdiff_t>(total);
