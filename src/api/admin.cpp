@@ -63,7 +63,19 @@ bool Admin::authorized(std::string_view authorization) const {
 
 ApiResponse Admin::handle(const ApiRequest& request) {
   ApiResponse response = route(request);
-  if (request.method != "GET") log_action(request.method, request.path, response);
+  if (request.method == "GET") return response;
+  if (response.deferred) {
+    // Logged when the answer is known, not when it was promised.
+    response.deferred = [this, method = std::string(request.method), path = std::string(request.path),
+                         deferred = std::move(response.deferred)](auto answer) {
+      deferred([this, method, path, answer = std::move(answer)](ApiResponse later) {
+        log_action(method, path, later);
+        answer(std::move(later));
+      });
+    };
+    return response;
+  }
+  log_action(request.method, request.path, response);
   return response;
 }
 
@@ -113,13 +125,30 @@ ApiResponse Admin::route(const ApiRequest& request) {
   return error_response(404, "not_found", "no such endpoint");
 }
 
-ApiResponse Admin::snapshot() {
-  SnapshotInfo info;
-  const Status status = engine_.snapshot(&info);
+namespace {
+
+ApiResponse snapshot_response(const Status& status, const SnapshotInfo& info) {
   if (!status.is_ok()) return status_response(status);
   return json_response(200, {{"seq", info.sequence},
                              {"bytes", info.bytes},
                              {"millis", info.duration.count()}});
+}
+
+}  // namespace
+
+ApiResponse Admin::snapshot() {
+  if (!snapshots_) {
+    SnapshotInfo info;
+    const Status status = engine_.snapshot(&info);
+    return snapshot_response(status, info);
+  }
+  ApiResponse response;
+  response.deferred = [runner = snapshots_](std::function<void(ApiResponse)> answer) {
+    runner([answer = std::move(answer)](const Status& status, const SnapshotInfo& info) {
+      answer(snapshot_response(status, info));
+    });
+  };
+  return response;
 }
 
 ApiResponse Admin::create_batch(std::string_view body) {

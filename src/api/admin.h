@@ -2,6 +2,7 @@
 // "Authorization: Bearer <admin token>", compared in constant time.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -11,11 +12,17 @@
 
 namespace coupond::api {
 
+// Runs a snapshot away from the I/O threads and calls done with how it went.
+using SnapshotRunner =
+    std::function<void(std::function<void(const Status&, const SnapshotInfo&)> done)>;
+
 class Admin {
  public:
-  // metrics, when not null, must outlive the Admin; GET /metrics renders it.
-  Admin(Engine& engine, std::string token, const Metrics* metrics)
-      : engine_(engine), token_(std::move(token)), metrics_(metrics) {}
+  // metrics, when not null, must outlive the Admin; GET /metrics renders it. snapshots, when set,
+  // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits).
+  Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {})
+      : engine_(engine), token_(std::move(token)), metrics_(metrics),
+        snapshots_(std::move(snapshots)) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
   // For an authorized import into an existing batch, a consumer that parses the CSV body as it
@@ -38,6 +45,7 @@ class Admin {
   Engine& engine_;
   std::string token_;
   const Metrics* metrics_;
+  SnapshotRunner snapshots_;
 };
 
 }  // namespace coupond::api

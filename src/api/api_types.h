@@ -29,6 +29,10 @@ struct ApiResponse {
   // a redemption is a promise that survives a crash. The server waits for it without blocking a
   // thread (Engine::when_durable).
   std::uint64_t durable_after = 0;
+  // When set, the answer comes later: the server calls this once, handing it the function to
+  // call with the real answer (from any thread). For work too slow to hold an I/O thread, like a
+  // snapshot of ten million coupons.
+  std::function<void(std::function<void(ApiResponse)> answer)> deferred;
 };
 
 // Takes a request body piece by piece as it arrives, then answers.

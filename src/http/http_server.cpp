@@ -312,6 +312,17 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
 // latency histogram includes the wait for the journal) and written.
 template <class Stream>
 void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool keep_alive) {
+  if (response.deferred) {
+    // The handler answers later, from a thread of its own; the session goes on on its strand.
+    auto deferred = std::move(response.deferred);
+    deferred([self = shared_this(), version, keep_alive](api::ApiResponse later) {
+      asio::post(self->stream_.get_executor(),
+                 [self, later = std::move(later), version, keep_alive]() mutable {
+                   self->respond(std::move(later), version, keep_alive);
+                 });
+    });
+    return;
+  }
   if (response.durable_after != 0 && shared_->durability_gate) {
     // The answer waits, off the thread, until the journal holds it; the gate calls back from the
     // journal's thread, and the session goes on on its own strand.

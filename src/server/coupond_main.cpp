@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/admin.h"
@@ -11,7 +12,7 @@
 #include "coupond/engine.h"
 #include "http/http_server.h"
 #include "server/admin_token.h"
-#include "server/periodic_snapshots.h"
+#include "server/snapshot_thread.h"
 
 namespace {
 
@@ -211,7 +212,12 @@ int main(int argc, char** argv) {
   coupond::api::DataPlane data_plane(*engine, data_plane_options,
                                      flags.api_keys.empty() ? nullptr : &api_keys);
   coupond::api::Metrics metrics;
-  coupond::api::Admin admin(*engine, token, &metrics);
+  // Snapshots, periodic and asked for, are written on a thread of their own.
+  std::optional<coupond::server::SnapshotThread> snapshots;
+  snapshots.emplace(*engine, std::chrono::seconds(flags.snapshot_interval_s));
+  coupond::api::Admin admin(*engine, token, &metrics, [&snapshots](auto done) {
+    snapshots->request(std::move(done));
+  });
 
   coupond::http::HttpLimits limits;
   limits.connections_max = flags.connections_max;
@@ -245,11 +251,8 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << bound << "\n" << "listening on " << admin_bound << std::endl;
   std::cerr << "coupond: data plane on " << bound << ", admin port on " << admin_bound << ", "
             << flags.threads << " threads\n";
-  {
-    coupond::server::PeriodicSnapshots periodic(*engine,
-                                                std::chrono::seconds(flags.snapshot_interval_s));
-    server.run_until_signal(std::chrono::seconds(10));
-  }
+  server.run_until_signal(std::chrono::seconds(10));
+  snapshots.reset();
   coupond::SnapshotInfo final_snapshot;
   const coupond::Status snapshot_status = engine->snapshot(&final_snapshot);
   coupond::server::log_snapshot("final", snapshot_status, final_snapshot);
