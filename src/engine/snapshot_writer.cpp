@@ -61,7 +61,7 @@ class SnapshotFile {
   // to disk as it is written: each chunk's writeback starts once the chunk is complete, and the
   // writer waits for the chunk before it, keeping at most two chunks dirty. (Pacing only: an I/O
   // error here shows again in the fdatasync that finishes the file.)
-  static constexpr std::uint64_t writeback_chunk_bytes = 8u << 20;
+  static constexpr std::uint64_t writeback_chunk_bytes = 1u << 20;
   void pace_writeback() {
     const std::uint64_t written = bytes();
     while (written - started_through_ >= writeback_chunk_bytes) {
