@@ -4,22 +4,16 @@ durability-bench markers), or prints it when the docs path is "-"."""
 import datetime
 import json
 import pathlib
-import platform
 import re
 import sys
 
-BEGIN, END = "<!-- durability-bench:begin -->", "<!-- durability-bench:end -->"
+from report_common import cpu_name, write_block
 
 
 def load(work, name):
     return json.loads((work / f"{name}.json").read_text())
 
 
-def cpu_name():
-    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def recovered_ms(work, name):
@@ -79,15 +73,7 @@ def main():
           f"p99 during snapshots is {p99_ratio:.2f}x")
     if docs == "-":
         return
-    path = pathlib.Path(docs)
-    text = path.read_text()
-    block = f"{BEGIN}\n{table}\n{END}"
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text += f"\n## Durability\n\n{block}\n"
-    path.write_text(text)
-
+    write_block(docs, "durability-bench", "Durability", table)
 
 def seconds_of(work):
     return round(load(work, "journal-tail")["seconds"])

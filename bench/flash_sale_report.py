@@ -9,7 +9,8 @@ import re
 import subprocess
 import sys
 
-BEGIN, END = "<!-- flash-sale-bench:begin -->", "<!-- flash-sale-bench:end -->"
+from report_common import cpu_name, write_block
+
 RUNS = ["redeem-peak", "flash-sale-midnight", "steady-checkout", "brute-force-attack", "no-attack",
         "hot-storm", "uniform-1000"]
 TARGETS = [("coupond-threads-1", "coupond, 1 thread"), ("coupond-default", "coupond, 2 threads"),
@@ -44,11 +45,6 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
-def cpu_name():
-    for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def side_by_side(results):
@@ -161,15 +157,8 @@ def main():
     if docs == "-":
         return
     plot(results, pathlib.Path(docs).resolve() / "flash-sale.png")
-    path = pathlib.Path(docs) / "benchmarks.md"
-    current = path.read_text()
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in current:
-        current = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, current, flags=re.S)
-    else:
-        current += f"\n## Flash sale: coupond, Redis and the HTTP ceiling\n\n{block}\n"
-    path.write_text(current)
-
+    write_block(pathlib.Path(docs) / "benchmarks.md", "flash-sale-bench",
+                "Flash sale: coupond, Redis and the HTTP ceiling", text)
 
 if __name__ == "__main__":
     main()
