@@ -198,6 +198,9 @@ class Engine {
   using CustomerCodeSink = std::function<void(std::string_view customer, std::string_view code)>;
   Status generate_for_customers(std::string_view batch_id, std::span<const CustomerCode> customers,
                                 const CustomerCodeSink& sink);
+  // Makes room for count more coupons now, so that a load made in parts (a generate answered
+  // chunk by chunk) grows each shard once instead of at every part.
+  Status reserve_coupons(std::uint64_t count);
   // Loads codes made elsewhere. A bad line is reported and never stops the good ones; the good
   // ones are loaded together or, on an I/O error, not at all.
   Status import_codes(std::string_view batch_id, std::span<const ImportLine> lines,

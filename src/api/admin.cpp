@@ -286,6 +286,11 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     if (*count < 1 || static_cast<std::uint64_t>(*count) > generate_count_max) {
       return error_response(400, "bad_request", "count must be between 1 and 10000000");
     }
+    // Room for all of them first: the answer is made ten thousand codes at a time.
+    if (const Status status = engine_.reserve_coupons(static_cast<std::uint64_t>(*count));
+        !status.is_ok()) {
+      return status_response(status);
+    }
     auto left = std::make_shared<std::uint64_t>(static_cast<std::uint64_t>(*count));
     Engine* engine = &engine_;
     response.stream = [engine, batch_id, left](std::string* chunk) {
@@ -311,6 +316,9 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
                       customer.string("segment", false, segment_length_max)};
     if (!customer.ok()) return error_response(400, "bad_request", customer.error());
     list.push_back(code);
+  }
+  if (const Status status = engine_.reserve_coupons(list.size()); !status.is_ok()) {
+    return status_response(status);
   }
   auto pending = std::make_shared<std::vector<CustomerCode>>(std::move(list));
   auto next = std::make_shared<std::size_t>(0);

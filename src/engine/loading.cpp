@@ -131,6 +131,8 @@ void EngineState::raise_next_serial(Batch& batch, std::uint32_t serial) {
   }
 }
 
+Status Engine::reserve_coupons(std::uint64_t count) { return state_->table->reserve(count); }
+
 Status Engine::generate(std::string_view batch_id, std::uint64_t count, const CodeSink& sink) {
   EngineState& state = *state_;
   Batch* batch = state.batches.by_id(batch_id);
