@@ -6,8 +6,8 @@
 #include <mutex>
 
 #include "engine/checkout_steps.h"
-#include "journal/fault_point.h"
 #include "engine/engine_state.h"
+#include "journal/fault_point.h"
 #include "rules/rules.h"
 
 namespace coupond {

@@ -127,6 +127,13 @@ store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view 
   return number;
 }
 
+bool CouponSteps::revoke() {
+  if (slot_.has_flag(store::slot_flag_revoked) || batch_.is_revoked()) return false;
+  slot_.set_flag(store::slot_flag_revoked, true);
+  count(Counter::revoked, 1);
+  return true;
+}
+
 void CouponSteps::confirm_hold(store::UseNumber number) {
   store::UseRecord& record = use(number);
   record.state = store::UseState::redeemed;

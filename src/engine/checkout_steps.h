@@ -43,6 +43,8 @@ class CouponSteps {
   store::UseNumber add_use(store::UseRecord record, std::string_view order_id,
                            std::string_view channel, std::string_view store,
                            std::string_view api_key_name);
+  // Revokes the coupon: true when it was not revoked before (on its own or with its batch).
+  bool revoke();
   // A held use becomes redeemed.
   void confirm_hold(store::UseNumber number);
   // A redeemed or held use comes back (rollback); a lapsed one is marked rolled back.

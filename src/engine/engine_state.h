@@ -89,7 +89,8 @@ struct EngineState {
 
   // Loading, shared by the operators' calls and by replay. Each inserts what is not loaded yet
   // and counts it as issued; a load's coupons may already be there when replay repeats a load
-  // that a snapshot holds part of.
+  // that a snapshot holds part of. The caller has made room first (table->reserve), so that no
+  // insert fails part way.
   Status insert_coupon(const store::Slot& slot, const store::Binding* binding, bool* inserted);
   Status load_codes(Batch& batch, std::span<const records::BoundCode> codes,
                     std::uint64_t* inserted_count);

@@ -3,6 +3,7 @@
 // want of space part way.
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
 
 #include "codes/code_format.h"
@@ -43,7 +44,8 @@ std::string_view check_customer_code(std::string_view customer, std::string_view
 }
 
 // Journals a load before any of its coupons is inserted, so that a coupon a checkout can find is
-// always in a record before the checkout's own.
+// always in a record before the checkout's own; and after the table has made room for it, so that
+// a load refused for want of space is never in the journal.
 Status journal_load(EngineState& state, journal::RecordType type, const auto& record,
                     std::uint64_t* sequence) {
   *sequence = state.journal_change(type, record);
@@ -89,8 +91,6 @@ Status EngineState::insert_coupon(const store::Slot& slot, const store::Binding*
 
 Status EngineState::load_codes(Batch& batch, std::span<const records::BoundCode> codes,
                                std::uint64_t* inserted_count) {
-  Status status = table->reserve(codes.size());
-  if (!status.is_ok()) return status;
   // From here on lookups must consider imported codes.
   if (std::any_of(codes.begin(), codes.end(), [](const auto& code) { return !code.key.is_signed(); })) {
     has_imported_codes.store(true, std::memory_order_release);
@@ -98,10 +98,13 @@ Status EngineState::load_codes(Batch& batch, std::span<const records::BoundCode>
   for (std::size_t i = 0; i < codes.size(); ++i) {
     if (i == codes.size() / 2) journal::fault_point("load.midway");
     const records::BoundCode& code = codes[i];
-    const store::Binding binding{std::string(code.customer), std::string(code.segment)};
+    std::optional<store::Binding> binding;
+    if (code.customer_hash != 0) {
+      binding.emplace(std::string(code.customer), std::string(code.segment));
+    }
     bool inserted = false;
-    status = insert_coupon(new_slot(code.key, batch, code.customer_hash),
-                           code.customer_hash != 0 ? &binding : nullptr, &inserted);
+    const Status status = insert_coupon(new_slot(code.key, batch, code.customer_hash),
+                                        binding ? &*binding : nullptr, &inserted);
     if (!status.is_ok()) return status;
     if (inserted) ++*inserted_count;
     if (code.key.is_signed()) raise_next_serial(batch, code.key.signed_serial());
@@ -110,14 +113,13 @@ Status EngineState::load_codes(Batch& batch, std::span<const records::BoundCode>
 }
 
 Status EngineState::load_generated(Batch& batch, std::uint64_t first, std::uint64_t count_codes) {
-  Status status = table->reserve(count_codes);
-  if (!status.is_ok()) return status;
   for (std::uint64_t serial = first; serial < first + count_codes; ++serial) {
     if (serial == first + count_codes / 2) journal::fault_point("load.midway");
     bool inserted = false;
-    const auto serial32 = static_cast<std::uint32_t>(serial);
-    status = insert_coupon(new_slot(store::CouponKey::for_signed(batch.number(), serial32), batch, 0),
-                           nullptr, &inserted);
+    const store::CouponKey key =
+        store::CouponKey::for_signed(batch.number(), static_cast<std::uint32_t>(serial));
+    const store::Slot slot = new_slot(key, batch, 0);
+    const Status status = insert_coupon(slot, nullptr, &inserted);
     if (!status.is_ok()) return status;
   }
   if (count_codes > 0) raise_next_serial(batch, static_cast<std::uint32_t>(first + count_codes - 1));
@@ -142,6 +144,7 @@ Status Engine::generate(std::string_view batch_id, std::uint64_t count, const Co
   {
     std::lock_guard catalog(state.catalog_mutex);
     Status status = claim_serials(batch->next_serial_, count, &first);
+    if (status.is_ok()) status = state.table->reserve(count);
     if (!status.is_ok()) return status;
     status = journal_load(state, journal::RecordType::codes_generated,
                           records::CodesGenerated{batch->number(), first, count}, &sequence);
@@ -178,6 +181,7 @@ Status Engine::generate_for_customers(std::string_view batch_id,
   {
     std::lock_guard catalog(state.catalog_mutex);
     Status status = claim_serials(batch->next_serial_, customers.size(), &first);
+    if (status.is_ok()) status = state.table->reserve(customers.size());
     if (!status.is_ok()) return status;
     records::CodesLoaded record{batch->number(),
                                 signed_codes(*batch, first, customers, *state.signer)};
@@ -237,7 +241,10 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
-    Status status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
+    Status status = state.table->reserve(record.codes.size());
+    if (status.is_ok()) {
+      status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
+    }
     if (status.is_ok()) status = state.load_codes(*batch, record.codes, &out->imported);
     if (!status.is_ok()) return status;
   }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "engine/checkout_steps.h"
 #include "engine/engine_state.h"
 #include "rules/rules.h"
 
@@ -63,9 +64,8 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
   *revoked = 0;
   // Whatever the answer, it may rest on a revocation not yet durable.
   std::uint64_t sequence = state.journal_tail();
-  if (!slot->has_flag(store::slot_flag_revoked) && !batch.is_revoked()) {
-    slot->set_flag(store::slot_flag_revoked, true);
-    EngineState::count(locked.shard().side, batch, EngineState::Counter::revoked, 1);
+  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, state.clock->now()};
+  if (steps.revoke()) {
     sequence = state.journal_change(journal::RecordType::code_revoked, records::CodeRevoked{code.key});
     *revoked = 1;
   }

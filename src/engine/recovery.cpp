@@ -83,6 +83,8 @@ class Replayer {
     Status status;
     Batch* target = batch(generated.batch_number, &status);
     if (target == nullptr) return status;
+    status = state_.table->reserve(generated.count);
+    if (!status.is_ok()) return status;
     return state_.load_generated(*target, generated.first_serial, generated.count);
   }
 
@@ -92,6 +94,8 @@ class Replayer {
     Status status;
     Batch* target = batch(loaded.batch_number, &status);
     if (target == nullptr) return status;
+    status = state_.table->reserve(loaded.codes.size());
+    if (!status.is_ok()) return status;
     std::uint64_t inserted = 0;
     return state_.load_codes(*target, loaded.codes, &inserted);
   }
@@ -169,14 +173,11 @@ class Replayer {
   Status revoke_code(const JournalRecord& record) {
     records::CodeRevoked revoked;
     if (!records::decode(record.payload, &revoked)) return undecodable(record);
-    return with_coupon(record, revoked.key, Timestamp{}, [&](CouponSteps&, store::Slot& slot, Batch& owner) {
-      if (!slot.has_flag(store::slot_flag_revoked)) {
-        slot.set_flag(store::slot_flag_revoked, true);
-        EngineState::count(state_.table->shard_for(store::hash_key(revoked.key)).side, owner,
-                           EngineState::Counter::revoked, 1);
-      }
-      return Status::ok();
-    });
+    return with_coupon(record, revoked.key, Timestamp{},
+                       [](CouponSteps& steps, store::Slot&, Batch&) {
+                         steps.revoke();
+                         return Status::ok();
+                       });
   }
 
   EngineState& state_;
