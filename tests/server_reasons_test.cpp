@@ -107,7 +107,8 @@ TEST_F(ServerReasonsTest, EveryReasonComesWithItsStatus) {
   // A hold makes the last use reserved for others; the holder confirms it with redeem.
   const auto held = batch("held", R"("discount": {"type": "amount_off", "amount": 1})");
   int status = 0;
-  const auto hold = post("/v1/reserve", {{"code", held[0]}, {"order_id", "h1"}, {"ttl_s", 60}}, &status);
+  const auto hold = post("/v1/reserve", {{"code", held[0]}, {"order_id", "h1"}, {"order", order}, {"ttl_s", 60}},
+                         &status);
   ASSERT_EQ(status, 200);
   EXPECT_TRUE(hold.at("reserved").as_bool());
   EXPECT_TRUE(hold.contains("expires_at"));
@@ -127,6 +128,25 @@ TEST_F(ServerReasonsTest, EveryReasonComesWithItsStatus) {
   // Revoked.
   ASSERT_EQ(admin("POST", "/admin/v1/coupons/" + threshold[0] + "/revoke").status, 200);
   EXPECT_EQ(redeem(threshold[0], "o", {{"amount", 20000}}), std::make_pair(422, std::string("revoked")));
+}
+
+TEST_F(ServerReasonsTest, AnOrderIdUsedForAnotherCustomerOrAmountIsAConflict) {
+  const auto codes = batch("orders", R"("discount": {"type": "amount_off", "amount": 100})");
+  const boost::json::object order{{"amount", 12900}};
+  EXPECT_EQ(redeem(codes[0], "o-1", order, "alice"), std::make_pair(200, std::string("ok")));
+  EXPECT_EQ(redeem(codes[0], "o-1", order, "bob"), std::make_pair(409, std::string("order_conflict")));
+  EXPECT_EQ(redeem(codes[0], "o-1", {{"amount", 13000}}, "alice"),
+            std::make_pair(409, std::string("order_conflict")));
+  int status = 0;
+  const auto replay = post("/v1/redeem", {{"code", codes[0]}, {"order_id", "o-1"}, {"order", order},
+                                          {"customer", "alice"}}, &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(replay.at("replayed").as_bool());
+  const auto conflict = post("/v1/reserve", {{"code", codes[0]}, {"order_id", "o-1"}, {"order", order},
+                                             {"customer", "bob"}}, &status);
+  EXPECT_EQ(status, 409);
+  EXPECT_EQ(conflict.at("reason").as_string(), "order_conflict");
+  EXPECT_FALSE(conflict.at("message").as_string().empty());
 }
 
 }  // namespace

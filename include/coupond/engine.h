@@ -51,6 +51,9 @@ struct EngineOptions {
   // Called once, from the journal's thread, when a journal write or sync fails. From then on
   // nothing more becomes durable; coupond exits here.
   std::function<void(const Status&)> on_journal_failure;
+  // The text (order ids, channels, stores, key names) one shard's use log may hold: 4 GiB, what
+  // its 32-bit offsets reach. A use past it is refused (storage_full). Tests lower it.
+  std::uint64_t use_log_text_bytes_max = (std::uint64_t{1} << 32) - 1;
 };
 
 // What start-up found and did, for the log.
@@ -118,6 +121,7 @@ class Batch {
 // force were worth and where and when they happened.
 struct BatchReport {
   BatchStats counts;
+  // Summed exactly; a total past the largest Money (2^63 - 1) is given as that, never wrapped.
   Money discount_total = 0;
   Money order_amount_total = 0;
   std::map<std::string, std::int64_t> by_channel;  // "" when the order gave no channel
@@ -241,6 +245,9 @@ class Engine {
   // ---- sizes
   std::uint64_t coupon_count();
   std::uint64_t table_bytes();
+  // Use records kept in memory over all shards: the uses in force, and those given back since the
+  // last snapshot compacted them.
+  std::uint64_t use_record_count();
   Timestamp now() const;
 
  private:

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace coupond {
 
@@ -59,5 +60,16 @@ inline constexpr double table_load_max = 0.85;
 inline constexpr double table_load_presized = 0.80;
 inline constexpr std::uint64_t shard_slots_min = 64;
 inline constexpr std::uint64_t shard_slots_max = std::uint64_t{1} << 34;
+
+// A snapshot compacts each shard's use log, dropping uses rolled back or lapsed, and journals what
+// it dropped as runs of use numbers (8 bytes each). A shard drops at most this many runs per
+// snapshot, an 8 MiB record; the rest go at the next one.
+inline constexpr std::size_t compaction_runs_max = std::size_t{1} << 20;
+
+// Channel names come from clients. A batch's stats count the first channels_per_batch_max of them
+// by name (the empty name, an order without channel, is one); uses in any channel past those are
+// counted under channel_overflow_name, and never refused, so that by_channel stays bounded.
+inline constexpr std::size_t channels_per_batch_max = 1'000;
+inline constexpr std::string_view channel_overflow_name = "(other channels)";
 
 }  // namespace coupond

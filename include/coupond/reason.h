@@ -21,6 +21,8 @@ enum class Reason : unsigned char {
   min_amount_not_met,
   out_of_scope,
   rate_limited,            // decided by the server, never by the engine
+  order_conflict,          // the order id already took this code for another customer or amount
+  storage_full,            // the coupon's shard cannot store another use: nothing was taken
 };
 
 // The snake_case name used on the wire, e.g. "already_redeemed".

@@ -100,6 +100,13 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   if (take != Take::none) {
     if (const store::UseNumber previous = steps.find_use_in_force(order_hash, request.order_id)) {
       store::UseRecord& use = steps.use(previous);
+      const bool in_force =
+          use.state == store::UseState::redeemed || use.state == store::UseState::held;
+      if (in_force && !steps.is_same_order(use, request)) {
+        outcome.reason = Reason::order_conflict;
+        outcome.uses_left = slot->uses_left;
+        return outcome;
+      }
       if (use.state == store::UseState::redeemed ||
           (use.state == store::UseState::held && take == Take::reserve)) {
         answer_replay(use, batch, &outcome);
@@ -129,6 +136,10 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   const Timestamp hold_expires_at = take == Take::reserve ? now + ttl : Timestamp{};
   const store::UseNumber taken =
       steps.take_use(request, order_hash, outcome.discount.amount, hold_expires_at);
+  if (taken == 0) {
+    outcome.reason = Reason::storage_full;
+    return outcome;
+  }
   journal::fault_point("journal.before_append");
   outcome.journal_sequence = journal_use(state, locked.shard().side.uses, taken);
   const store::UseRecord& use = steps.use(taken);

@@ -22,8 +22,19 @@ store::UseNumber CouponSteps::find_use_in_force(std::uint64_t order_hash,
 }
 
 std::uint64_t CouponSteps::request_customer_hash(std::string_view customer) {
+  if (customer.empty()) return state_.no_customer_hash;
   if (customer_hash_ == 0) customer_hash_ = state_.signer->customer_hash(customer);
   return customer_hash_;
+}
+
+bool CouponSteps::is_same_order(const store::UseRecord& use, const CouponRequest& request) {
+  // A use recorded before every use kept its taker (customer_hash 0) is compared on its amount.
+  if (use.customer_hash != 0 && use.customer_hash != request_customer_hash(request.customer)) {
+    return false;
+  }
+  const std::optional<Money>& amount = request.order.amount;
+  return use.has_order_amount == amount.has_value() &&
+         (!use.has_order_amount || use.order_amount == *amount);
 }
 
 void CouponSteps::lapse_expired_holds() {
@@ -96,12 +107,15 @@ store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64
   record.discount_amount = discount_amount;
   record.has_order_amount = request.order.amount.has_value();
   record.order_amount = request.order.amount.value_or(0);
-  if (batch_.definition().max_uses_per_customer > 0) {
-    record.customer_hash = request_customer_hash(request.customer);
-  }
+  record.customer_hash = request_customer_hash(request.customer);
 
-  return add_use(record, request.order_id, request.order.channel, request.order.store,
-                 request.api_key_name);
+  const store::UseNumber number = add_use(record, request.order_id, request.order.channel,
+                                          request.order.store, request.api_key_name);
+  // Nothing was stored: the allowance check_customer_limit took goes back.
+  if (number == 0 && counts_toward_customer_limit(batch_, record)) {
+    state_.customer_usage->give_back(batch_.number(), record.customer_hash);
+  }
+  return number;
 }
 
 store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view order_id,
@@ -113,6 +127,7 @@ store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view 
   record.previous_use = slot_.latest_use;
   store::UseLog& log = shard_.side.uses;
   const store::UseNumber number = log.append(record, order_id, channel, store, api_key_name);
+  if (number == 0) return 0;
   if (indexes_orders()) log.index_by_order(number);
   slot_.latest_use = number;
   --slot_.uses_left;
@@ -187,19 +202,26 @@ void CouponSteps::return_use(store::UseRecord& record) {
     count(Counter::redeemed, -1);
     tally(record, -1);
   }
-  if (record.customer_hash != 0) {
+  if (counts_toward_customer_limit(batch_, record)) {
     state_.customer_usage->give_back(batch_.number(), record.customer_hash);
   }
 }
 
 void CouponSteps::tally(const store::UseRecord& record, std::int64_t sign) {
   store::BatchTally& tally = shard_.side.tallies[batch_.number()];
-  tally.discount_total += sign * record.discount_amount;
-  tally.order_amount_total += sign * record.order_amount;
+  tally.discount_total += sign * store::MoneySum{record.discount_amount};
+  tally.order_amount_total += sign * store::MoneySum{record.order_amount};
   const std::string_view channel = shard_.side.uses.text(record.channel);
   auto by_channel = tally.by_channel.find(channel);
   if (by_channel == tally.by_channel.end()) {
-    by_channel = tally.by_channel.emplace(std::string(channel), 0).first;
+    // A shard's tally keeps every name it counted: a use coming back in a channel it has no name
+    // for was counted under the overflow name.
+    const std::string_view name =
+        sign > 0 ? state_.channel_names.admit(batch_.number(), channel) : channel_overflow_name;
+    by_channel = tally.by_channel.find(name);
+    if (by_channel == tally.by_channel.end()) {
+      by_channel = tally.by_channel.emplace(std::string(name), 0).first;
+    }
   }
   by_channel->second += sign;
   std::string_view segment;

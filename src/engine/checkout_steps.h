@@ -23,6 +23,10 @@ class CouponSteps {
   // cheaper, for the checkout path.
   store::UseNumber find_use_in_force(std::uint64_t order_hash, std::string_view order_id);
 
+  // Whether request is the order that took use: the same customer and the same order amount. An
+  // order id names one order; another customer or amount under it is an order_conflict.
+  bool is_same_order(const store::UseRecord& use, const CouponRequest& request);
+
   // Gives back the uses of holds whose time passed unconfirmed.
   void lapse_expired_holds();
 
@@ -35,11 +39,13 @@ class CouponSteps {
   // one use of the allowance (the caller then must take_use).
   Reason check_customer_limit(const CouponRequest& request, bool take);
 
-  // Spends one use for the order: redeemed, or held until hold_expires_at when that is set.
+  // Spends one use for the order: redeemed, or held until hold_expires_at when that is set. 0 when
+  // the shard's use log cannot store it: then nothing changed (storage_full).
   store::UseNumber take_use(const CouponRequest& request, std::uint64_t order_hash,
                             Money discount_amount, Timestamp hold_expires_at);
   // Adds a use already decided (take_use's second half; replay's way in): record.state is held or
-  // redeemed, and a customer's allowance, if limited, was taken by the caller.
+  // redeemed, and a customer's allowance, if limited, was taken by the caller. 0, changing nothing,
+  // when the use log cannot store it.
   store::UseNumber add_use(store::UseRecord record, std::string_view order_id,
                            std::string_view channel, std::string_view store,
                            std::string_view api_key_name);

@@ -82,9 +82,13 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
       options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
   Status status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
   if (!status.is_ok()) return status;
+  state->no_customer_hash = state->signer->customer_hash("");
   const auto started = std::chrono::steady_clock::now();
   status = recover(*state, options.truncate_corrupt_journal, &state->recovery);
   if (!status.is_ok()) return status;
+  for (std::uint32_t i = 0; i < state->table->shard_count(); ++i) {
+    state->table->shard(i).side.uses.limit_text_bytes(options.use_log_text_bytes_max);
+  }
   journal::JournalOptions journal_options;
   journal_options.directory = options.data_dir / "journal";
   journal_options.durability = options.durability;
@@ -162,6 +166,16 @@ std::vector<const Batch*> Engine::batches() const { return state_->batches.all()
 std::uint64_t Engine::coupon_count() { return state_->table->count(); }
 
 std::uint64_t Engine::table_bytes() { return state_->table->size_bytes(); }
+
+std::uint64_t Engine::use_record_count() {
+  std::uint64_t count = 0;
+  for (std::uint32_t i = 0; i < state_->table->shard_count(); ++i) {
+    store::CouponTable::Shard& shard = state_->table->shard(i);
+    std::lock_guard lock(shard.mutex);
+    count += shard.side.uses.size();
+  }
+  return count;
+}
 
 Timestamp Engine::now() const { return state_->clock->now(); }
 

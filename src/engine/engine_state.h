@@ -9,6 +9,7 @@
 #include "codes/signer.h"
 #include "coupond/engine.h"
 #include "engine/batch_registry.h"
+#include "engine/channel_names.h"
 #include "engine/journal_records.h"
 #include "journal/journal.h"
 #include "store/coupon_key.h"
@@ -58,6 +59,10 @@ struct EngineState {
   // invalid without computing its lookup hash.
   std::atomic<bool> has_imported_codes{false};
   std::atomic<std::uint64_t> next_redemption_id{1};
+  // signer->customer_hash(""): the taker of a use whose request named no customer.
+  std::uint64_t no_customer_hash = 0;
+  // The channels each batch's stats count by name.
+  ChannelNames channel_names;
 
   RecoveryReport recovery;
   // Null while the engine recovers: a change replayed from the journal is not journaled again.
@@ -109,6 +114,13 @@ struct EngineState {
   void format_signed_code(const Batch& batch, std::uint32_t key_id, std::uint32_t serial,
                           CodeText* out) const;
 };
+
+// Whether a use took one of its customer's allowance, so that giving it back returns it: only in
+// batches that limit uses per customer (a definition never changes, so this is as true now as when
+// the use was taken).
+inline bool counts_toward_customer_limit(const Batch& batch, const store::UseRecord& use) {
+  return batch.definition().max_uses_per_customer > 0 && use.customer_hash != 0;
+}
 
 template <typename Record>
 std::uint64_t EngineState::journal_change(journal::RecordType type, const Record& record) {

@@ -235,4 +235,35 @@ bool decode(std::string_view payload, BatchRevoked* out) {
   return finished(reader);
 }
 
+void encode(const UsesCompacted& record, std::string* out) {
+  ByteWriter writer(out);
+  writer.integer(record.shard_count);
+  writer.integer(record.shard_index);
+  writer.integer(static_cast<std::uint32_t>(record.dropped.size()));
+  for (const store::UseRun& run : record.dropped) {
+    writer.integer(run.first);
+    writer.integer(run.count);
+  }
+}
+
+// Runs must be ascending, apart and non-empty: replay drops exactly what they name.
+bool decode(std::string_view payload, UsesCompacted* out) {
+  ByteReader reader(payload);
+  out->shard_count = reader.integer<std::uint32_t>();
+  out->shard_index = reader.integer<std::uint32_t>();
+  const auto runs = reader.integer<std::uint32_t>();
+  if (runs > reader.remaining() / (2 * sizeof(store::UseNumber))) return false;
+  out->dropped.clear();
+  std::uint64_t next_free = 1;
+  for (std::uint32_t i = 0; i < runs; ++i) {
+    store::UseRun run;
+    run.first = reader.integer<store::UseNumber>();
+    run.count = reader.integer<store::UseNumber>();
+    if (run.count == 0 || run.first < next_free) return false;
+    next_free = std::uint64_t{run.first} + run.count;
+    out->dropped.push_back(run);
+  }
+  return finished(reader) && out->shard_index < out->shard_count;
+}
+
 }  // namespace coupond::records

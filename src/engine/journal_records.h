@@ -67,6 +67,15 @@ struct BatchRevoked {
   std::uint32_t batch_number = 0;
 };
 
+// A compaction of one shard's use log (store/use_compaction.h): the uses it dropped, so that a
+// replay that reaches it from an older snapshot drops the same ones and numbers the rest as the
+// records after it do. shard_count says which layout the shard index and the numbers belong to.
+struct UsesCompacted {
+  std::uint32_t shard_count = 0;
+  std::uint32_t shard_index = 0;
+  std::vector<store::UseRun> dropped;
+};
+
 void encode(const BatchCreated& record, std::string* out);
 void encode(const CodesGenerated& record, std::string* out);
 void encode(const CodesLoaded& record, std::string* out);
@@ -74,6 +83,7 @@ void encode(const UseTaken& record, std::string* out);
 void encode(const UseChanged& record, std::string* out);
 void encode(const CodeRevoked& record, std::string* out);
 void encode(const BatchRevoked& record, std::string* out);
+void encode(const UsesCompacted& record, std::string* out);
 
 // The views in what decodes point into payload.
 bool decode(std::string_view payload, BatchCreated* out);
@@ -83,6 +93,7 @@ bool decode(std::string_view payload, UseTaken* out);
 bool decode(std::string_view payload, UseChanged* out);
 bool decode(std::string_view payload, CodeRevoked* out);
 bool decode(std::string_view payload, BatchRevoked* out);
+bool decode(std::string_view payload, UsesCompacted* out);
 
 // The batch definition alone, as snapshots keep it too.
 void write_definition(const BatchDefinition& definition, journal::ByteWriter& writer);

@@ -99,19 +99,23 @@ Status Engine::batch_report(std::string_view batch_id, BatchReport* out) {
   *out = BatchReport();
   out->counts = batch->stats();
   store::CouponTable& table = *state_->table;
+  store::MoneySum discount_total = 0;
+  store::MoneySum order_amount_total = 0;
   for (std::uint32_t i = 0; i < table.shard_count(); ++i) {
     store::CouponTable::Shard& shard = table.shard(i);
     std::lock_guard lock(shard.mutex);
     auto tally = shard.side.tallies.find(batch->number());
     if (tally == shard.side.tallies.end()) continue;
-    out->discount_total += tally->second.discount_total;
-    out->order_amount_total += tally->second.order_amount_total;
+    discount_total += tally->second.discount_total;
+    order_amount_total += tally->second.order_amount_total;
     for (const auto& [channel, count] : tally->second.by_channel) out->by_channel[channel] += count;
     for (const auto& [segment, count] : tally->second.by_segment) out->by_segment[segment] += count;
     for (const auto& [hour, count] : tally->second.by_hour) {
       out->by_hour[Timestamp(std::chrono::hours(hour))] += count;
     }
   }
+  out->discount_total = store::saturated_money(discount_total);
+  out->order_amount_total = store::saturated_money(order_amount_total);
   // Keys whose redemptions were all rolled back say nothing.
   std::erase_if(out->by_channel, [](const auto& entry) { return entry.second == 0; });
   std::erase_if(out->by_segment, [](const auto& entry) { return entry.second == 0; });

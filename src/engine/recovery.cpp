@@ -5,6 +5,7 @@
 
 #include "engine/checkout_steps.h"
 #include "engine/journal_records.h"
+#include "engine/shard_compaction.h"
 #include "engine/snapshot.h"
 #include "journal/journal_reader.h"
 
@@ -45,6 +46,8 @@ class Replayer {
         return change_use(record);
       case RecordType::code_revoked:
         return revoke_code(record);
+      case RecordType::uses_compacted:
+        return compact_uses(record);
     }
     return Status::corruption("unknown record type " + std::to_string(static_cast<int>(record.type)));
   }
@@ -137,11 +140,13 @@ class Replayer {
     const store::UseRecord& use = taken.use;
     return with_coupon(record, use.coupon, use.at, [&](CouponSteps& steps, store::Slot& slot, Batch& owner) {
       if (slot.uses_left == 0) return Status::corruption("a use is taken of a coupon with none left");
-      if (use.customer_hash != 0) {
+      if (counts_toward_customer_limit(owner, use)) {
         state_.customer_usage->try_take(owner.number(), use.customer_hash,
                                         std::numeric_limits<std::uint32_t>::max());
       }
-      steps.add_use(use, taken.order_id, taken.channel, taken.store, taken.api_key_name);
+      if (steps.add_use(use, taken.order_id, taken.channel, taken.store, taken.api_key_name) == 0) {
+        return Status::corruption("a use taken does not fit its shard's use log");
+      }
       std::uint64_t next = state_.next_redemption_id.load();
       while (next <= use.redemption_id &&
              !state_.next_redemption_id.compare_exchange_weak(next, use.redemption_id + 1)) {
@@ -168,6 +173,21 @@ class Replayer {
       }
       return Status::ok();
     });
+  }
+
+  Status compact_uses(const JournalRecord& record) {
+    records::UsesCompacted compacted;
+    if (!records::decode(record.payload, &compacted)) return undecodable(record);
+    if (compacted.shard_count != state_.table->shard_count()) {
+      return Status::corruption("a compaction of a table of " +
+                                std::to_string(compacted.shard_count) +
+                                " shards is replayed into one of " +
+                                std::to_string(state_.table->shard_count()));
+    }
+    if (!shard_change(record, compacted.shard_index)) return Status::ok();
+    store::CouponTable::Shard& shard = state_.table->shard(compacted.shard_index);
+    std::lock_guard lock(shard.mutex);
+    return replay_compaction(state_, compacted, shard);
   }
 
   Status revoke_code(const JournalRecord& record) {

@@ -11,8 +11,8 @@
 //       use count u64, then the use records as they are (store::UseRecord), text bytes u64 + text
 //       order index count u64, then (order key u64, use u32) pairs
 //       binding count u64, then (key 16 bytes, customer text, segment text)
-//       tally count u32, then (batch u32, BatchCounts as 5 x i64, discount_total i64,
-//         order_amount_total i64, channel count u32 + (text, i64), segment count u32 + (text, i64),
+//       tally count u32, then (batch u32, BatchCounts as 5 x i64, discount_total i128,
+//         order_amount_total i128, channel count u32 + (text, i64), segment count u32 + (text, i64),
 //         hour count u32 + (i64 hour, i64 count))
 //
 // Each shard is copied under its own lock, at its own moment: shard_sequence is the last journal
@@ -22,8 +22,11 @@
 // read from covered_sequence + 1 on.
 //
 // The header's body_checksum is xxh3-64 over everything after the header; header_checksum is
-// xxh3-64 over the header's bytes before it. Integers are little-endian; texts are a u32 length
-// and the bytes.
+// xxh3-64 over the header's bytes before it. Integers are little-endian (an i128 is its low 64
+// bits, then its high 64 bits as an i64); texts are a u32 length and the bytes.
+//
+// Version 2 widened discount_total and order_amount_total from i64, which wrapped; version 1 files
+// are still read.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +35,8 @@
 namespace coupond::snapshot_format {
 
 inline constexpr std::uint64_t magic = 0x3150414e534e5043;  // "CPNSNAP1"
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;
+inline constexpr std::uint32_t format_version_oldest_read = 1;
 
 struct Header {
   std::uint64_t magic = snapshot_format::magic;

@@ -56,7 +56,8 @@ class MappedSnapshot {
   Status verify(const fs::path& path) const {
     const bool header_ok =
         header_.magic == snapshot_format::magic &&
-        header_.format_version == snapshot_format::format_version &&
+        header_.format_version >= snapshot_format::format_version_oldest_read &&
+        header_.format_version <= snapshot_format::format_version &&
         header_.header_checksum ==
             XXH3_64bits(&header_, offsetof(snapshot_format::Header, header_checksum)) &&
         header_.body_bytes == size_ - sizeof(header_) && std::has_single_bit(header_.shard_count) &&
@@ -110,7 +111,15 @@ void read_counts_by_text(ByteReader& reader, Map* map) {
   }
 }
 
-void read_tallies(ByteReader& reader, store::SideTables* side) {
+// Version 1 kept a total in one signed 64-bit word; later versions in two (snapshot_format.h).
+store::MoneySum read_money_sum(ByteReader& reader, std::uint32_t format_version) {
+  if (format_version == 1) return reader.integer<Money>();
+  const auto low = reader.integer<std::uint64_t>();
+  const auto high = reader.integer<std::int64_t>();
+  return store::MoneySum{high} * (store::MoneySum{1} << 64) + store::MoneySum{low};
+}
+
+void read_tallies(ByteReader& reader, std::uint32_t format_version, store::SideTables* side) {
   const auto count = reader.integer<std::uint32_t>();
   for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
     store::BatchTally& tally = side->tallies[reader.integer<std::uint32_t>()];
@@ -119,8 +128,8 @@ void read_tallies(ByteReader& reader, store::SideTables* side) {
     tally.counts.rolled_back = reader.integer<std::int64_t>();
     tally.counts.revoked = reader.integer<std::int64_t>();
     tally.counts.held = reader.integer<std::int64_t>();
-    tally.discount_total = reader.integer<Money>();
-    tally.order_amount_total = reader.integer<Money>();
+    tally.discount_total = read_money_sum(reader, format_version);
+    tally.order_amount_total = read_money_sum(reader, format_version);
     read_counts_by_text(reader, &tally.by_channel);
     read_counts_by_text(reader, &tally.by_segment);
     const auto hours = reader.integer<std::uint32_t>();
@@ -131,7 +140,8 @@ void read_tallies(ByteReader& reader, store::SideTables* side) {
   }
 }
 
-Status read_shard(ByteReader& reader, store::CouponTable::Shard& shard, std::uint64_t* sequence) {
+Status read_shard(ByteReader& reader, std::uint32_t format_version,
+                  store::CouponTable::Shard& shard, std::uint64_t* sequence) {
   *sequence = reader.integer<std::uint64_t>();
   const auto capacity = reader.integer<std::uint64_t>();
   const auto count = reader.integer<std::uint64_t>();
@@ -154,13 +164,17 @@ Status read_shard(ByteReader& reader, store::CouponTable::Shard& shard, std::uin
   const auto text_bytes = reader.integer<std::uint64_t>();
   const char* text = reader.raw(text_bytes);
   const auto index_count = reader.integer<std::uint64_t>();
-  std::unordered_multimap<std::uint64_t, store::UseNumber> index;
+  if (index_count > reader.remaining() / (sizeof(std::uint64_t) + sizeof(store::UseNumber))) {
+    return Status::corruption("a shard's order index is past the file's end");
+  }
+  std::vector<std::pair<std::uint64_t, store::UseNumber>> index;
+  index.reserve(index_count);
   for (std::uint64_t i = 0; i < index_count && reader.ok(); ++i) {
     const auto order_key = reader.integer<std::uint64_t>();
-    index.emplace(order_key, reader.integer<store::UseNumber>());
+    index.emplace_back(order_key, reader.integer<store::UseNumber>());
   }
   if (!reader.ok()) return Status::corruption("a shard's use log is short");
-  shard.side.uses.restore(std::move(uses), std::string_view(text, text_bytes), std::move(index));
+  shard.side.uses.restore(std::move(uses), std::string_view(text, text_bytes), index);
 
   const auto binding_count = reader.integer<std::uint64_t>();
   for (std::uint64_t i = 0; i < binding_count && reader.ok(); ++i) {
@@ -172,7 +186,7 @@ Status read_shard(ByteReader& reader, store::CouponTable::Shard& shard, std::uin
     binding.segment = reader.text();
     shard.side.bindings.emplace(key, std::move(binding));
   }
-  read_tallies(reader, &shard.side);
+  read_tallies(reader, format_version, &shard.side);
   return reader.ok() ? Status::ok() : Status::corruption("a shard section is short");
 }
 
@@ -192,9 +206,10 @@ void rebuild_from_uses(EngineState& state) {
         ++summary.holds;
         summary.next_expiry = std::min(summary.next_expiry, use.hold_expires_at);
       }
-      if (in_force && use.customer_hash != 0) {
+      if (in_force) {
         const store::Slot* slot = shard.slots.find(use.coupon, store::hash_key(use.coupon));
-        if (slot != nullptr) {
+        const Batch* batch = slot == nullptr ? nullptr : state.batches.by_number(slot->batch_number());
+        if (batch != nullptr && counts_toward_customer_limit(*batch, use)) {
           state.customer_usage->try_take(slot->batch_number(), use.customer_hash,
                                          std::numeric_limits<std::uint32_t>::max());
         }
@@ -219,7 +234,8 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
   if (!status.is_ok()) return damaged(path, status.message());
   out->shard_sequences.resize(header.shard_count);
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {
-    status = read_shard(reader, state.table->shard(i), &out->shard_sequences[i]);
+    status = read_shard(reader, header.format_version, state.table->shard(i),
+                        &out->shard_sequences[i]);
     if (!status.is_ok()) return damaged(path, "shard " + std::to_string(i) + ": " + status.message());
   }
   if (!reader.at_end()) return damaged(path, "bytes are left after the last shard");
@@ -227,6 +243,7 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
   std::map<std::uint32_t, store::BatchCounts> counts;
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {
     for (const auto& [number, tally] : state.table->shard(i).side.tallies) {
+      for (const auto& channel : tally.by_channel) state.channel_names.restore(number, channel.first);
       store::BatchCounts& sum = counts[number];
       sum.issued += tally.counts.issued;
       sum.redeemed += tally.counts.redeemed;

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "engine/snapshot.h"
+#include "engine/shard_compaction.h"
 #include "engine/snapshot_format.h"
 #include "journal/durable_file.h"
 #include "journal/fault_point.h"
@@ -106,6 +107,12 @@ void write_counts_by_text(const Map& map, ByteWriter& writer) {
   }
 }
 
+// Low 64 bits, then the high 64 as a signed integer.
+void write_money_sum(store::MoneySum sum, ByteWriter& writer) {
+  writer.integer(static_cast<std::uint64_t>(sum));
+  writer.integer(static_cast<std::int64_t>(sum >> 64));
+}
+
 void write_tallies(const store::SideTables& side, ByteWriter& writer) {
   writer.integer(static_cast<std::uint32_t>(side.tallies.size()));
   for (const auto& [batch_number, tally] : side.tallies) {
@@ -115,8 +122,8 @@ void write_tallies(const store::SideTables& side, ByteWriter& writer) {
          {counts.issued, counts.redeemed, counts.rolled_back, counts.revoked, counts.held}) {
       writer.integer(count);
     }
-    writer.integer(tally.discount_total);
-    writer.integer(tally.order_amount_total);
+    write_money_sum(tally.discount_total, writer);
+    write_money_sum(tally.order_amount_total, writer);
     write_counts_by_text(tally.by_channel, writer);
     write_counts_by_text(tally.by_segment, writer);
     writer.integer(static_cast<std::uint32_t>(tally.by_hour.size()));
@@ -171,6 +178,8 @@ Status copy_state(EngineState& state, SnapshotFile& file, snapshot_format::Heade
     store::CouponTable::Shard& shard = table.shard(i);
     {
       std::lock_guard lock(shard.mutex);
+      // The copy holds the uses in force, not every use given back since the last snapshot.
+      compact_shard(state, i, shard);
       const std::uint64_t shard_sequence = state.journal_tail();
       *max_sequence = std::max(*max_sequence, shard_sequence);
       copy_shard(shard, shard_sequence, &section);

@@ -18,6 +18,8 @@ std::string_view reason_name(Reason reason) {
     case Reason::min_amount_not_met: return "min_amount_not_met";
     case Reason::out_of_scope: return "out_of_scope";
     case Reason::rate_limited: return "rate_limited";
+    case Reason::order_conflict: return "order_conflict";
+    case Reason::storage_full: return "storage_full";
   }
   return "unknown_reason";
 }
@@ -38,6 +40,10 @@ std::string_view reason_sentence(Reason reason) {
     case Reason::min_amount_not_met: return "the order does not reach this coupon's minimum amount";
     case Reason::out_of_scope: return "this coupon does not apply to this order";
     case Reason::rate_limited: return "too many attempts; try again later";
+    case Reason::order_conflict:
+      return "this order id already used this coupon for another customer or order amount";
+    case Reason::storage_full:
+      return "the server cannot store another use of this coupon now; nothing was redeemed";
   }
   return "unknown reason";
 }
