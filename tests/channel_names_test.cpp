@@ -34,7 +34,8 @@ TEST(ChannelNamesTest, ChannelsPastTheLimitAreCountedUnderOneName) {
   const std::size_t extra = 50;
   for (std::size_t i = 0; i < channels_per_batch_max + extra; ++i) {
     const std::string& code = codes[i % codes.size()];
-    ASSERT_TRUE(redeem_in(*fixture.engine, code, "o-" + std::to_string(i), "ch-" + std::to_string(i)).ok())
+    ASSERT_TRUE(
+        redeem_in(*fixture.engine, code, "o-" + std::to_string(i), "ch-" + std::to_string(i)).ok())
         << i;
   }
   auto channels = by_channel(*fixture.engine);
@@ -47,7 +48,8 @@ TEST(ChannelNamesTest, ChannelsPastTheLimitAreCountedUnderOneName) {
   // leaves it when rolled back.
   ASSERT_TRUE(redeem_in(*fixture.engine, codes[3], "again", "ch-0").ok());
   const std::size_t last = channels_per_batch_max + extra - 1;
-  ASSERT_TRUE(fixture.engine->rollback(codes[last % codes.size()], "o-" + std::to_string(last)).found);
+  ASSERT_TRUE(
+      fixture.engine->rollback(codes[last % codes.size()], "o-" + std::to_string(last)).found);
   channels = by_channel(*fixture.engine);
   EXPECT_EQ(channels["ch-0"], 2);
   EXPECT_EQ(channels[std::string(channel_overflow_name)], static_cast<std::int64_t>(extra - 1));

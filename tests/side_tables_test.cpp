@@ -27,7 +27,8 @@ UseRecord use_keyed(std::uint64_t key) {
 std::size_t largest_bucket(const UseLog& log) {
   const UseLog::OrderIndex& index = log.order_index();
   std::size_t largest = 0;
-  for (std::size_t b = 0; b < index.bucket_count(); ++b) largest = std::max(largest, index.bucket_size(b));
+  for (std::size_t b = 0; b < index.bucket_count(); ++b)
+    largest = std::max(largest, index.bucket_size(b));
   return largest;
 }
 
@@ -35,12 +36,14 @@ TEST(SideTablesTest, OrderIdsGroundToShareABucketDoNot) {
   constexpr int uses = 2'000;
   // The bucket count after this many inserts, to aim keys at one bucket of an unseeded table.
   UseLog probe;
-  for (int i = 1; i <= uses; ++i) probe.index_by_order(probe.append(use_keyed(static_cast<std::uint64_t>(i)), "", "", "", ""));
+  for (int i = 1; i <= uses; ++i)
+    probe.index_by_order(probe.append(use_keyed(static_cast<std::uint64_t>(i)), "", "", "", ""));
   const std::uint64_t buckets = probe.order_index().bucket_count();
 
   UseLog log;
   for (int i = 1; i <= uses; ++i) {
-    log.index_by_order(log.append(use_keyed(static_cast<std::uint64_t>(i) * buckets), "o", "", "", ""));
+    log.index_by_order(
+        log.append(use_keyed(static_cast<std::uint64_t>(i) * buckets), "o", "", "", ""));
   }
   ASSERT_EQ(log.order_index().bucket_count(), buckets);
   // Identity hashing would put all 2,000 in bucket 0.
@@ -50,7 +53,8 @@ TEST(SideTablesTest, OrderIdsGroundToShareABucketDoNot) {
 TEST(SideTablesTest, BucketPlacementDependsOnTheSeed) {
   UseLog first(1), second(2);
   for (UseLog* log : {&first, &second}) {
-    for (int i = 1; i <= 100; ++i) log->index_by_order(log->append(use_keyed(static_cast<std::uint64_t>(i)), "", "", "", ""));
+    for (int i = 1; i <= 100; ++i)
+      log->index_by_order(log->append(use_keyed(static_cast<std::uint64_t>(i)), "", "", "", ""));
   }
   ASSERT_EQ(first.order_index().bucket_count(), second.order_index().bucket_count());
   int moved = 0;
@@ -66,9 +70,9 @@ TEST(SideTablesTest, DISABLED_PrintTheProcessPlacement) {
 }
 
 std::string child_placement() {
-  const std::string command =
-      "/proc/" + std::to_string(::getpid()) +
-      "/exe --gtest_also_run_disabled_tests --gtest_filter=SideTablesTest.DISABLED_PrintTheProcessPlacement";
+  const std::string command = "/proc/" + std::to_string(::getpid()) +
+                              "/exe --gtest_also_run_disabled_tests "
+                              "--gtest_filter=SideTablesTest.DISABLED_PrintTheProcessPlacement";
   FILE* child = ::popen(command.c_str(), "r");
   if (child == nullptr) return {};
   std::string line, found;

@@ -79,7 +79,8 @@ TEST(StatsTotalsTest, TheSumOverShardsSaturatesWhereEachShardFits) {
   for (int i = 0; i < 100; ++i) {
     for (std::size_t c = 0; c < 4; ++c) {
       ASSERT_TRUE(
-          fixture.engine->rollback(codes[c], "o" + std::to_string(c) + "-" + std::to_string(i)).found);
+          fixture.engine->rollback(codes[c], "o" + std::to_string(c) + "-" + std::to_string(i))
+              .found);
     }
   }
   EXPECT_EQ(report(*fixture.engine, "spread").order_amount_total, 9'000 * money_max);

@@ -13,7 +13,9 @@ void compact_shard(EngineState& state, std::uint32_t shard_index,
   record.shard_count = state.table->shard_count();
   record.shard_index = shard_index;
   // Never a renumbering the journal does not know of: without its record, keep the uses.
-  if (state.journal && state.journal_change(journal::RecordType::uses_compacted, record) == 0) return;
+  const bool journaled =
+      !state.journal || state.journal_change(journal::RecordType::uses_compacted, record) != 0;
+  if (!journaled) return;
   store::compact_uses(shard, record.dropped);
 }
 

@@ -1,10 +1,9 @@
 #include "store/hash_seed.h"
 
 #include <sys/random.h>
+#include <xxhash.h>
 
 #include <random>
-
-#include <xxhash.h>
 
 namespace coupond::store {
 

@@ -76,7 +76,8 @@ struct UseRun {
 class UseRenumbering {
  public:
   UseRenumbering() = default;
-  explicit UseRenumbering(std::size_t old_count) : kept_(old_count + 1, 0), in_chain_(old_count + 1, 0) {}
+  explicit UseRenumbering(std::size_t old_count)
+      : kept_(old_count + 1, 0), in_chain_(old_count + 1, 0) {}
 
   // The new number of a kept use; 0 when old was dropped (or was 0).
   UseNumber kept(UseNumber old) const { return kept_[old]; }
