@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "test_support.h"
 
@@ -169,6 +171,44 @@ TEST(UseCompactionTest, ReplayFromAnOlderSnapshotDropsTheSameUsesAtTheSamePoint)
   EXPECT_EQ(after, before);
   EXPECT_TRUE(fixture.engine->redeem(order(codes[1], "second")).replayed);
   EXPECT_TRUE(fixture.engine->redeem(order(codes[1], "fourth")).ok());
+}
+
+TEST(UseCompactionConcurrency, SnapshotsCompactWhileOrdersRedeemAndRollBack) {
+  EngineFixture fixture;
+  BatchDefinition definition = amount_off_batch("busy");
+  definition.max_uses_per_code = 1'000;
+  fixture.create(definition);
+  const auto codes = fixture.generate("busy", 8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 400; ++i) {
+        const std::string& code = codes[static_cast<std::size_t>((t * 2 + i) % 8)];
+        const std::string order_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_TRUE(fixture.engine->redeem(order(code, order_id)).ok());
+        // Every other order is given back.
+        if (i % 2 == 0) {
+          EXPECT_TRUE(fixture.engine->rollback(code, order_id).found);
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 3; ++i) {
+    SnapshotInfo snapshot;
+    ASSERT_TRUE(fixture.engine->snapshot(&snapshot).is_ok());
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(fixture.engine->find_batch("busy")->stats().redeemed, 800u);
+  EXPECT_EQ(fixture.engine->find_batch("busy")->stats().rolled_back, 800u);
+  std::string before;
+  for (const std::string& code : codes) before += observed(*fixture.engine, code, "busy");
+  ASSERT_TRUE(fixture.reopen().is_ok());
+  std::string after;
+  for (const std::string& code : codes) after += observed(*fixture.engine, code, "busy");
+  EXPECT_EQ(after, before);
+  SnapshotInfo snapshot;
+  ASSERT_TRUE(fixture.engine->snapshot(&snapshot).is_ok());
+  EXPECT_EQ(fixture.engine->use_record_count(), 800u);
 }
 
 }  // namespace
