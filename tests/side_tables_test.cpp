@@ -106,6 +106,9 @@ TEST(SideTablesTest, AUseWhoseTextDoesNotFitIsRefusedAndNothingIsStored) {
   EXPECT_EQ(log.append(use_keyed(3), std::string(34, 'c'), "app", "", ""), 2u);
   EXPECT_EQ(log.text_bytes(), 100u);
   EXPECT_EQ(log.text(log.at(2).order_id), std::string(34, 'c'));
+  // A limit lowered below what the log already holds refuses every new use.
+  log.limit_text_bytes(50);
+  EXPECT_EQ(log.append(use_keyed(4), "", "", "", ""), 0u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "coupond/invariant.h"
+
 namespace coupond::store {
 namespace {
 
@@ -25,7 +27,8 @@ UseNumber UseLog::append(const UseRecord& record, std::string_view order_id,
   // refused, never written over its offsets.
   const std::uint64_t text_bytes =
       order_id.size() + channel.size() + store.size() + api_key_name.size();
-  if (text_bytes > text_limit_ - text_.size() || records_.size() >= uses_max) return 0;
+  const bool text_fits = text_.size() <= text_limit_ && text_bytes <= text_limit_ - text_.size();
+  if (!text_fits || records_.size() >= uses_max) return 0;
   records_.push_back(record);
   UseRecord& stored = records_.back();
   stored.order_id = add_text(order_id);
@@ -47,6 +50,8 @@ UseRenumbering UseLog::compact(const std::vector<UseRun>& dropped) {
     while (run != dropped.end() && old >= run->first + run->count) ++run;
     const UseRecord& record = at(old);
     if (run != dropped.end() && old >= run->first) {
+      // Dropping a use in force would give it back without a trace: a coupon spent twice.
+      COUPOND_INVARIANT(record.state == UseState::rolled_back || record.state == UseState::lapsed);
       // Its chain goes on at its previous use (numbered before it, so already renumbered).
       renumbering.in_chain_[old] = renumbering.in_chain_[record.previous_use];
       if (renumbering.first_changed_ == 0) renumbering.first_changed_ = old;
