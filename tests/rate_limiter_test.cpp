@@ -16,7 +16,8 @@ using namespace std::chrono;
 using Clock = RateLimiter::Clock;
 
 // 2026-11-11T12:00:00Z, the start of a minute.
-const Clock::time_point noon = Clock::time_point(sys_days(year(2026) / 11 / 11).time_since_epoch() + hours(12));
+const Clock::time_point noon =
+    Clock::time_point(sys_days(year(2026) / 11 / 11).time_since_epoch() + hours(12));
 
 void record(RateLimiter& limiter, std::string_view id, int times, Clock::time_point at) {
   for (int i = 0; i < times; ++i) limiter.record_bad_code(id, at);

@@ -397,7 +397,8 @@ TEST(ServerLifecycleTest, HelpExplainsEveryFlagAndBadFlagsAreRefused) {
   std::string output;
   EXPECT_EQ(testing::run_coupond({"--help"}, &output), 0);
   for (const char* flag : {"--data-dir", "--listen", "--admin-listen", "--admin-token-file",
-                           "--threads", "--durability", "--max-body-bytes", "--request-timeout"}) {
+                           "--threads", "--durability", "--max-body-bytes", "--request-timeout",
+                           "--open-data-plane", "--max-bad-codes-per-client"}) {
     EXPECT_NE(output.find(flag), std::string::npos) << flag;
   }
   output.clear();

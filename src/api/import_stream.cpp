@@ -27,8 +27,8 @@ bool is_header(std::span<const std::string_view> fields) {
     const std::string_view field = fields[i];
     if (field.size() != names[i].size()) return false;
     for (std::size_t j = 0; j < field.size(); ++j) {
-      const char lower = field[j] >= 'A' && field[j] <= 'Z' ? static_cast<char>(field[j] - 'A' + 'a') : field[j];
-      if (lower != names[i][j]) return false;
+      const char c = field[j];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != names[i][j]) return false;
     }
   }
   return true;

@@ -70,8 +70,9 @@ void RateLimiter::record_bad_code(std::string_view id, Clock::time_point now) {
     if (older) oldest = &entry;
   }
   Entry& entry = own != nullptr ? *own : *oldest;
-  const bool same_minute = own != nullptr && minute_of(entry.last_bad_code.load(std::memory_order_relaxed)) ==
-                                                 minute_of(millis);
+  const bool same_minute =
+      own != nullptr &&
+      minute_of(entry.last_bad_code.load(std::memory_order_relaxed)) == minute_of(millis);
   if (!same_minute) entry.bad_codes.store(0, std::memory_order_relaxed);
   if (own == nullptr) {
     // The count is cleared before the tag changes: a reader that sees the new tag does not see
