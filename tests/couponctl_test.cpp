@@ -1,9 +1,14 @@
-// couponctl against a real coupond: every command an operator uses, tables and --json, and a
-// non-zero exit carrying the server's message when a call fails.
+// couponctl against a real coupond: every command an operator uses, tables and --json, a
+// non-zero exit carrying the server's message when a call fails, and CSV (customer ids with
+// commas, quoted) passed through unharmed.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <boost/json.hpp>
 
+#include <fstream>
+#include <sstream>
+
+#include "http_client.h"
 #include "server_process.h"
 
 namespace coupond {
@@ -65,6 +70,37 @@ TEST_F(CouponctlTest, OperatorsWorkflowFromBatchToStats) {
   EXPECT_NE(output.find("redemption_rate"), std::string::npos);
   ASSERT_EQ(couponctl({"revoke", "spring"}, &output), 0);
   EXPECT_NE(output.find("revoked 2502"), std::string::npos) << output;
+}
+
+TEST_F(CouponctlTest, QuotedCustomerIdsKeepTheirCodes) {
+  const auto definition = write("batch.json", R"({
+    "id": "gifts", "discount": {"type": "amount_off", "amount": 500},
+    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
+    "code": {"prefix": "GFT"}})");
+  std::string output;
+  ASSERT_EQ(couponctl({"batch", "create", definition.string()}, &output), 0) << output;
+  const auto customers = write("customers.csv", "\"Doe, Jane\",gold\r\ncust-2\n");
+  ASSERT_EQ(couponctl({"generate", "gifts", "--customers", customers.string()}, &output), 0) << output;
+  // Each line is customer,code as RFC 4180 writes it: the comma inside the id is quoted.
+  std::string jane_code, second_code;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("\"Doe, Jane\",GFT-")) jane_code = line.substr(line.find("GFT-"));
+    if (line.starts_with("cust-2,GFT-")) second_code = line.substr(line.find("GFT-"));
+  }
+  ASSERT_FALSE(jane_code.empty()) << output;
+  ASSERT_FALSE(second_code.empty()) << output;
+  auto customer_of = [&](const std::string& code) {
+    const auto answer = testing::http_request(server.data_port(), "GET", "/v1/coupons/" + code);
+    return boost::json::parse(answer.body).at("customer");
+  };
+  EXPECT_EQ(customer_of(jane_code), "Doe, Jane");
+  EXPECT_EQ(customer_of(second_code), "cust-2");
+  // An import reads the same quoting.
+  const auto csv = write("partner.csv", "code,customer\nPARTNER7,\"Roe, Richard\"\n");
+  ASSERT_EQ(couponctl({"import", "gifts", csv.string()}, &output), 0) << output;
+  EXPECT_NE(output.find("imported 1, duplicates 0, rejected 0"), std::string::npos) << output;
+  EXPECT_EQ(customer_of("PARTNER7"), "Roe, Richard");
 }
 
 TEST_F(CouponctlTest, FailuresExitNonZeroWithTheServersMessage) {

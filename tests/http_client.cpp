@@ -13,6 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <gtest/gtest.h>
+
 namespace coupond::testing {
 
 namespace asio = boost::asio;
@@ -128,6 +130,13 @@ std::string raw_exchange(unsigned short port, const std::string& bytes,
   }
   ::close(fd);
   return received;
+}
+
+boost::json::object json_of(const HttpResult& result) {
+  boost::system::error_code error;
+  boost::json::value value = boost::json::parse(result.body, error);
+  EXPECT_FALSE(error) << result.body;
+  return value.is_object() ? value.get_object() : boost::json::object();
 }
 
 }  // namespace coupond::testing

@@ -1,6 +1,8 @@
 // A small blocking HTTP/1.1 client for the end-to-end tests, over loopback only.
 #pragma once
 
+#include <boost/json.hpp>
+
 #include <chrono>
 #include <string>
 
@@ -11,6 +13,9 @@ struct HttpResult {
   std::string body;
   std::string content_type;
 };
+
+// The answer's body as a JSON object (empty, with a test failure, when it is not one).
+boost::json::object json_of(const HttpResult& result);
 
 // One request on a fresh connection to 127.0.0.1:port. token, when not empty, is sent as
 // "Authorization: Bearer <token>".

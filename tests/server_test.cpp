@@ -17,6 +17,7 @@ namespace coupond {
 namespace {
 
 using testing::http_request;
+using testing::json_of;
 using testing::HttpResult;
 using testing::raw_exchange;
 using testing::ServerProcess;
@@ -26,13 +27,6 @@ const std::string batch_body = R"({
   "discount": {"type": "threshold", "min_amount": 10000, "amount": 2000},
   "valid_from": "2026-01-01T00:00:00+08:00", "valid_until": "2099-01-01T00:00:00+08:00",
   "max_uses_per_code": 1, "scope": {"channels": ["app", "store"]}, "code": {"prefix": "D11"}})";
-
-boost::json::object json_of(const HttpResult& result) {
-  boost::system::error_code error;
-  boost::json::value value = boost::json::parse(result.body, error);
-  EXPECT_FALSE(error) << result.body;
-  return value.is_object() ? value.get_object() : boost::json::object();
-}
 
 std::string error_code_of(const HttpResult& result) {
   const auto object = json_of(result);
@@ -403,7 +397,8 @@ TEST(ServerLifecycleTest, HelpExplainsEveryFlagAndBadFlagsAreRefused) {
   std::string output;
   EXPECT_EQ(testing::run_coupond({"--help"}, &output), 0);
   for (const char* flag : {"--data-dir", "--listen", "--admin-listen", "--admin-token-file",
-                           "--threads", "--durability", "--max-body-bytes", "--request-timeout"}) {
+                           "--threads", "--durability", "--max-body-bytes", "--request-timeout",
+                           "--open-data-plane", "--max-bad-codes-per-client"}) {
     EXPECT_NE(output.find(flag), std::string::npos) << flag;
   }
   output.clear();

@@ -37,7 +37,9 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== starting coupond on loopback (data in $work/data)"
+# One loader plays every shopper from one address: no per-client limit on its forged codes.
 "$bin/coupond" --data-dir "$work/data" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+  --max-bad-codes-per-client 0 \
   > "$work/ports" 2> "$work/coupond.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

@@ -218,8 +218,11 @@ class Engine {
   // Holds one use for request.order_id until now + ttl, then gives it back by itself unless
   // redeem confirms it or rollback releases it first.
   Outcome reserve(const CouponRequest& request, std::chrono::seconds ttl);
-  // Gives back the use order_id took (redeemed or held).
-  RollbackOutcome rollback(std::string_view code, std::string_view order_id);
+  // Gives back the use order_id took (redeemed or held). With api_key_name (the caller's data-plane
+  // key), a use recorded under another key is not given back (forbidden); a use recorded with no
+  // key, taken before keys were in use, may be given back by any.
+  RollbackOutcome rollback(std::string_view code, std::string_view order_id,
+                           std::string_view api_key_name = {});
 
   // ---- operators
   // *revoked: 1 when the coupon was revoked now, 0 when it already was.

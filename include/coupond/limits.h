@@ -44,6 +44,10 @@ inline constexpr std::size_t scope_entry_length_max = 64;
 inline constexpr std::size_t scope_entries_max = 1'000;
 inline constexpr std::size_t order_items_max = 1'000;
 
+// The data plane's rate limiters (per customer, per client) remember at most this many ids each,
+// whatever ids callers invent: 24 bytes an entry, 1.5 MiB a limiter. Past it the oldest give way.
+inline constexpr std::size_t rate_limit_ids_max = 65'536;
+
 // Money is int64 minor units. Amounts above this bound (ten trillion yuan) are refused as input,
 // which keeps every sum of an order's items and every percent product far from overflow.
 inline constexpr std::int64_t money_max = 1'000'000'000'000'000;  // 10^15

@@ -52,6 +52,7 @@ struct RollbackOutcome {
   CodeText code;
   bool found = false;     // this order had taken a use of this code
   bool replayed = false;  // and had already given it back
+  bool forbidden = false;  // the use was taken with another API key: nothing was given back
   std::uint32_t uses_left = 0;
   std::uint64_t journal_sequence = 0;  // as in Outcome
 };

@@ -11,6 +11,7 @@
 #include "api/json_fields.h"
 #include "api/import_stream.h"
 #include "api/responses.h"
+#include "csv/csv.h"
 #include "rules/time_text.h"
 
 namespace coupond::api {
@@ -265,7 +266,7 @@ std::optional<BodyConsumer> Admin::stream_body(const ApiRequest& head) {
   return consumer;
 }
 
-// The answer is text/csv, streamed in chunks: a code per line, or customer,code lines.
+// The answer is text/csv (RFC 4180), streamed in chunks: a code per line, or customer,code lines.
 ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
   boost::system::error_code error;
   auto document = std::make_shared<boost::json::value>(boost::json::parse(body, error));
@@ -312,8 +313,8 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     const boost::json::value& entry = (*customers)[i];
     if (!entry.is_object()) return error_response(400, "bad_request", "customers[] must be objects");
     FieldReader customer(entry.get_object(), "customers[" + std::to_string(i) + "]");
-    CustomerCode code{customer.string("customer", true, customer_length_max),
-                      customer.string("segment", false, segment_length_max)};
+    CustomerCode code{customer.text("customer", true, customer_length_max),
+                      customer.text("segment", false, segment_length_max)};
     if (!customer.ok()) return error_response(400, "bad_request", customer.error());
     list.push_back(code);
   }
@@ -329,7 +330,7 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     const std::span<const CustomerCode> part(pending->data() + *next, end - *next);
     const Status status = engine->generate_for_customers(
         batch_id, part, [&](std::string_view customer, std::string_view code) {
-          chunk->append(customer);
+          csv::append_field(chunk, customer);  // "Doe, Jane" must stay one field
           chunk->push_back(',');
           chunk->append(code);
           chunk->push_back('\n');

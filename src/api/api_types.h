@@ -16,6 +16,9 @@ struct ApiRequest {
   std::string_view path;    // without the query string
   std::string_view body;
   std::string_view authorization;  // the Authorization header, or empty
+  // The client's IP address as text ("203.0.113.7", "2001:db8::1"; an IPv4 client of a dual-stack
+  // listener as IPv4), or empty when it is not known.
+  std::string_view peer;
 };
 
 struct ApiResponse {

@@ -52,7 +52,7 @@ std::string parse_coupon_request(std::string_view body, bool needs_order_id,
   if (!out->document.is_object()) return "the body must be a JSON object";
   FieldReader fields(out->document.get_object(), "");
   out->request.code = fields.string("code", true, code_input_max);
-  out->request.customer = fields.string("customer", false, customer_length_max);
+  out->request.customer = fields.text("customer", false, customer_length_max);
   out->request.order_id = fields.string("order_id", needs_order_id, order_id_length_max);
   out->ttl_s = fields.integer("ttl_s", false);
   const boost::json::object* order = fields.object("order", false);

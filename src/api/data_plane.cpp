@@ -4,6 +4,7 @@
 
 #include "api/api_keys.h"
 #include "api/coupon_json.h"
+#include "api/loopback.h"
 #include "api/responses.h"
 #include "rules/time_text.h"
 
@@ -36,57 +37,76 @@ boost::json::object refusal_json(const Outcome& outcome, std::string_view typed,
   return object;
 }
 
+bool is_not_real(Reason reason) {
+  return reason == Reason::invalid_code || reason == Reason::unknown_code;
+}
+
+ApiResponse rate_limited_response() {
+  return error_response(429, "rate_limited", reason_sentence(Reason::rate_limited));
+}
+
 }  // namespace
 
 ApiResponse DataPlane::handle(const ApiRequest& request) {
   const std::string_view path = request.path;
+  // Protected mode: without keys, anyone who can reach the port could redeem; only this machine
+  // is served unless the operator says otherwise. /healthz too, so that a load balancer sending
+  // traffic to a server left in this mode sees it fail at once.
+  if (keys_ == nullptr && !options_.open_to_any_peer && !is_loopback_address(request.peer)) {
+    return error_response(403, "forbidden",
+                          "without --api-keys this data plane serves loopback clients only; "
+                          "start coupond with --api-keys, or with --open-data-plane");
+  }
   if (path == "/healthz") {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, {{"status", "ok"}});
   }
-  std::string_view key_name;
+  Caller caller{{}, request.peer};
   if (keys_ != nullptr) {
-    key_name = keys_->name_for(request.authorization);
-    if (key_name.empty()) return error_response(401, "unauthorized", "missing or unknown API key");
+    caller.key_name = keys_->name_for(request.authorization);
+    if (caller.key_name.empty()) {
+      return error_response(401, "unauthorized", "missing or unknown API key");
+    }
+    caller.client = caller.key_name;
   }
   constexpr std::string_view coupons = "/v1/coupons/";
   if (path.starts_with(coupons)) {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-    return describe(path.substr(coupons.size()));
+    return describe(path.substr(coupons.size()), caller);
   }
   const bool known = path == "/v1/validate" || path == "/v1/redeem" || path == "/v1/reserve" ||
                      path == "/v1/rollback";
   if (!known) return error_response(404, "not_found", "no such endpoint");
   if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
-  if (path == "/v1/validate") return validate(request.body);
-  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, key_name);
-  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, key_name);
-  return rollback(request.body);
+  if (path == "/v1/validate") return validate(request.body, caller);
+  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, caller);
+  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, caller);
+  return rollback(request.body, caller);
 }
 
 template <typename Call>
-Outcome DataPlane::limited(const CouponRequest& request, Call call) {
-  const auto now = std::chrono::system_clock::now();
-  if (!limiter_.allows(request.customer, now)) {
+Outcome DataPlane::limited(const CouponRequest& request, const Caller& caller, Call call) {
+  const auto now = RateLimiter::Clock::now();
+  if (!customer_limiter_.allows(request.customer, now) || !client_limiter_.allows(caller.client, now)) {
     Outcome outcome;
     outcome.reason = Reason::rate_limited;
     return outcome;
   }
   Outcome outcome = call();
-  if (outcome.request_error.empty() &&
-      (outcome.reason == Reason::invalid_code || outcome.reason == Reason::unknown_code)) {
-    limiter_.record_bad_code(request.customer, now);
+  if (outcome.request_error.empty() && is_not_real(outcome.reason)) {
+    customer_limiter_.record_bad_code(request.customer, now);
+    client_limiter_.record_bad_code(caller.client, now);
   }
   return outcome;
 }
 
-ApiResponse DataPlane::validate(std::string_view body) {
+ApiResponse DataPlane::validate(std::string_view body, const Caller& caller) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
     return error_response(400, "bad_request", error);
   }
   const Outcome outcome =
-      limited(parsed.request, [&] { return engine_.validate(parsed.request); });
+      limited(parsed.request, caller, [&] { return engine_.validate(parsed.request); });
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }
@@ -98,18 +118,18 @@ ApiResponse DataPlane::validate(std::string_view body) {
   return json_response(200, object);
 }
 
-ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_view key_name) {
+ApiResponse DataPlane::take(std::string_view body, bool reserve, const Caller& caller) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return error_response(400, "bad_request", error);
   }
-  parsed.request.api_key_name = key_name;
-  std::chrono::seconds ttl = options_.hold_ttl_default;
+  parsed.request.api_key_name = caller.key_name;
+  std::chrono::seconds ttl = std::min(options_.hold_ttl_default, options_.hold_ttl_max);
   if (reserve && parsed.ttl_s) {
     if (*parsed.ttl_s < 1) return error_response(400, "bad_request", "ttl_s must be at least 1");
     ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
   }
-  const Outcome outcome = limited(parsed.request, [&] {
+  const Outcome outcome = limited(parsed.request, caller, [&] {
     return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
   });
   if (!outcome.request_error.empty()) {
@@ -134,12 +154,13 @@ ApiResponse DataPlane::take(std::string_view body, bool reserve, std::string_vie
   return response;
 }
 
-ApiResponse DataPlane::rollback(std::string_view body) {
+ApiResponse DataPlane::rollback(std::string_view body, const Caller& caller) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return error_response(400, "bad_request", error);
   }
-  const RollbackOutcome outcome = engine_.rollback(parsed.request.code, parsed.request.order_id);
+  const RollbackOutcome outcome =
+      engine_.rollback(parsed.request.code, parsed.request.order_id, caller.key_name);
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }
@@ -150,6 +171,9 @@ ApiResponse DataPlane::rollback(std::string_view body) {
     return error_response(404, "redemption_not_found",
                           "this order has no redemption of this coupon");
   }
+  if (outcome.forbidden) {
+    return error_response(403, "forbidden", "this use was taken with another API key");
+  }
   ApiResponse response = json_response(200, {{"rolled_back", true},
                                              {"code", outcome.code.view()},
                                              {"uses_left", outcome.uses_left},
@@ -158,9 +182,13 @@ ApiResponse DataPlane::rollback(std::string_view body) {
   return response;
 }
 
-ApiResponse DataPlane::describe(std::string_view code) {
+ApiResponse DataPlane::describe(std::string_view code, const Caller& caller) {
+  // A lookup tells whether a code exists as well as a checkout does: it is limited the same way.
+  const auto now = RateLimiter::Clock::now();
+  if (!client_limiter_.allows(caller.client, now)) return rate_limited_response();
   CouponDescription description;
   const Status status = engine_.describe_coupon(code, &description);
+  if (!status.is_ok()) client_limiter_.record_bad_code(caller.client, now);
   if (status.code() == Status::Code::invalid_argument) {
     return error_response(400, "invalid_code", reason_sentence(Reason::invalid_code));
   }

@@ -7,15 +7,23 @@
 #include "api/api_types.h"
 #include "api/rate_limiter.h"
 #include "coupond/engine.h"
+#include "coupond/limits.h"
 
 namespace coupond::api {
 
 struct DataPlaneOptions {
+  // A reserve without ttl_s holds for this long, or hold_ttl_max if that is shorter.
   std::chrono::seconds hold_ttl_default{900};
   std::chrono::seconds hold_ttl_max{3600};  // a reserve asking for more gets this much
   // Codes that are not real (invalid_code, unknown_code) one customer may try per minute before
   // every answer to it is rate_limited until the minute ends; 0 turns the limit off.
   std::uint32_t bad_codes_per_customer_per_minute = 30;
+  // The same per client: the API key's name, or without keys the peer address. A checkout front
+  // end speaks for many shoppers, some of whom mistype: this is sized so that a busy one stays
+  // under it (docs/operator.md says how) while one client guessing is still held back.
+  std::uint32_t bad_codes_per_client_per_minute = 60'000;
+  // Without API keys, serve peers that are not on this machine too (otherwise they get 403).
+  bool open_to_any_peer = false;
 };
 
 class ApiKeys;
@@ -27,23 +35,31 @@ class DataPlane {
       : engine_(engine),
         options_(options),
         keys_(keys),
-        limiter_(options.bad_codes_per_customer_per_minute) {}
+        customer_limiter_(options.bad_codes_per_customer_per_minute, rate_limit_ids_max),
+        client_limiter_(options.bad_codes_per_client_per_minute, rate_limit_ids_max) {}
   ApiResponse handle(const ApiRequest& request);
 
  private:
-  ApiResponse validate(std::string_view body);
-  ApiResponse take(std::string_view body, bool reserve, std::string_view key_name);
-  ApiResponse rollback(std::string_view body);
-  ApiResponse describe(std::string_view code);
-  // Runs call unless the request's customer is rate limited, and counts a code that is not real
-  // against the customer.
+  // Who sent a request: the API key's name (empty without keys) and the id its bad codes are
+  // counted under (the key's name, or the peer address).
+  struct Caller {
+    std::string_view key_name;
+    std::string_view client;
+  };
+  ApiResponse validate(std::string_view body, const Caller& caller);
+  ApiResponse take(std::string_view body, bool reserve, const Caller& caller);
+  ApiResponse rollback(std::string_view body, const Caller& caller);
+  ApiResponse describe(std::string_view code, const Caller& caller);
+  // Runs call unless the request's customer or its client is rate limited, and counts a code
+  // that is not real against both.
   template <typename Call>
-  Outcome limited(const CouponRequest& request, Call call);
+  Outcome limited(const CouponRequest& request, const Caller& caller, Call call);
 
   Engine& engine_;
   DataPlaneOptions options_;
   const ApiKeys* keys_;
-  RateLimiter limiter_;
+  RateLimiter customer_limiter_;
+  RateLimiter client_limiter_;
 };
 
 }  // namespace coupond::api

@@ -1,6 +1,7 @@
 #include "api/import_stream.h"
 
 #include <algorithm>
+#include <utility>
 #include <boost/json.hpp>
 
 #include "api/responses.h"
@@ -13,8 +14,32 @@ constexpr std::size_t import_lines_max = 10'000'000;
 constexpr std::size_t import_text_bytes_max = std::size_t{1} << 32;
 // An import with a million bad lines answers with the first thousand (and their count).
 constexpr std::size_t rejected_lines_shown_max = 1'000;
+// code, customer, segment; a longer field than this is no code nor customer id anyway.
+constexpr std::size_t import_fields_max = 3;
+constexpr std::size_t import_field_bytes_max = 1'024;
+
+// The only header an import skips: its first line naming the columns, in order, and nothing else
+// ("Code,Customer" yes; "CODE2026", a code, no).
+bool is_header(std::span<const std::string_view> fields) {
+  constexpr std::string_view names[] = {"code", "customer", "segment"};
+  if (fields.empty() || fields.size() > std::size(names)) return false;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string_view field = fields[i];
+    if (field.size() != names[i].size()) return false;
+    for (std::size_t j = 0; j < field.size(); ++j) {
+      const char c = field[j];
+      if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != names[i][j]) return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
+
+ImportStream::ImportStream()
+    : reader_([this](std::span<const std::string_view> fields, std::uint64_t line,
+                     std::string_view error) { add_record(fields, line, error); },
+              import_fields_max, import_field_bytes_max) {}
 
 ImportStream::Field ImportStream::keep(std::string_view text) {
   const Field field{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size())};
@@ -22,67 +47,37 @@ ImportStream::Field ImportStream::keep(std::string_view text) {
   return field;
 }
 
-// Lines are code[,customer[,segment]]; blank lines and a first line starting "code" (a header)
-// are skipped.
-void ImportStream::add_line(std::string_view line) {
-  ++line_number_;
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.empty() || (line_number_ == 1 && line.starts_with("code"))) return;
-  if (entries_.size() >= import_lines_max || arena_.size() + line.size() >= import_text_bytes_max) {
+// Records are code[,customer[,segment]]; blank lines and a header line are skipped.
+void ImportStream::add_record(std::span<const std::string_view> fields, std::uint64_t line,
+                              std::string_view error) {
+  const bool first = std::exchange(first_record_, false);
+  if (entries_.size() + malformed_.size() >= import_lines_max) {
     too_large_ = true;
     return;
   }
-  const std::size_t first = line.find(',');
-  std::string_view customer, segment;
-  if (first != std::string_view::npos) {
-    const std::string_view rest = line.substr(first + 1);
-    const std::size_t second = rest.find(',');
-    customer = rest.substr(0, second);
-    if (second != std::string_view::npos) segment = rest.substr(second + 1);
-    if (segment.find(',') != std::string_view::npos) {
-      malformed_.push_back({line_number_, "more than three fields"});
-      return;
-    }
+  if (!error.empty()) {
+    malformed_.push_back({line, std::string(error)});
+    return;
+  }
+  if (first && line == 1 && is_header(fields)) return;
+  std::size_t size = 0;
+  for (std::string_view field : fields) size += field.size();
+  if (arena_.size() + size >= import_text_bytes_max) {
+    too_large_ = true;
+    return;
   }
   Entry entry;
-  entry.code = keep(line.substr(0, first));
-  entry.customer = keep(customer);
-  entry.segment = keep(segment);
-  entry.line = line_number_;
+  entry.code = keep(fields[0]);
+  entry.customer = keep(fields.size() > 1 ? fields[1] : std::string_view());
+  entry.segment = keep(fields.size() > 2 ? fields[2] : std::string_view());
+  entry.line = line;
   entries_.push_back(entry);
 }
 
-void ImportStream::consume(std::string_view chunk) {
-  // Complete lines are parsed from the chunk where they lie; only a line split between chunks
-  // is copied into pending_ first.
-  std::size_t start = 0;
-  if (!pending_.empty()) {
-    const std::size_t end = chunk.find('\n');
-    if (end == std::string_view::npos) {
-      pending_.append(chunk);
-      return;
-    }
-    pending_.append(chunk.substr(0, end));
-    add_line(pending_);
-    pending_.clear();
-    start = end + 1;
-  }
-  while (start < chunk.size()) {
-    const std::size_t end = chunk.find('\n', start);
-    if (end == std::string_view::npos) {
-      pending_.assign(chunk.substr(start));
-      return;
-    }
-    add_line(chunk.substr(start, end - start));
-    start = end + 1;
-  }
-}
+void ImportStream::consume(std::string_view chunk) { reader_.feed(chunk); }
 
 ApiResponse ImportStream::finish(Engine& engine, const std::string& batch_id) {
-  if (!pending_.empty()) {
-    add_line(pending_);
-    pending_.clear();
-  }
+  reader_.finish();
   if (too_large_) {
     return error_response(413, "too_many_lines",
                           "an import holds at most 10000000 lines and 4 GiB of text");

@@ -1,5 +1,7 @@
 #include "api/json_fields.h"
 
+#include "rules/text_check.h"
+
 namespace coupond::api {
 
 std::string FieldReader::field_name(std::string_view name) const {
@@ -29,6 +31,17 @@ std::string_view FieldReader::string(std::string_view name, bool required,
     return {};
   }
   return {text.data(), text.size()};
+}
+
+std::string_view FieldReader::text(std::string_view name, bool required, std::size_t length_max) {
+  // The length is checked below, with the rest, in the same words for every way in.
+  const std::string_view value = string(name, required, std::string_view::npos);
+  if (std::string error = rules::check_field_text(field_name(name), value, length_max);
+      !error.empty()) {
+    fail(std::move(error));
+    return {};
+  }
+  return value;
 }
 
 std::optional<std::int64_t> FieldReader::integer(std::string_view name, bool required) {

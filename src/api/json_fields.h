@@ -20,6 +20,9 @@ class FieldReader {
   // Each getter leaves error() set (and returns a neutral value) when the field has the wrong type
   // or, for required fields, is missing. The first error wins.
   std::string_view string(std::string_view name, bool required, std::size_t length_max);
+  // A string that operators will see again (a customer id, a segment): also valid UTF-8 without
+  // control characters (rules::check_field_text).
+  std::string_view text(std::string_view name, bool required, std::size_t length_max);
   std::optional<std::int64_t> integer(std::string_view name, bool required);
   std::optional<bool> boolean(std::string_view name);
   const boost::json::object* object(std::string_view name, bool required);

@@ -1,45 +1,67 @@
-// Brute-force protection at checkout: a customer who tries more than a few codes that are not
+// Brute-force protection at checkout: whoever tries more than its allowance of codes that are not
 // real (invalid_code or unknown_code) within a minute is answered rate_limited for the rest of
-// that minute, whatever code it tries. Counted per customer, not per client address: checkouts
-// call from a few servers on behalf of many shoppers. Requests without a customer are not
-// limited here.
+// that minute, whatever code it tries. The data plane keeps two of these: one keyed by customer
+// (a shopper guessing) and one keyed by client, the API key's name or the peer address (a
+// guesser who changes the customer with every try, or sends none).
+//
+// The ids are chosen by whoever calls, so the memory is fixed whatever they invent: a table of
+// `capacity` entries in sets of `ways`, each id in the set its keyed hash picks (SipHash under a
+// key drawn at start, so that nobody can aim many ids at one set), the set's oldest entry giving
+// way to a new id. An entry of an earlier minute counts for nothing and is simply overwritten:
+// there is no sweep. Counting takes the set's lock for one set's lookup; asking takes no lock at
+// all (every request asks, and one API key's requests all ask about the same entry), at the price
+// of an answer that may miss a bad code counted at the same instant.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "api/keyed_hash.h"
 
 namespace coupond::api {
 
 class RateLimiter {
  public:
-  // limit_per_minute 0 turns the limiter off.
-  explicit RateLimiter(std::uint32_t limit_per_minute);
+  static constexpr std::size_t ways = 8;
+  using Clock = std::chrono::system_clock;
 
-  // False when customer has used up this minute's allowance of bad codes.
-  bool allows(std::string_view customer, std::chrono::system_clock::time_point now);
-  // Counts one bad code against customer.
-  void record_bad_code(std::string_view customer, std::chrono::system_clock::time_point now);
+  // limit_per_minute 0 turns the limiter off. capacity is rounded up to a power of two, at least
+  // one set.
+  RateLimiter(std::uint32_t limit_per_minute, std::size_t capacity);
+
+  // False when id has used up this minute's allowance of bad codes. An empty id is never limited.
+  bool allows(std::string_view id, Clock::time_point now) const;
+  // Counts one bad code against id.
+  void record_bad_code(std::string_view id, Clock::time_point now);
+
+  std::size_t capacity() const { return entries_.size(); }
+  // Ids with bad codes counted in now's minute: never more than capacity().
+  std::size_t tracked(Clock::time_point now) const;
 
  private:
-  struct Count {
-    std::int64_t minute = 0;
-    std::uint32_t bad_codes = 0;
+  // Written under the set's lock, read without it.
+  struct Entry {
+    std::atomic<std::uint64_t> tag{0};           // the id's keyed hash; 0: free
+    std::atomic<std::int64_t> last_bad_code{0};  // milliseconds since the epoch
+    std::atomic<std::uint32_t> bad_codes{0};     // within last_bad_code's minute
   };
-  struct alignas(64) Shard {
-    std::mutex mutex;
-    std::unordered_map<std::string, Count> counts;
-    std::int64_t swept_minute = 0;  // entries of older minutes are dropped once a minute
+  // Where id lives: its set (ways entries from first) and its tag.
+  struct Place {
+    std::size_t first = 0;
+    std::uint64_t tag = 0;
   };
-  Shard& shard_for(std::string_view customer);
+  Place place_of(std::string_view id) const;
+  std::mutex& lock_of(const Place& place) const;
 
   std::uint32_t limit_per_minute_;
-  std::vector<std::unique_ptr<Shard>> shards_;
+  HashKey hash_key_;
+  std::vector<Entry> entries_;
+  std::unique_ptr<std::mutex[]> locks_;
 };
 
 }  // namespace coupond::api

@@ -149,7 +149,8 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   return outcome;
 }
 
-RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view order_id) {
+RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view order_id,
+                                 std::string_view api_key_name) {
   RollbackOutcome outcome;
   if (order_id.empty()) {
     outcome.request_error = "order_id is required";
@@ -178,8 +179,10 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   outcome.journal_sequence = state.journal_tail();
   if (const store::UseNumber use = steps.find_use(hash_order(order_id), order_id)) {
     outcome.found = true;
+    const std::string_view taken_with = locked.shard().side.uses.text(steps.use(use).api_key_name);
+    outcome.forbidden = !api_key_name.empty() && !taken_with.empty() && taken_with != api_key_name;
     outcome.replayed = steps.use(use).state == store::UseState::rolled_back;
-    if (!outcome.replayed) {
+    if (!outcome.replayed && !outcome.forbidden) {
       steps.give_back(use);
       outcome.journal_sequence =
           journal_use_change(state, journal::RecordType::use_given_back, code.key, use, now);

@@ -9,6 +9,7 @@
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
 #include "journal/fault_point.h"
+#include "rules/text_check.h"
 
 namespace coupond {
 namespace {
@@ -36,11 +37,11 @@ store::Slot new_slot(const store::CouponKey& key, const Batch& batch, std::uint6
   return slot;
 }
 
-std::string_view check_customer_code(std::string_view customer, std::string_view segment) {
+std::string check_customer_code(std::string_view customer, std::string_view segment) {
   if (customer.empty()) return "customer is empty";
-  if (customer.size() > customer_length_max) return "customer is longer than 128 characters";
-  if (segment.size() > segment_length_max) return "segment is longer than 64 characters";
-  return {};
+  std::string error = rules::check_field_text("customer", customer, customer_length_max);
+  if (error.empty()) error = rules::check_field_text("segment", segment, segment_length_max);
+  return error;
 }
 
 // Journals a load before any of its coupons is inserted, so that a coupon a checkout can find is
@@ -171,9 +172,9 @@ Status Engine::generate_for_customers(std::string_view batch_id,
   Batch* batch = state.batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
   for (std::size_t i = 0; i < customers.size(); ++i) {
-    std::string_view error = check_customer_code(customers[i].customer, customers[i].segment);
+    const std::string error = check_customer_code(customers[i].customer, customers[i].segment);
     if (!error.empty()) {
-      return Status::invalid_argument("customers[" + std::to_string(i) + "]: " + std::string(error));
+      return Status::invalid_argument("customers[" + std::to_string(i) + "]: " + error);
     }
   }
   std::uint64_t first = 0;
@@ -221,9 +222,9 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
       continue;
     }
     if (!line.customer.empty() || !line.segment.empty()) {
-      std::string_view error = check_customer_code(line.customer, line.segment);
+      std::string error = check_customer_code(line.customer, line.segment);
       if (!error.empty()) {
-        out->rejected.push_back({i + 1, std::string(error)});
+        out->rejected.push_back({i + 1, std::move(error)});
         continue;
       }
     }

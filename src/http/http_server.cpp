@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "api/responses.h"
+#include "journal/fault_point.h"
 
 namespace coupond::http {
 namespace {
@@ -67,6 +68,22 @@ bool is_transport_broken(const beast::error_code& error) {
   return error == beast::error::timeout || error == asio::error::connection_reset ||
          error == ssl::error::stream_truncated ||
          error.category() == asio::error::get_ssl_category();
+}
+
+// The client's address as the api sees it, read once per connection: an IPv4 client of a
+// dual-stack listener as IPv4. Empty when the socket cannot tell (it closed already).
+std::string peer_address_of(const tcp::socket& socket) {
+  beast::error_code error;
+  const tcp::endpoint endpoint = socket.remote_endpoint(error);
+  if (error) return {};
+  // The tests reach the server over loopback only; this fault point makes every client look like
+  // one from elsewhere (TEST-NET-1), to check what such clients get.
+  if (journal::fault_injected("http.peer_not_loopback")) return "192.0.2.1";
+  asio::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
 }
 
 // What the graceful stop needs of a session, whichever stream it runs on.
@@ -137,6 +154,7 @@ class Session : public Connection {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Shared> shared_;
+  std::string peer_;  // the client's address
   bool busy_ = false;  // between a request's arrival and its answer's last byte
   // A request whose body is streamed to a consumer as it arrives.
   std::optional<api::BodyConsumer> consumer_;
@@ -161,6 +179,7 @@ Session<Stream>::~Session() {
 
 template <class Stream>
 void Session<Stream>::start(bool over_limit) {
+  peer_ = peer_address_of(transport().socket());
   if (shared_->metrics != nullptr) shared_->metrics->connection_opened(shared_->port);
   {
     std::lock_guard lock(shared_->sessions_mutex);
@@ -226,7 +245,7 @@ void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
     const std::string_view target = head.target();
     request_path_ = percent_decode(target.substr(0, target.find('?')));
     const api::ApiRequest request{head.method_string(), request_path_, {},
-                                  head[bhttp::field::authorization]};
+                                  head[bhttp::field::authorization], peer_};
     consumer_ = shared_->stream_handler(request);
     if (consumer_) {
       busy_ = true;
@@ -295,7 +314,7 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   const std::string_view target = request.target();
   request_path_ = percent_decode(target.substr(0, target.find('?')));
   api::ApiRequest api_request{request.method_string(), request_path_, request.body(),
-                              request[bhttp::field::authorization]};
+                              request[bhttp::field::authorization], peer_};
   api::ApiResponse response;
   request_started_ = std::chrono::steady_clock::now();
   try {

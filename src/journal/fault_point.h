@@ -12,7 +12,8 @@ namespace coupond::journal {
 #ifdef COUPOND_FAULT_POINTS
 void fault_point(const char* name);
 // The same arming, but instead of killing the process the N-th pass answers true: the caller then
-// fails as the system call it stands for would (a full disk, say).
+// fails as the system call it stands for would (a full disk, say), or answers what it would
+// answer on another machine (a client's address that is not loopback).
 bool fault_injected(const char* name);
 #else
 inline void fault_point(const char*) {}

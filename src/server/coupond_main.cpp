@@ -39,6 +39,8 @@ struct Flags {
   unsigned request_timeout_s = 0;
   unsigned hold_ttl_max_s = 0;
   unsigned bad_codes_per_customer = 0;
+  unsigned bad_codes_per_client = 0;
+  bool open_data_plane = false;
 };
 
 po::options_description describe_flags(Flags* flags) {
@@ -46,6 +48,7 @@ po::options_description describe_flags(Flags* flags) {
       "coupond: coupon redemption validation server\n\n"
       "Usage: coupond --data-dir DIR [options]\n\nOptions");
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const coupond::api::DataPlaneOptions data_plane;
   options.add_options()("help,h", "show this help and exit")(
       "data-dir", po::value(&flags->data_dir)->required(),
       "directory for the journal, the snapshots, the working table, the HMAC key file and the "
@@ -66,6 +69,9 @@ po::options_description describe_flags(Flags* flags) {
       "api-keys", po::value(&flags->api_keys),
       "data-plane API key file, lines '<name> <key>'; when given, every data-plane request "
       "needs 'Authorization: Bearer <key>' and the key's name is recorded with each use")(
+      "open-data-plane", po::bool_switch(&flags->open_data_plane),
+      "without --api-keys, serve the data plane to every address; otherwise only loopback "
+      "clients are served and others get 403")(
       "threads", po::value(&flags->threads)->default_value(cores),
       "I/O threads serving both ports")(
       "durability", po::value(&flags->durability)->default_value("group"),
@@ -92,12 +98,24 @@ po::options_description describe_flags(Flags* flags) {
       "admin request body (generate for customers, imports); past it 413")(
       "request-timeout", po::value(&flags->request_timeout_s)->default_value(15),
       "seconds for a whole request to arrive; idle keep-alive connections close after it too")(
-      "max-hold-ttl", po::value(&flags->hold_ttl_max_s)->default_value(3600),
-      "upper bound, in seconds, of a reserve's ttl_s")(
-      "max-bad-codes-per-customer", po::value(&flags->bad_codes_per_customer)->default_value(30),
+      "max-hold-ttl",
+      po::value(&flags->hold_ttl_max_s)
+          ->default_value(static_cast<unsigned>(data_plane.hold_ttl_max.count())),
+      ("upper bound, in seconds, of a reserve's ttl_s, and of its default (" +
+       std::to_string(data_plane.hold_ttl_default.count()) + ")")
+          .c_str())(
+      "max-bad-codes-per-customer",
+      po::value(&flags->bad_codes_per_customer)
+          ->default_value(data_plane.bad_codes_per_customer_per_minute),
       "codes that are not real (invalid_code, unknown_code) a customer may try per minute; past "
       "it every answer to that customer is rate_limited (429 on redeem) until the minute ends; "
-      "0 turns it off");
+      "0 turns it off")(
+      "max-bad-codes-per-client",
+      po::value(&flags->bad_codes_per_client)
+          ->default_value(data_plane.bad_codes_per_client_per_minute),
+      "the same per client (the API key's name, or without keys the peer address), whatever "
+      "customer it names; lookups (GET /v1/coupons/CODE) count too. Sized for a busy checkout "
+      "front end whose shoppers mistype; 0 turns it off");
   return options;
 }
 
@@ -155,6 +173,7 @@ int main(int argc, char** argv) {
     std::cerr << "coupond: give both --admin-tls-cert and --admin-tls-key, or neither\n";
     return 2;
   }
+  if (flags.hold_ttl_max_s == 0) return fail("--max-hold-ttl must be at least 1");
   if (flags.durability != "group" && flags.durability != "sync" && flags.durability != "none") {
     return fail("--durability must be group, sync or none");
   }
@@ -201,6 +220,8 @@ int main(int argc, char** argv) {
   coupond::api::DataPlaneOptions data_plane_options;
   data_plane_options.hold_ttl_max = std::chrono::seconds(flags.hold_ttl_max_s);
   data_plane_options.bad_codes_per_customer_per_minute = flags.bad_codes_per_customer;
+  data_plane_options.bad_codes_per_client_per_minute = flags.bad_codes_per_client;
+  data_plane_options.open_to_any_peer = flags.open_data_plane;
   coupond::api::ApiKeys api_keys;
   if (!flags.api_keys.empty()) {
     if (auto status = coupond::api::ApiKeys::load(flags.api_keys, &api_keys); !status.is_ok()) {
@@ -208,6 +229,12 @@ int main(int argc, char** argv) {
     }
     std::cerr << "coupond: " << api_keys.size() << " data-plane API key(s) from " << flags.api_keys
               << "\n";
+  } else if (flags.open_data_plane) {
+    std::cerr << "coupond: WARNING: --open-data-plane without --api-keys: any client that can "
+                 "reach the data plane may validate and redeem\n";
+  } else {
+    std::cerr << "coupond: protected mode: no --api-keys, so the data plane serves loopback "
+                 "clients only (others get 403); give --api-keys, or --open-data-plane\n";
   }
   coupond::api::DataPlane data_plane(*engine, data_plane_options,
                                      flags.api_keys.empty() ? nullptr : &api_keys);

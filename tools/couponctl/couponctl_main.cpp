@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "admin_client.h"
+#include "csv/csv.h"
 
 namespace {
 
@@ -175,16 +176,22 @@ int generate(const Context& context, const std::string& id, const po::variables_
     if (!read_file(options["customers"].as<std::string>(), &text)) {
       return fail("cannot read " + options["customers"].as<std::string>());
     }
+    // RFC 4180: a customer id with a comma comes quoted ("Doe, Jane",gold) and stays whole.
     json::array customers;
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;
-      const std::size_t comma = line.find(',');
-      json::object entry{{"customer", line.substr(0, comma)}};
-      if (comma != std::string::npos) entry["segment"] = line.substr(comma + 1);
-      customers.push_back(std::move(entry));
-    }
+    std::string error;
+    coupond::csv::Reader reader(
+        [&](std::span<const std::string_view> fields, std::uint64_t line, std::string_view bad) {
+          if (!bad.empty() && error.empty()) {
+            error = "line " + std::to_string(line) + ": " + std::string(bad);
+          }
+          json::object entry{{"customer", fields.empty() ? std::string_view() : fields[0]}};
+          if (fields.size() > 1) entry["segment"] = fields[1];
+          customers.push_back(std::move(entry));
+        },
+        2, 1024);
+    reader.feed(text);
+    reader.finish();
+    if (!error.empty()) return fail(options["customers"].as<std::string>() + ": " + error);
     body["customers"] = std::move(customers);
   } else {
     return fail("generate needs --count N or --customers FILE");
