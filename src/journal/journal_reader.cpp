@@ -64,12 +64,13 @@ std::uint32_t verified_segment_version(const std::string& bytes, std::uint64_t f
   return verifies ? header.format_version : 0;
 }
 
-// True, with *header, when a whole record starts at offset and its checksum verifies.
+// True, with *header, when a whole record starts at offset and its checksum verifies. Its type
+// is not judged here: a record of a type this build does not know verifies, and is refused as
+// such rather than taken for a torn write.
 bool record_verifies(const std::string& bytes, std::size_t offset, RecordHeader* header) {
   if (offset > bytes.size() || bytes.size() - offset < sizeof(RecordHeader)) return false;
   std::memcpy(header, bytes.data() + offset, sizeof(*header));
   if (header->payload_bytes > record_payload_bytes_max) return false;
-  if (header->type == 0 || header->type > record_type_max) return false;
   if (bytes.size() - offset - sizeof(RecordHeader) < header->payload_bytes) return false;
   return header->checksum == record_checksum(*header, bytes.data() + offset + sizeof(RecordHeader));
 }
@@ -173,8 +174,11 @@ class Replay {
     std::size_t offset = sizeof(SegmentHeader);
     while (offset < bytes.size()) {
       RecordHeader header;
-      if (!record_verifies(bytes, offset, &header) || header.sequence != expected_) {
-        return bad_record(k, bytes, offset, header.sequence != expected_, version >= 2, stop);
+      if (!record_verifies(bytes, offset, &header)) {
+        return bad_record(k, bytes, offset, {}, version >= 2, stop);
+      }
+      if (const std::string wrong = whole_but_wrong(header); !wrong.empty()) {
+        return bad_record(k, bytes, offset, wrong, version >= 2, stop);
       }
       if (header.sequence > options_.after_sequence) {
         const JournalRecord record{
@@ -195,11 +199,27 @@ class Replay {
     return Status::ok();
   }
 
+  // What is wrong with a record whose checksum holds, or nothing. No crash leaves such a record
+  // behind (the journal only appends, one writer, in sequence), so it is never a torn write.
+  std::string whole_but_wrong(const RecordHeader& header) const {
+    if (header.sequence != expected_) {
+      return "a record out of sequence (" + std::to_string(header.sequence) + " where " +
+             std::to_string(expected_) + " was expected)";
+    }
+    if (header.type == 0 || header.type > record_type_max) {
+      return "a record of unknown type " + std::to_string(header.type) +
+             " (written by a newer coupond, or damaged)";
+    }
+    return {};
+  }
+
+  // A record that cannot be applied: one that does not verify (wrong empty), or a whole one that
+  // is wrong. Cut as a torn write when nothing acknowledged can be after it, else refused.
   Status bad_record(std::size_t k, const std::string& bytes, std::size_t offset,
-                    bool sequence_mismatch, bool groups_marked, bool* stop) {
+                    const std::string& wrong, bool groups_marked, bool* stop) {
     const Segment& segment = segments_[k];
     const bool later_segments = k + 1 < segments_.size();
-    const AfterDamage after = later_segments
+    const AfterDamage after = later_segments || !wrong.empty()
                                   ? AfterDamage::other_records
                                   : what_follows_damage(bytes, offset, expected_, groups_marked);
     *stop = true;
@@ -217,15 +237,14 @@ class Replay {
                     ": its sync never completed, so none of it was acknowledged");
       return Status::ok();
     }
-    const std::string what = sequence_mismatch && record_verifies_ignoring_sequence(bytes, offset)
-                                 ? "a record out of sequence"
-                                 : "a record that does not verify";
+    const std::string what =
+        wrong.empty() ? "a record that does not verify, followed by valid records" : wrong;
     if (!options_.truncate_corrupt) {
       return Status::corruption(
           "journal corrupted: " + what + " in " + where(segment.path, offset) +
-          ", followed by valid records. Refusing to start: skipping it could make redeemed "
-          "coupons redeemable again. Restore the data directory from a backup, or start with "
-          "--journal-truncate-corrupt to drop this record and everything after it");
+          ". Refusing to start: skipping it could make redeemed coupons redeemable again. "
+          "Restore the data directory from a backup, or start with --journal-truncate-corrupt to "
+          "drop this record and everything after it");
     }
     Status status = truncate_file(segment.path, offset);
     if (!status.is_ok()) return status;
@@ -237,11 +256,6 @@ class Replay {
                               " in " + where(segment.path, offset) +
                               "; it and every record after it were dropped");
     return Status::ok();
-  }
-
-  static bool record_verifies_ignoring_sequence(const std::string& bytes, std::size_t offset) {
-    RecordHeader header;
-    return record_verifies(bytes, offset, &header);
   }
 
   const ReplayOptions& options_;

@@ -13,6 +13,9 @@
 //   byte offset, because skipping it would resurrect whatever it recorded (a redeemed coupon would
 //   be redeemable again). truncate_corrupt forces the torn-write treatment there anyway, dropping
 //   everything after it, and says so loudly.
+// - A record whose checksum holds but whose sequence is not the next one, or whose type this build
+//   does not know, is never a torn write (the journal only appends, in sequence): it is refused
+//   wherever it stands, even at the very end.
 // - Sequences must rise by one from the snapshot's on; a gap is corruption too.
 #pragma once
 
