@@ -41,6 +41,8 @@ class ServerProcess {
   unsigned short admin_port() const { return admin_port_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  // The server's process id while it runs; -1 once it has been stopped or killed.
+  pid_t pid() const { return pid_; }
 
   // Sends SIGTERM and waits (up to ten seconds) for the exit; returns the exit status, or -1 when
   // it had to be killed.

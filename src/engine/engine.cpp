@@ -76,11 +76,15 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
     return Status::io_error("cannot create " + options.data_dir.string() + ": " + error.message());
   }
   auto state = std::make_unique<EngineState>();
+  // Before the key file, the table, the snapshots or the journal are touched: a second process on
+  // this directory must be refused having changed nothing.
+  Status status = store::DataDirLock::acquire(options.data_dir, &state->data_dir_lock);
+  if (!status.is_ok()) return status;
   state->options = options;
   state->clock = options.clock != nullptr ? options.clock : &state->system_clock;
   const std::filesystem::path key_file =
       options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
-  Status status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
+  status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
   if (!status.is_ok()) return status;
   state->no_customer_hash = state->signer->customer_hash("");
   const auto started = std::chrono::steady_clock::now();

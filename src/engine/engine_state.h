@@ -15,6 +15,7 @@
 #include "store/coupon_key.h"
 #include "store/coupon_table.h"
 #include "store/customer_usage.h"
+#include "store/data_dir_lock.h"
 
 namespace coupond {
 
@@ -48,6 +49,9 @@ class LockedSlot {
 };
 
 struct EngineState {
+  // First, so that it is released last: the data directory stays this engine's until the journal
+  // has written its last group and the table is unmapped.
+  std::unique_ptr<store::DataDirLock> data_dir_lock;
   EngineOptions options;
   SystemClock system_clock;
   const Clock* clock = nullptr;

@@ -15,6 +15,14 @@ namespace {
 using journal::JournalRecord;
 using journal::RecordType;
 
+// A refusal, with the snapshots passed over on the way (they often explain it).
+Status with_notes(const Status& status, const std::vector<std::string>& notes) {
+  if (notes.empty()) return status;
+  std::string message = status.message();
+  for (const std::string& note : notes) message += " [" + note + "]";
+  return Status::corruption(std::move(message));
+}
+
 Status undecodable(const JournalRecord& record) {
   return Status::corruption("a record of type " + std::to_string(static_cast<int>(record.type)) +
                             " does not decode");
@@ -220,13 +228,27 @@ Status recover(EngineState& state, bool truncate_corrupt, RecoveryReport* report
                                        snapshot.covered_sequence, truncate_corrupt};
   status = journal::replay_journal(
       options, [&](const JournalRecord& record) { return replayer.apply(record); }, &replayed);
-  if (!status.is_ok()) return status;
+  if (!status.is_ok()) return with_notes(status, report->notes);
   report->records_replayed = replayed.records_applied;
   report->last_sequence = replayed.last_sequence;
   for (const std::uint64_t sequence : snapshot.shard_sequences) {
     report->last_sequence = std::max(report->last_sequence, sequence);
   }
   for (std::string& repair : replayed.repairs) report->notes.push_back(std::move(repair));
+  // A snapshot is written only once the journal holds all it covers, so whatever verifies must
+  // reach at least the newest snapshot's sequence. Less means that snapshot was passed over and
+  // the journal it would have spared is gone: starting would silently lose acknowledged changes.
+  const auto snapshots = list_snapshots(state.options.data_dir / "snapshots");
+  if (!snapshots.empty() && report->last_sequence < snapshots.front().first) {
+    return with_notes(
+        Status::corruption("snapshot " + snapshots.front().second.string() +
+                           " covers the journal up to sequence " +
+                           std::to_string(snapshots.front().first) +
+                           ", but what verifies reaches only " +
+                           std::to_string(report->last_sequence) +
+                           ". Refusing to start: restore the data directory from a backup"),
+        report->notes);
+  }
   return Status::ok();
 }
 

@@ -60,9 +60,13 @@ class MappedSnapshot {
         header_.format_version <= snapshot_format::format_version &&
         header_.header_checksum ==
             XXH3_64bits(&header_, offsetof(snapshot_format::Header, header_checksum)) &&
-        header_.body_bytes == size_ - sizeof(header_) && std::has_single_bit(header_.shard_count) &&
-        header_.shard_count <= (1u << shard_bits_max);
+        std::has_single_bit(header_.shard_count) && header_.shard_count <= (1u << shard_bits_max);
     if (!header_ok) return Status::corruption(path.string() + ": the snapshot header does not verify");
+    if (header_.body_bytes != size_ - sizeof(header_)) {
+      return Status::corruption(path.string() + ": the snapshot is truncated or overlong: its header " +
+                                "says " + std::to_string(header_.body_bytes) + " body bytes, the file has " +
+                                std::to_string(size_ - sizeof(header_)));
+    }
     if (XXH3_64bits(body().data(), body().size()) != header_.body_checksum) {
       return Status::corruption(path.string() + ": the snapshot body does not match its checksum");
     }
@@ -140,6 +144,35 @@ void read_tallies(ByteReader& reader, std::uint32_t format_version, store::SideT
   }
 }
 
+// A shard's use log is restored as the snapshot holds it, so its references are checked before
+// anything follows them: a use number past the log or a text past the shard's text would be read
+// out of bounds at the first lookup, and a chain of previous uses that does not run backwards
+// would never end. A snapshot whose checksums hold can still carry such damage if the writer had
+// a bug, and nothing may be built on it.
+Status check_use_references(const store::SlotTable& slots,
+                            const std::vector<store::UseRecord>& uses, std::uint64_t text_bytes,
+                            const std::vector<std::pair<std::uint64_t, store::UseNumber>>& index) {
+  const auto text_fits = [&](const store::TextRef& ref) {
+    return std::uint64_t{ref.offset} + ref.size <= text_bytes;
+  };
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    const store::UseRecord& use = uses[i];
+    const std::string which = "use " + std::to_string(i + 1);
+    if (use.previous_use > i) return Status::corruption(which + " names a later use as before it");
+    if (!text_fits(use.order_id) || !text_fits(use.channel) || !text_fits(use.store) ||
+        !text_fits(use.api_key_name)) {
+      return Status::corruption(which + " has text past the shard's text");
+    }
+  }
+  bool latest_uses_fit = true;
+  slots.for_each([&](const store::Slot& slot) { latest_uses_fit &= slot.latest_use <= uses.size(); });
+  if (!latest_uses_fit) return Status::corruption("a coupon's latest use is past the use log");
+  for (const auto& [order_key, use] : index) {
+    if (use == 0 || use > uses.size()) return Status::corruption("the order index names no use");
+  }
+  return Status::ok();
+}
+
 Status read_shard(ByteReader& reader, std::uint32_t format_version,
                   store::CouponTable::Shard& shard, std::uint64_t* sequence) {
   *sequence = reader.integer<std::uint64_t>();
@@ -174,6 +207,8 @@ Status read_shard(ByteReader& reader, std::uint32_t format_version,
     index.emplace_back(order_key, reader.integer<store::UseNumber>());
   }
   if (!reader.ok()) return Status::corruption("a shard's use log is short");
+  status = check_use_references(shard.slots, uses, text_bytes, index);
+  if (!status.is_ok()) return status;
   shard.side.uses.restore(std::move(uses), std::string_view(text, text_bytes), index);
 
   const auto binding_count = reader.integer<std::uint64_t>();

@@ -23,15 +23,19 @@ std::vector<std::uint64_t> list_segments(const std::filesystem::path& directory)
   return firsts;
 }
 
-// Fills in the checksum of every record in a group: done by the writer thread, off the path of
-// the requests that appended them.
-void seal_records(std::string& group) {
+// Marks every record of a group with its position in the group and fills in its checksum: done by
+// the writer thread, off the path of the requests that appended them. one_group_per_record: each
+// record is written and synced on its own (durability sync), so each is a group of one.
+void seal_records(std::string& group, bool one_group_per_record) {
   std::size_t offset = 0;
+  std::uint32_t position = 0;
   while (offset < group.size()) {
     RecordHeader header;
     std::memcpy(&header, group.data() + offset, sizeof(header));
+    set_group_position(&header, one_group_per_record ? 0 : position);
+    position = position == group_position_max ? 0 : position + 1;
     header.checksum = record_checksum(header, group.data() + offset + sizeof(header));
-    std::memcpy(group.data() + offset, &header.checksum, sizeof(header.checksum));
+    std::memcpy(group.data() + offset, &header, sizeof(header));
     offset += sizeof(header) + header.payload_bytes;
   }
 }
@@ -132,7 +136,7 @@ void Journal::run_writer() {
 }
 
 Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
-  seal_records(group);
+  seal_records(group, options_.durability == Durability::sync);
   if (options_.durability == Durability::sync) {
     // One write and one sync per record: what group commit saves, made visible.
     std::size_t offset = 0;

@@ -7,8 +7,16 @@
 //
 // Sequence numbers start at 1 and rise by exactly one from record to record, across segments: a
 // gap means a lost record. A record's checksum is xxh3-64 over its header bytes after the checksum
-// field (payload_bytes, type, sequence) followed by its payload, so a torn write, a flipped bit or
-// a record written at the wrong place all fail to verify. Integers are little-endian.
+// field (payload_bytes, type, group position, sequence) followed by its payload, so a torn write, a
+// flipped bit or a record written at the wrong place all fail to verify. Integers are
+// little-endian.
+//
+// Format version 2 marks groups: the records the writer wrote with one write and made durable with
+// one fdatasync. Each record says how many records of its group came before it, so the reader can
+// tell a torn group write (a damaged record followed only by later records of its own group: the
+// group's sync never completed, nothing in it was acknowledged) from corruption (a damaged record
+// followed by a record of a later group, which was written only after the damaged one's sync).
+// Version 1 segments carry zeros there (every record its own group) and are still read.
 #pragma once
 
 #include <bit>
@@ -20,7 +28,9 @@ namespace coupond::journal {
 static_assert(std::endian::native == std::endian::little, "the formats are little-endian");
 
 inline constexpr std::uint64_t segment_magic = 0x314c4e524a4e5043;  // "CPNJRNL1"
-inline constexpr std::uint32_t segment_format_version = 1;
+inline constexpr std::uint32_t segment_format_version = 2;
+// The oldest version the reader still reads: version 1 has no group marks.
+inline constexpr std::uint32_t segment_format_version_min = 1;
 
 struct SegmentHeader {
   std::uint64_t magic = segment_magic;
@@ -35,10 +45,26 @@ struct RecordHeader {
   std::uint64_t checksum = 0;
   std::uint32_t payload_bytes = 0;
   std::uint8_t type = 0;
-  std::uint8_t reserved[3] = {};
+  // How many records of this record's group come before it, 24 bits little-endian (version 2;
+  // zero in version 1). group_position() and set_group_position() read and write it.
+  std::uint8_t group_position_bytes[3] = {};
   std::uint64_t sequence = 0;
 };
 static_assert(sizeof(RecordHeader) == 24);
+
+// The largest group position: a group of more records is marked as several groups in a row, which
+// can only make the reader call a torn write corruption, never the other way round.
+inline constexpr std::uint32_t group_position_max = (1u << 24) - 1;
+
+inline std::uint32_t group_position(const RecordHeader& header) {
+  return header.group_position_bytes[0] | (std::uint32_t{header.group_position_bytes[1]} << 8) |
+         (std::uint32_t{header.group_position_bytes[2]} << 16);
+}
+inline void set_group_position(RecordHeader* header, std::uint32_t position) {
+  header->group_position_bytes[0] = static_cast<std::uint8_t>(position);
+  header->group_position_bytes[1] = static_cast<std::uint8_t>(position >> 8);
+  header->group_position_bytes[2] = static_cast<std::uint8_t>(position >> 16);
+}
 
 // The largest payload a record may carry: a load of a million imported codes with customers fits
 // several times over. A header claiming more is damage, not a record.

@@ -50,22 +50,27 @@ Status truncate_file(const std::filesystem::path& path, std::size_t size) {
   return status;
 }
 
-bool segment_header_verifies(const std::string& bytes, std::uint64_t first_sequence) {
-  if (bytes.size() < sizeof(SegmentHeader)) return false;
+// The segment's format version when its header verifies, else 0.
+std::uint32_t verified_segment_version(const std::string& bytes, std::uint64_t first_sequence) {
+  if (bytes.size() < sizeof(SegmentHeader)) return 0;
   SegmentHeader header;
   std::memcpy(&header, bytes.data(), sizeof(header));
-  return header.magic == segment_magic && header.format_version == segment_format_version &&
-         header.header_bytes == sizeof(SegmentHeader) &&
-         header.first_sequence == first_sequence &&
-         header.checksum == segment_header_checksum(header);
+  const bool verifies = header.magic == segment_magic &&
+                        header.format_version >= segment_format_version_min &&
+                        header.format_version <= segment_format_version &&
+                        header.header_bytes == sizeof(SegmentHeader) &&
+                        header.first_sequence == first_sequence &&
+                        header.checksum == segment_header_checksum(header);
+  return verifies ? header.format_version : 0;
 }
 
-// True, with *header, when a whole record starts at offset and its checksum verifies.
+// True, with *header, when a whole record starts at offset and its checksum verifies. Its type
+// is not judged here: a record of a type this build does not know verifies, and is refused as
+// such rather than taken for a torn write.
 bool record_verifies(const std::string& bytes, std::size_t offset, RecordHeader* header) {
   if (offset > bytes.size() || bytes.size() - offset < sizeof(RecordHeader)) return false;
   std::memcpy(header, bytes.data() + offset, sizeof(*header));
   if (header->payload_bytes > record_payload_bytes_max) return false;
-  if (header->type == 0 || header->type > record_type_max) return false;
   if (bytes.size() - offset - sizeof(RecordHeader) < header->payload_bytes) return false;
   return header->checksum == record_checksum(*header, bytes.data() + offset + sizeof(RecordHeader));
 }
@@ -77,6 +82,32 @@ bool valid_record_after(const std::string& bytes, std::size_t offset) {
     if (record_verifies(bytes, at, &header)) return true;
   }
   return false;
+}
+
+// What verifies after a damaged record at offset, the one whose sequence should have been
+// expected. Nothing: a torn tail. Only records of the damaged one's own group (marked groups only):
+// a torn group write, whose later pages reached the disk before its earlier ones and whose sync
+// never completed. Anything else, such as a record of a later group (written only after the
+// damaged record's group was synced and acknowledged): corruption.
+enum class AfterDamage { nothing, own_group_only, other_records };
+
+AfterDamage what_follows_damage(const std::string& bytes, std::size_t offset,
+                                std::uint64_t expected, bool groups_marked) {
+  AfterDamage found = AfterDamage::nothing;
+  RecordHeader header;
+  std::size_t at = offset + 1;
+  while (at + sizeof(RecordHeader) <= bytes.size()) {
+    if (!record_verifies(bytes, at, &header)) {
+      ++at;
+      continue;
+    }
+    const bool own_group = groups_marked && header.sequence > expected &&
+                           header.sequence - group_position(header) <= expected;
+    if (!own_group) return AfterDamage::other_records;
+    found = AfterDamage::own_group_only;
+    at += sizeof(header) + header.payload_bytes;
+  }
+  return found;
 }
 
 std::string where(const std::filesystem::path& path, std::size_t offset) {
@@ -123,7 +154,8 @@ class Replay {
     Status status = read_file(segment.path, &bytes);
     if (!status.is_ok()) return status;
     ++report_.segments_read;
-    if (!segment_header_verifies(bytes, segment.first_sequence)) {
+    const std::uint32_t version = verified_segment_version(bytes, segment.first_sequence);
+    if (version == 0) {
       // A crash while a new segment was being started leaves it without a whole header.
       if (last && !valid_record_after(bytes, 0)) {
         std::error_code ignored;
@@ -142,8 +174,11 @@ class Replay {
     std::size_t offset = sizeof(SegmentHeader);
     while (offset < bytes.size()) {
       RecordHeader header;
-      if (!record_verifies(bytes, offset, &header) || header.sequence != expected_) {
-        return bad_record(k, bytes, offset, header.sequence != expected_, stop);
+      if (!record_verifies(bytes, offset, &header)) {
+        return bad_record(k, bytes, offset, {}, version >= 2, stop);
+      }
+      if (const std::string wrong = whole_but_wrong(header); !wrong.empty()) {
+        return bad_record(k, bytes, offset, wrong, version >= 2, stop);
       }
       if (header.sequence > options_.after_sequence) {
         const JournalRecord record{
@@ -164,29 +199,52 @@ class Replay {
     return Status::ok();
   }
 
+  // What is wrong with a record whose checksum holds, or nothing. No crash leaves such a record
+  // behind (the journal only appends, one writer, in sequence), so it is never a torn write.
+  std::string whole_but_wrong(const RecordHeader& header) const {
+    if (header.sequence != expected_) {
+      return "a record out of sequence (" + std::to_string(header.sequence) + " where " +
+             std::to_string(expected_) + " was expected)";
+    }
+    if (header.type == 0 || header.type > record_type_max) {
+      return "a record of unknown type " + std::to_string(header.type) +
+             " (written by a newer coupond, or damaged)";
+    }
+    return {};
+  }
+
+  // A record that cannot be applied: one that does not verify (wrong empty), or a whole one that
+  // is wrong. Cut as a torn write when nothing acknowledged can be after it, else refused.
   Status bad_record(std::size_t k, const std::string& bytes, std::size_t offset,
-                    bool sequence_mismatch, bool* stop) {
+                    const std::string& wrong, bool groups_marked, bool* stop) {
     const Segment& segment = segments_[k];
     const bool later_segments = k + 1 < segments_.size();
-    const bool valid_after = later_segments || valid_record_after(bytes, offset);
+    const AfterDamage after = later_segments || !wrong.empty()
+                                  ? AfterDamage::other_records
+                                  : what_follows_damage(bytes, offset, expected_, groups_marked);
     *stop = true;
-    if (!valid_after) {
+    if (after != AfterDamage::other_records) {
       Status status = truncate_file(segment.path, offset);
       if (!status.is_ok()) return status;
-      report_.repairs.push_back("dropped a torn record (" + std::to_string(bytes.size() - offset) +
-                                " bytes) at the end of " + where(segment.path, offset) +
-                                ": it was never acknowledged");
+      const std::string dropped = std::to_string(bytes.size() - offset) + " bytes";
+      report_.repairs.push_back(
+          after == AfterDamage::nothing
+              ? "dropped a torn record (" + dropped + ") at the end of " +
+                    where(segment.path, offset) + ": it was never acknowledged"
+              : "dropped a torn group write (" + dropped + ", from record " +
+                    std::to_string(expected_) + " on) at the end of " +
+                    where(segment.path, offset) +
+                    ": its sync never completed, so none of it was acknowledged");
       return Status::ok();
     }
-    const std::string what = sequence_mismatch && record_verifies_ignoring_sequence(bytes, offset)
-                                 ? "a record out of sequence"
-                                 : "a record that does not verify";
+    const std::string what =
+        wrong.empty() ? "a record that does not verify, followed by valid records" : wrong;
     if (!options_.truncate_corrupt) {
       return Status::corruption(
           "journal corrupted: " + what + " in " + where(segment.path, offset) +
-          ", followed by valid records. Refusing to start: skipping it could make redeemed "
-          "coupons redeemable again. Restore the data directory from a backup, or start with "
-          "--journal-truncate-corrupt to drop this record and everything after it");
+          ". Refusing to start: skipping it could make redeemed coupons redeemable again. "
+          "Restore the data directory from a backup, or start with --journal-truncate-corrupt to "
+          "drop this record and everything after it");
     }
     Status status = truncate_file(segment.path, offset);
     if (!status.is_ok()) return status;
@@ -198,11 +256,6 @@ class Replay {
                               " in " + where(segment.path, offset) +
                               "; it and every record after it were dropped");
     return Status::ok();
-  }
-
-  static bool record_verifies_ignoring_sequence(const std::string& bytes, std::size_t offset) {
-    RecordHeader header;
-    return record_verifies(bytes, offset, &header);
   }
 
   const ReplayOptions& options_;

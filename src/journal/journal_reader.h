@@ -4,10 +4,18 @@
 // - A record that does not verify at the very end of the last segment, with nothing valid after
 //   it, is a torn write (the crash came while it was being written, so it was never acknowledged):
 //   the file is truncated there and the fact logged.
-// - A record that does not verify with a valid record anywhere after it is corruption: recovery
-//   refuses, naming the file and the byte offset, because skipping it would resurrect whatever it
-//   recorded (a redeemed coupon would be redeemable again). truncate_corrupt forces the torn-write
-//   treatment there anyway, dropping everything after it, and says so loudly.
+// - A record that does not verify in the last segment's last group, followed only by valid
+//   records of that same group (journal_format.h marks groups), is a torn group write: the crash
+//   came while the group's pages were reaching the disk, later ones before earlier ones, and the
+//   group's sync never completed, so none of it was acknowledged. It is cut there and logged too.
+// - A record that does not verify with any other valid record after it (a record of a later group,
+//   or any record in a later segment) is corruption: recovery refuses, naming the file and the
+//   byte offset, because skipping it would resurrect whatever it recorded (a redeemed coupon would
+//   be redeemable again). truncate_corrupt forces the torn-write treatment there anyway, dropping
+//   everything after it, and says so loudly.
+// - A record whose checksum holds but whose sequence is not the next one, or whose type this build
+//   does not know, is never a torn write (the journal only appends, in sequence): it is refused
+//   wherever it stands, even at the very end.
 // - Sequences must rise by one from the snapshot's on; a gap is corruption too.
 #pragma once
 

@@ -9,11 +9,15 @@
 #include <cstring>
 #include <string>
 
+#include "journal/durable_file.h"
+
 namespace coupond::store {
 namespace {
 
-Status errno_status(const char* what, const std::filesystem::path& path) {
-  return Status::io_error(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+// The journal's wording, so that a full disk reads the same wherever it is met.
+Status errno_status(const char* what, const std::filesystem::path& path,
+                    int error_number = errno) {
+  return journal::errno_status(what, path, error_number);
 }
 
 Status map_descriptor(int fd, const std::filesystem::path& path, std::size_t size_bytes,
@@ -34,11 +38,15 @@ Status MappedFile::create(const std::filesystem::path& path, std::size_t size_by
                           MappedFile* out) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return errno_status("cannot create", path);
-  // ftruncate gives a sparse file of zeros: an empty slot is all zeros, so a new table costs no
-  // writes until coupons arrive.
-  if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
-    Status status = errno_status("cannot size", path);
+  // The file's blocks are reserved now, as zeros (an empty slot is all zeros). Left sparse, the
+  // file system would find a block only when a store through the mapping first touches its page,
+  // and on a full disk that store would die of SIGBUS instead of failing here as a Status. The
+  // reservation writes nothing on file systems with unwritten extents (ext4, xfs, tmpfs).
+  const int reserved = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
+  if (reserved != 0) {
+    Status status = errno_status("cannot reserve space for", path, reserved);
     ::close(fd);
+    ::unlink(path.c_str());
     return status;
   }
   return adopt(fd, path, size_bytes, out);

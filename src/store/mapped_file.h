@@ -23,7 +23,8 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   ~MappedFile();
 
-  // Creates (or truncates) path to size_bytes of zeros and maps it read-write.
+  // Creates (or truncates) path to size_bytes of zeros, its blocks reserved on disk, and maps it
+  // read-write. A full disk is an error here, never a SIGBUS later when a page is first written.
   static Status create(const std::filesystem::path& path, std::size_t size_bytes, MappedFile* out);
 
   // Maps an existing file read-write at its current size.

@@ -14,6 +14,10 @@ std::uint64_t order_index_key(const CouponKey& coupon, std::uint64_t order_hash)
 }  // namespace
 
 TextRef UseLog::add_text(std::string_view text) {
+  // Text offsets are 32 bits: a shard holds at most 4 GiB of order ids, channels and stores,
+  // which at 30 bytes a use is over a hundred million uses per shard. Past it the offsets would
+  // wrap and a use would name another use's order id.
+  COUPOND_INVARIANT(text_.size() + text.size() < (std::uint64_t{1} << 32));
   const TextRef ref{static_cast<std::uint32_t>(text_.size()), static_cast<std::uint32_t>(text.size())};
   text_.insert(text_.end(), text.begin(), text.end());
   return ref;

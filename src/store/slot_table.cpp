@@ -1,12 +1,12 @@
 #include "store/slot_table.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <new>
 #include <system_error>
 
+#include "coupond/invariant.h"
 #include "coupond/limits.h"
 
 namespace coupond::store {
@@ -82,8 +82,10 @@ Slot* SlotTable::probe_for_empty(std::uint64_t hash) const {
 }
 
 Status SlotTable::insert(const Slot& slot, std::uint64_t hash, Slot** out) {
-  assert(!slot.key.is_empty());
-  assert(find(slot.key, hash) == nullptr);
+  // An empty key would be stored as an empty slot (ending other coupons' probes early), and a
+  // second slot for one key would split its uses between two copies: both lose redemptions.
+  COUPOND_INVARIANT(!slot.key.is_empty());
+  COUPOND_INVARIANT(find(slot.key, hash) == nullptr);
   const auto limit = static_cast<std::uint64_t>(static_cast<double>(capacity()) * table_load_max);
   if (count() + 1 > limit) {
     Status status = grow_to(capacity_for(count() + 1, table_load_max / 2));
