@@ -60,4 +60,11 @@ inline constexpr double table_load_presized = 0.80;
 inline constexpr std::uint64_t shard_slots_min = 64;
 inline constexpr std::uint64_t shard_slots_max = std::uint64_t{1} << 34;
 
+// Holds lapse by themselves. A decision about a coupon first lapses at most this many due holds
+// of its shard, and the engine's lapse pass lapses the rest in runs of the same size, letting the
+// shard's lock go between runs: a burst of expiries never holds a shard for more than a few
+// microseconds at a time. The pass wakes at the next expiry, and at least this often.
+inline constexpr std::size_t hold_lapses_per_lock_max = 64;
+inline constexpr std::uint32_t hold_lapse_interval_ms_default = 100;
+
 }  // namespace coupond

@@ -56,8 +56,9 @@ enum class RecordType : std::uint8_t {
   use_given_back = 7,  // a rollback
   code_revoked = 8,
   batch_revoked = 9,
+  hold_lapsed = 10,  // a hold ended unconfirmed (its expiry passed, or its coupon was revoked)
 };
-inline constexpr std::uint8_t record_type_max = 9;
+inline constexpr std::uint8_t record_type_max = 10;
 
 // "00000000000000000042.log" for sequence 42.
 std::string segment_file_name(std::uint64_t first_sequence);

@@ -18,6 +18,7 @@
 #include "coupond/batch.h"
 #include "coupond/clock.h"
 #include "store/coupon_key.h"
+#include "store/hold_expiries.h"
 
 namespace coupond::store {
 
@@ -101,11 +102,10 @@ class UseLog {
   std::unordered_multimap<std::uint64_t, UseNumber> by_order_;  // multi-use coupons only
 };
 
-// The holds in force on one coupon and the earliest time one lapses, so that a lookup scans for
-// lapsed holds only when one can have lapsed. Kept only while a coupon has holds.
+// The number of holds in force on one coupon, so that the slot's has-holds flag is cleared with the
+// last one. Kept only while a coupon has holds; when they expire is the shard's HoldExpiries.
 struct HoldSummary {
   std::uint32_t holds = 0;
-  Timestamp next_expiry = Timestamp::max();
 };
 
 struct Binding {
@@ -145,6 +145,7 @@ struct SideTables {
   UseLog uses;
   std::unordered_map<std::uint32_t, BatchTally> tallies;  // by batch number
   std::unordered_map<CouponKey, HoldSummary, CouponKeyHasher> holds;
+  HoldExpiries hold_expiries;
   std::unordered_map<CouponKey, Binding, CouponKeyHasher> bindings;
 };
 
