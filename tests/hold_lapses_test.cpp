@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "journal/journal.h"
+#include "journal/journal_reader.h"
 #include "test_support.h"
 
 namespace coupond {
@@ -257,6 +259,46 @@ TEST(HoldLapses, ASnapshotKeepsLapsesAndTheExpiryQueueComesBackFromTheHeldUses) 
   EXPECT_NE(before.find("dave ok"), std::string::npos) << before;
   ASSERT_TRUE(fixture.reopen().is_ok());
   EXPECT_EQ(acknowledged(*fixture.engine, codes, {"b1"}, codes[3], customers), before);
+}
+
+// A journal as coupond wrote it before lapses were recorded: the same records without hold_lapsed.
+void copy_journal_without_lapses(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::copy_file(from / "keys", to / "keys");
+  journal::JournalOptions options;
+  options.directory = to / "journal";
+  std::unique_ptr<journal::Journal> copy;
+  ASSERT_TRUE(journal::Journal::open(options, 1, &copy).is_ok());
+  journal::ReplayOptions source;
+  source.directory = from / "journal";
+  journal::ReplayReport report;
+  const Status read = journal::replay_journal(
+      source,
+      [&](const journal::JournalRecord& record) {
+        if (record.type != journal::RecordType::hold_lapsed) copy->append(record.type, record.payload);
+        return Status::ok();
+      },
+      &report);
+  ASSERT_TRUE(read.is_ok()) << read.message();
+}
+
+TEST(HoldLapses, AJournalWrittenBeforeLapsesWereRecordedStillReplays) {
+  EngineFixture fixture;
+  reopen_with(fixture, nullptr);
+  fixture.create(one_per_customer("b1"));
+  const auto codes = fixture.generate("b1", 2);
+  ASSERT_TRUE(fixture.engine->reserve(request_for(codes[0], "o1", "carol"), 60s).ok());
+  fixture.clock.advance(60s);
+  ASSERT_TRUE(fixture.engine->redeem(request_for(codes[0], "o2", "dave")).ok());
+  const std::vector<std::string> customers{"carol", "dave"};
+  const std::string before = acknowledged(*fixture.engine, {codes[0]}, {"b1"}, codes[1], customers);
+  fixture.engine.reset();
+
+  coupond::testing::TemporaryDirectory legacy;
+  copy_journal_without_lapses(fixture.directory.path(), legacy.path());
+  fixture.options.data_dir = legacy.path();
+  const Status reopened = fixture.reopen();
+  ASSERT_TRUE(reopened.is_ok()) << reopened.message();
+  EXPECT_EQ(acknowledged(*fixture.engine, {codes[0]}, {"b1"}, codes[1], customers), before);
 }
 
 TEST(HoldLapsesConcurrency, TheEnginesOwnThreadLapsesHoldsWhileCheckoutsGoOn) {
