@@ -64,11 +64,19 @@ BatchDefinition one_per_customer(std::string id) {
   return definition;
 }
 
+// Batch b1 of count codes, one use per customer, on an engine without a lapse thread.
+struct OnePerCustomerFixture : EngineFixture {
+  std::vector<std::string> codes;
+  explicit OnePerCustomerFixture(std::uint64_t count) {
+    reopen_with(*this, nullptr);
+    create(one_per_customer("b1"));
+    codes = generate("b1", count);
+  }
+};
+
 TEST(HoldLapses, AClockSteppedBackAnHourNeitherUndoesALapseNorStopsARestart) {
-  EngineFixture fixture;
-  reopen_with(fixture, nullptr);
-  fixture.create(one_per_customer("b1"));
-  const auto codes = fixture.generate("b1", 2);
+  OnePerCustomerFixture fixture(2);
+  const auto& codes = fixture.codes;
   Engine& engine = *fixture.engine;
   const Timestamp expiry = fixture.clock.now() + 60s;
 
@@ -162,10 +170,8 @@ TEST(HoldLapses, ARequestThatReadTheClockBeforeAnExpiryCannotTakeAUseFreedAfterI
 }
 
 TEST(HoldLapses, AnAbandonedHoldGivesTheCustomersAllowanceBackWithoutItsCouponBeingTouched) {
-  EngineFixture fixture;
-  reopen_with(fixture, nullptr);
-  fixture.create(one_per_customer("b1"));
-  const auto codes = fixture.generate("b1", 3);
+  OnePerCustomerFixture fixture(3);
+  const auto& codes = fixture.codes;
   ASSERT_TRUE(fixture.engine->reserve(request_for(codes[0], "o1", "carol"), 30s).ok());
   EXPECT_EQ(fixture.engine->redeem(request_for(codes[1], "o2", "carol")).reason,
             Reason::customer_limit_reached);
@@ -237,10 +243,8 @@ TEST(HoldLapses, ConfirmingAHoldOnARevokedCouponOrBatchAnswersRevokedAndReleases
 }
 
 TEST(HoldLapses, ASnapshotKeepsLapsesAndTheExpiryQueueComesBackFromTheHeldUses) {
-  EngineFixture fixture;
-  reopen_with(fixture, nullptr);
-  fixture.create(one_per_customer("b1"));
-  const auto codes = fixture.generate("b1", 4);
+  OnePerCustomerFixture fixture(4);
+  const auto& codes = fixture.codes;
   ASSERT_TRUE(fixture.engine->reserve(request_for(codes[0], "o1", "carol"), 60s).ok());
   ASSERT_TRUE(fixture.engine->reserve(request_for(codes[1], "o2", "dave"), 600s).ok());
   fixture.clock.advance(60s);
@@ -282,10 +286,8 @@ void copy_journal_without_lapses(const std::filesystem::path& from, const std::f
 }
 
 TEST(HoldLapses, AJournalWrittenBeforeLapsesWereRecordedStillReplays) {
-  EngineFixture fixture;
-  reopen_with(fixture, nullptr);
-  fixture.create(one_per_customer("b1"));
-  const auto codes = fixture.generate("b1", 2);
+  OnePerCustomerFixture fixture(2);
+  const auto& codes = fixture.codes;
   ASSERT_TRUE(fixture.engine->reserve(request_for(codes[0], "o1", "carol"), 60s).ok());
   fixture.clock.advance(60s);
   ASSERT_TRUE(fixture.engine->redeem(request_for(codes[0], "o2", "dave")).ok());
