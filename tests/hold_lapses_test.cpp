@@ -213,14 +213,18 @@ TEST(HoldLapses, ConfirmingAHoldOnARevokedCouponOrBatchAnswersRevokedAndReleases
   reopen_with(fixture, nullptr);
   fixture.create(one_per_customer("single"));
   fixture.create(one_per_customer("whole"));
-  const auto single = fixture.generate("single", 2);
+  const auto single = fixture.generate("single", 3);
   const auto whole = fixture.generate("whole", 1);
   Engine& engine = *fixture.engine;
   ASSERT_TRUE(engine.reserve(request_for(single[0], "o1", "alice"), 600s).ok());
   ASSERT_TRUE(engine.reserve(request_for(whole[0], "o2", "bob"), 600s).ok());
+  ASSERT_TRUE(engine.reserve(request_for(single[2], "o3", "carol"), 600s).ok());
   std::uint64_t revoked = 0;
   ASSERT_TRUE(engine.revoke_code(single[0], &revoked).is_ok());
   ASSERT_TRUE(engine.revoke_batch("whole", &revoked).is_ok());
+  ASSERT_TRUE(engine.revoke_code(single[2], &revoked).is_ok());
+  // The same order reserving again is not answered with the hold it had.
+  EXPECT_EQ(engine.reserve(request_for(single[2], "o3", "carol"), 600s).reason, Reason::revoked);
 
   const Outcome code_revoked = engine.redeem(request_for(single[0], "o1", "alice"));
   EXPECT_EQ(code_revoked.reason, Reason::revoked);
@@ -233,13 +237,18 @@ TEST(HoldLapses, ConfirmingAHoldOnARevokedCouponOrBatchAnswersRevokedAndReleases
     EXPECT_EQ(engine.find_batch(id)->stats().redeemed, 0u) << id;
   }
 
-  const std::vector<std::string> codes{single[0], whole[0]};
-  const std::string before = acknowledged(engine, codes, {"single", "whole"}, single[1], {"alice"});
+  const std::vector<std::string> codes{single[0], whole[0], single[2]};
+  const std::string before =
+      acknowledged(engine, codes, {"single", "whole"}, single[1], {"alice", "carol"});
   EXPECT_NE(before.find("o1 lapsed"), std::string::npos) << before;
   EXPECT_NE(before.find("o2 lapsed"), std::string::npos) << before;
-  EXPECT_NE(before.find("alice ok"), std::string::npos) << before;  // her allowance came back
+  EXPECT_NE(before.find("o3 lapsed"), std::string::npos) << before;
+  // Their allowances came back.
+  EXPECT_NE(before.find("alice ok"), std::string::npos) << before;
+  EXPECT_NE(before.find("carol ok"), std::string::npos) << before;
   ASSERT_TRUE(fixture.reopen().is_ok());
-  EXPECT_EQ(acknowledged(*fixture.engine, codes, {"single", "whole"}, single[1], {"alice"}), before);
+  EXPECT_EQ(acknowledged(*fixture.engine, codes, {"single", "whole"}, single[1], {"alice", "carol"}),
+            before);
 }
 
 TEST(HoldLapses, ASnapshotKeepsLapsesAndTheExpiryQueueComesBackFromTheHeldUses) {
