@@ -23,6 +23,7 @@
 #include "coupond/batch.h"
 #include "coupond/clock.h"
 #include "coupond/durability.h"
+#include "coupond/limits.h"
 #include "coupond/order.h"
 #include "coupond/outcome.h"
 #include "coupond/status.h"
@@ -48,6 +49,9 @@ struct EngineOptions {
   // Start even when the journal is corrupt, dropping the damaged record and all after it. Loses
   // acknowledged changes: for an operator who has decided to, never by default.
   bool truncate_corrupt_journal = false;
+  // How often, at the longest, the engine's own thread lapses the holds whose expiry passed (it
+  // also wakes at the next expiry). 0: no thread; tests with a ManualClock call lapse_due_holds.
+  std::chrono::milliseconds hold_lapse_interval{hold_lapse_interval_ms_default};
   // Called once, from the journal's thread, when a journal write or sync fails. From then on
   // nothing more becomes durable; coupond exits here.
   std::function<void(const Status&)> on_journal_failure;
@@ -177,6 +181,7 @@ struct CouponDescription {
 };
 
 struct EngineState;
+class HoldLapseThread;
 
 class Engine {
  public:
@@ -223,6 +228,10 @@ class Engine {
   // key, taken before keys were in use, may be given back by any.
   RollbackOutcome rollback(std::string_view code, std::string_view order_id,
                            std::string_view api_key_name = {});
+  // Lapses every hold whose expiry has passed, in every shard: each gives its use and its
+  // customer's allowance back, journaled. The engine runs this by itself (hold_lapse_interval);
+  // returns how many lapsed.
+  std::uint64_t lapse_due_holds();
 
   // ---- operators
   // *revoked: 1 when the coupon was revoked now, 0 when it already was.
@@ -259,6 +268,7 @@ class Engine {
   Outcome checkout(const CouponRequest& request, Take take, std::chrono::seconds ttl);
 
   std::unique_ptr<EngineState> state_;
+  std::unique_ptr<HoldLapseThread> lapser_;  // stopped before state_ goes
 };
 
 // A sentence for a refusal with its specifics, e.g. "coupon expired at 2026-11-12T00:00:00Z".

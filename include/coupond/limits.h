@@ -76,4 +76,11 @@ inline constexpr std::size_t compaction_runs_max = std::size_t{1} << 20;
 inline constexpr std::size_t channels_per_batch_max = 1'000;
 inline constexpr std::string_view channel_overflow_name = "(other channels)";
 
+// Holds lapse by themselves. A decision about a coupon first lapses at most this many due holds
+// of its shard, and the engine's lapse pass lapses the rest in runs of the same size, letting the
+// shard's lock go between runs: a burst of expiries never holds a shard for more than a few
+// microseconds at a time. The pass wakes at the next expiry, and at least this often.
+inline constexpr std::size_t hold_lapses_per_lock_max = 64;
+inline constexpr std::uint32_t hold_lapse_interval_ms_default = 100;
+
 }  // namespace coupond

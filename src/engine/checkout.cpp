@@ -7,6 +7,7 @@
 
 #include "engine/checkout_steps.h"
 #include "engine/engine_state.h"
+#include "engine/hold_lapses.h"
 #include "journal/fault_point.h"
 #include "rules/rules.h"
 
@@ -77,7 +78,6 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   if (outcome.reason != Reason::ok) return outcome;
   outcome.code = code.canonical;
 
-  const Timestamp now = state.clock->now();
   const std::uint64_t order_hash = take == Take::none ? 0 : hash_order(request.order_id);
   LockedSlot locked(*state.table, code);
   store::Slot* slot = locked.slot();
@@ -85,10 +85,12 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
     outcome.reason = Reason::unknown_code;
     return outcome;
   }
+  // Read under the lock: decisions about this coupon see times in the order they are made.
+  const Timestamp now = locked.now(*state.clock);
   Batch& batch = *state.batches.by_number(slot->batch_number());
   outcome.batch = &batch;
   CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
-  steps.lapse_expired_holds();
+  lapse_before_deciding(state, locked.shard(), steps, *slot, now);
 
   // Whatever this answer says, it may rest on changes not yet durable (the use a replay repeats,
   // the use that made this one a refusal): it waits for everything appended so far. A change made
@@ -104,6 +106,13 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
           use.state == store::UseState::redeemed || use.state == store::UseState::held;
       if (in_force && !steps.is_same_order(use, request)) {
         outcome.reason = Reason::order_conflict;
+        outcome.uses_left = slot->uses_left;
+        return outcome;
+      }
+      // A revocation ends the holds on the coupon: the order's payment may not go through on it.
+      if (use.state == store::UseState::held && steps.revoked()) {
+        outcome.journal_sequence = end_hold(state, steps, code.key, previous, now);
+        outcome.reason = Reason::revoked;
         outcome.uses_left = slot->uses_left;
         return outcome;
       }
@@ -166,16 +175,16 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   if (outcome.reason != Reason::ok) return outcome;
   outcome.code = code.canonical;
 
-  const Timestamp now = state.clock->now();
   LockedSlot locked(*state.table, code);
   store::Slot* slot = locked.slot();
   if (slot == nullptr) {
     outcome.reason = Reason::unknown_code;
     return outcome;
   }
+  const Timestamp now = locked.now(*state.clock);
   Batch& batch = *state.batches.by_number(slot->batch_number());
   CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
-  steps.lapse_expired_holds();
+  lapse_before_deciding(state, locked.shard(), steps, *slot, now);
   outcome.journal_sequence = state.journal_tail();
   if (const store::UseNumber use = steps.find_use(hash_order(order_id), order_id)) {
     outcome.found = true;

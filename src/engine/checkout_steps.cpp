@@ -37,30 +37,13 @@ bool CouponSteps::is_same_order(const store::UseRecord& use, const CouponRequest
          (!use.has_order_amount || use.order_amount == *amount);
 }
 
-void CouponSteps::lapse_expired_holds() {
-  if (!slot_.has_flag(store::slot_flag_has_holds)) return;
-  auto summary = shard_.side.holds.find(key_);
-  if (summary == shard_.side.holds.end() || now_ < summary->second.next_expiry) return;
-  Timestamp next_expiry = Timestamp::max();
-  for (store::UseNumber number = slot_.latest_use; number != 0;) {
-    store::UseRecord& record = use(number);
-    number = record.previous_use;
-    if (record.state != store::UseState::held) continue;
-    if (record.hold_expires_at <= now_) {
-      return_use(record);
-      record.state = store::UseState::lapsed;
-    } else {
-      next_expiry = std::min(next_expiry, record.hold_expires_at);
-    }
-  }
-  // return_use may have erased the summary with the last hold.
-  summary = shard_.side.holds.find(key_);
-  if (summary != shard_.side.holds.end()) summary->second.next_expiry = next_expiry;
+bool CouponSteps::revoked() const {
+  return slot_.has_flag(store::slot_flag_revoked) || batch_.is_revoked();
 }
 
 Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount) {
   const BatchDefinition& definition = batch_.definition();
-  if (slot_.has_flag(store::slot_flag_revoked) || batch_.is_revoked()) return Reason::revoked;
+  if (revoked()) return Reason::revoked;
   const Reason window = rules::check_window(definition, now_);
   if (window != Reason::ok) return window;
   if (slot_.customer_hash != 0) {
@@ -133,7 +116,7 @@ store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view 
   --slot_.uses_left;
   slot_.order_tag = static_cast<std::uint32_t>(record.order_hash);
   if (hold) {
-    add_hold(record.hold_expires_at);
+    add_hold(number, record.hold_expires_at);
     count(Counter::held, 1);
   } else {
     count(Counter::redeemed, 1);
@@ -143,7 +126,7 @@ store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view 
 }
 
 bool CouponSteps::revoke() {
-  if (slot_.has_flag(store::slot_flag_revoked) || batch_.is_revoked()) return false;
+  if (revoked()) return false;
   slot_.set_flag(store::slot_flag_revoked, true);
   count(Counter::revoked, 1);
   return true;
@@ -157,6 +140,12 @@ void CouponSteps::confirm_hold(store::UseNumber number) {
   remove_hold();
   count(Counter::held, -1);
   count(Counter::redeemed, 1);
+}
+
+void CouponSteps::lapse_hold(store::UseNumber number) {
+  store::UseRecord& record = use(number);
+  return_use(record);
+  record.state = store::UseState::lapsed;
 }
 
 void CouponSteps::give_back(store::UseNumber number) {
@@ -177,10 +166,9 @@ void CouponSteps::give_back(store::UseNumber number) {
   record.state = store::UseState::rolled_back;
 }
 
-void CouponSteps::add_hold(Timestamp expires_at) {
-  store::HoldSummary& summary = shard_.side.holds[key_];
-  ++summary.holds;
-  summary.next_expiry = std::min(summary.next_expiry, expires_at);
+void CouponSteps::add_hold(store::UseNumber number, Timestamp expires_at) {
+  ++shard_.side.holds[key_].holds;
+  shard_.side.hold_expiries.add(expires_at, number);
   slot_.set_flag(store::slot_flag_has_holds, true);
 }
 

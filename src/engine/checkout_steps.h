@@ -27,9 +27,8 @@ class CouponSteps {
   // order id names one order; another customer or amount under it is an order_conflict.
   bool is_same_order(const store::UseRecord& use, const CouponRequest& request);
 
-  // Gives back the uses of holds whose time passed unconfirmed.
-  void lapse_expired_holds();
-
+  // The coupon itself or its whole batch is revoked.
+  bool revoked() const;
   // revoked, not_yet_valid, expired, customer_required, customer_mismatch, out_of_scope and
   // min_amount_not_met, in that order; on ok, *discount is this order's discount.
   Reason check(const CouponRequest& request, DiscountResult* discount);
@@ -53,13 +52,16 @@ class CouponSteps {
   bool revoke();
   // A held use becomes redeemed.
   void confirm_hold(store::UseNumber number);
+  // A held use ends unconfirmed (its expiry passed, or its coupon was revoked): the use and the
+  // customer's allowance come back, and the use is marked lapsed.
+  void lapse_hold(store::UseNumber number);
   // A redeemed or held use comes back (rollback); a lapsed one is marked rolled back.
   void give_back(store::UseNumber number);
 
  private:
   bool indexes_orders() const { return batch_.definition().max_uses_per_code > 1; }
   std::uint64_t request_customer_hash(std::string_view customer);
-  void add_hold(Timestamp expires_at);
+  void add_hold(store::UseNumber number, Timestamp expires_at);
   void remove_hold();
   void return_use(store::UseRecord& record);
   using Counter = EngineState::Counter;

@@ -6,6 +6,7 @@
 
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
+#include "engine/hold_lapses.h"
 #include "engine/recovery.h"
 #include "engine/snapshot.h"
 #include "rules/rules.h"
@@ -63,7 +64,7 @@ Status EngineState::wait_durable(std::uint64_t sequence) {
 }
 
 Engine::Engine(std::unique_ptr<EngineState> state) : state_(std::move(state)) {}
-Engine::~Engine() = default;
+Engine::~Engine() { lapser_.reset(); }
 
 Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) {
   if (options.data_dir.empty()) return Status::invalid_argument("a data directory is required");
@@ -103,7 +104,12 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   if (!status.is_ok()) return status;
   state->recovery.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
-  *out = std::unique_ptr<Engine>(new Engine(std::move(state)));
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(state)));
+  // Only now that the journal is open: a lapse made while recovering would go unrecorded.
+  if (options.hold_lapse_interval.count() > 0) {
+    engine->lapser_ = std::make_unique<HoldLapseThread>(*engine->state_, options.hold_lapse_interval);
+  }
+  *out = std::move(engine);
   return Status::ok();
 }
 
@@ -126,6 +132,11 @@ Status Engine::snapshot(SnapshotInfo* out) {
 }
 
 const RecoveryReport& Engine::recovery() const { return state_->recovery; }
+
+std::uint64_t Engine::lapse_due_holds() {
+  Timestamp next_expiry;
+  return lapse_all_due_holds(*state_, &next_expiry);
+}
 
 Status EngineState::add_batch(BatchDefinition definition, Batch** out) {
   Status status = check_batch_definition(definition);

@@ -38,6 +38,8 @@ class LockedSlot {
 
   store::CouponTable::Shard& shard() { return shard_; }
   store::Slot* slot() { return slot_; }
+  // The time to decide by, read under the lock: never below the last the shard used.
+  Timestamp now(const Clock& clock) { return shard_.now_from(clock.now()); }
   // Lets the shard go early (before waiting for the journal); shard() and slot() are off limits
   // from then on.
   void unlock() { lock_.unlock(); }

@@ -52,7 +52,7 @@ struct UseTaken {
   std::string_view api_key_name;
 };
 
-// A hold confirmed or a use given back: which use of which coupon, and when.
+// A hold confirmed, a hold lapsed or a use given back: which use of which coupon, and when.
 struct UseChanged {
   store::CouponKey key;
   store::UseNumber use = 0;

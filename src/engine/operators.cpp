@@ -4,6 +4,7 @@
 
 #include "engine/checkout_steps.h"
 #include "engine/engine_state.h"
+#include "engine/hold_lapses.h"
 #include "rules/rules.h"
 
 namespace coupond {
@@ -23,8 +24,8 @@ std::string_view use_state_name(store::UseState state) {
   return "unknown";
 }
 
-// Reads without changing anything: a hold past its expiry is shown as lapsed even before a
-// checkout call has given its use back. The chain runs newest first; the answer lists oldest first.
+// A hold past its expiry that is still held (the shard had more due than one run lapses) is shown
+// as lapsed. The chain runs newest first; the answer lists oldest first.
 void describe_uses(const store::UseLog& log, store::UseNumber latest, Timestamp now,
                    CouponDescription* out) {
   for (store::UseNumber number = latest; number != 0; number = log.at(number).previous_use) {
@@ -64,7 +65,7 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
   *revoked = 0;
   // Whatever the answer, it may rest on a revocation not yet durable.
   std::uint64_t sequence = state.journal_tail();
-  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, state.clock->now()};
+  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, locked.now(*state.clock)};
   if (steps.revoke()) {
     sequence = state.journal_change(journal::RecordType::code_revoked, records::CodeRevoked{code.key});
     *revoked = 1;
@@ -131,12 +132,14 @@ Status Engine::describe_coupon(std::string_view code_text, CouponDescription* ou
   }
   *out = CouponDescription();
   out->code.assign(code.canonical.view());
-  const Timestamp now = state.clock->now();
   LockedSlot locked(*state.table, code);
   store::Slot* slot = locked.slot();
   if (slot == nullptr) return Status::not_found("no such coupon");
+  const Timestamp now = locked.now(*state.clock);
   store::SideTables& side = locked.shard().side;
-  const Batch& batch = *state.batches.by_number(slot->batch_number());
+  Batch& batch = *state.batches.by_number(slot->batch_number());
+  CouponSteps steps{state, locked.shard(), *slot, batch, code.key, now};
+  lapse_before_deciding(state, locked.shard(), steps, *slot, now);
   out->batch = &batch;
   out->max_uses = batch.definition().max_uses_per_code;
   out->uses_left = slot->uses_left;

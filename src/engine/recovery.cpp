@@ -51,6 +51,7 @@ class Replayer {
         return take_use(record);
       case RecordType::hold_confirmed:
       case RecordType::use_given_back:
+      case RecordType::hold_lapsed:
         return change_use(record);
       case RecordType::code_revoked:
         return revoke_code(record);
@@ -122,7 +123,8 @@ class Replayer {
   }
 
   // Runs change on the coupon's steps, as of at, under its shard's lock; skipped when the shard's
-  // snapshot copy already holds the record.
+  // snapshot copy already holds the record. Nothing is decided here from times: a lapse is
+  // applied where its record stands, and the shard's "now" only follows the recorded times.
   template <typename Change>
   Status with_coupon(const JournalRecord& record, const store::CouponKey& key, Timestamp at,
                      Change change) {
@@ -136,9 +138,8 @@ class Replayer {
     Status status;
     Batch* owner = batch(slot->batch_number(), &status);
     if (owner == nullptr) return status;
+    shard.now_from(at);
     CouponSteps steps{state_, shard, *slot, *owner, key, at};
-    // Holds that had lapsed by then had lapsed when the change was first made, too.
-    steps.lapse_expired_holds();
     return change(steps, *slot, *owner);
   }
 
@@ -147,6 +148,7 @@ class Replayer {
     if (!records::decode(record.payload, &taken)) return undecodable(record);
     const store::UseRecord& use = taken.use;
     return with_coupon(record, use.coupon, use.at, [&](CouponSteps& steps, store::Slot& slot, Batch& owner) {
+      if (slot.uses_left == 0) lapse_unrecorded_holds(steps, slot, use.at);
       if (slot.uses_left == 0) return Status::corruption("a use is taken of a coupon with none left");
       if (counts_toward_customer_limit(owner, use)) {
         state_.customer_usage->try_take(owner.number(), use.customer_hash,
@@ -171,13 +173,19 @@ class Replayer {
       if (steps.use(changed.use).coupon != changed.key) {
         return Status::corruption("the record names a use of another coupon");
       }
-      if (record.type == RecordType::hold_confirmed) {
-        if (steps.use(changed.use).state != store::UseState::held) {
-          return Status::corruption("a hold is confirmed that is not held");
-        }
-        steps.confirm_hold(changed.use);
-      } else {
-        steps.give_back(changed.use);
+      const bool held = steps.use(changed.use).state == store::UseState::held;
+      switch (record.type) {
+        case RecordType::hold_confirmed:
+          if (!held) return Status::corruption("a hold is confirmed that is not held");
+          steps.confirm_hold(changed.use);
+          break;
+        case RecordType::hold_lapsed:
+          if (!held) return Status::corruption("a hold lapses that is not held");
+          steps.lapse_hold(changed.use);
+          break;
+        default:
+          steps.give_back(changed.use);
+          break;
       }
       return Status::ok();
     });
@@ -196,6 +204,19 @@ class Replayer {
     store::CouponTable::Shard& shard = state_.table->shard(compacted.shard_index);
     std::lock_guard lock(shard.mutex);
     return replay_compaction(state_, compacted, shard);
+  }
+
+  // A journal written before lapses were recorded (hold_lapsed) left them implied by the uses
+  // taken after them: a use taken of a coupon with none left finds them here, the holds that had
+  // expired by the use's time. A journal that records its lapses never gets here, since every
+  // lapse a use depended on was appended before it.
+  static void lapse_unrecorded_holds(CouponSteps& steps, const store::Slot& slot, Timestamp at) {
+    for (store::UseNumber number = slot.latest_use; number != 0;) {
+      const store::UseRecord& use = steps.use(number);
+      const store::UseNumber previous = use.previous_use;
+      if (use.state == store::UseState::held && use.hold_expires_at <= at) steps.lapse_hold(number);
+      number = previous;
+    }
   }
 
   Status revoke_code(const JournalRecord& record) {

@@ -225,21 +225,24 @@ Status read_shard(ByteReader& reader, std::uint32_t format_version,
   return reader.ok() ? Status::ok() : Status::corruption("a shard section is short");
 }
 
-// What a snapshot does not keep because the use log says it: the holds in force, each
-// customer's uses of each batch, and the next redemption id.
+// What a snapshot does not keep because the use log says it: the holds in force and their expiry
+// queue, each customer's uses of each batch, the next redemption id, and the time each shard last
+// decided by (at least the latest time a use of it was taken or confirmed).
 void rebuild_from_uses(EngineState& state) {
   std::uint64_t redemption_id_max = 0;
   store::CouponTable& table = *state.table;
   for (std::uint32_t i = 0; i < table.shard_count(); ++i) {
     store::CouponTable::Shard& shard = table.shard(i);
-    for (const store::UseRecord& use : shard.side.uses.records()) {
+    const std::vector<store::UseRecord>& uses = shard.side.uses.records();
+    for (std::size_t index = 0; index < uses.size(); ++index) {
+      const store::UseRecord& use = uses[index];
       redemption_id_max = std::max(redemption_id_max, use.redemption_id);
+      shard.now_from(use.at);
       const bool in_force =
           use.state == store::UseState::held || use.state == store::UseState::redeemed;
       if (use.state == store::UseState::held) {
-        store::HoldSummary& summary = shard.side.holds[use.coupon];
-        ++summary.holds;
-        summary.next_expiry = std::min(summary.next_expiry, use.hold_expires_at);
+        ++shard.side.holds[use.coupon].holds;
+        shard.side.hold_expiries.add(use.hold_expires_at, static_cast<store::UseNumber>(index + 1));
       }
       if (in_force) {
         const store::Slot* slot = shard.slots.find(use.coupon, store::hash_key(use.coupon));

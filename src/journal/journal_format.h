@@ -83,8 +83,9 @@ enum class RecordType : std::uint8_t {
   code_revoked = 8,
   batch_revoked = 9,
   uses_compacted = 10,  // a snapshot dropped a shard's uses no longer in force and renumbered it
+  hold_lapsed = 11,  // a hold ended unconfirmed (its expiry passed, or its coupon was revoked)
 };
-inline constexpr std::uint8_t record_type_max = 10;
+inline constexpr std::uint8_t record_type_max = 11;
 
 // "00000000000000000042.log" for sequence 42.
 std::string segment_file_name(std::uint64_t first_sequence);

@@ -25,6 +25,15 @@ class CouponTable {
     std::mutex mutex;
     SlotTable slots;
     SideTables side;
+    // The time the shard last decided by. Every decision reads "now" under the lock through
+    // now_from, never below this, so that a clock stepped back cannot make a later decision see
+    // an earlier time than one already made (a hold that lapsed would be in force again).
+    Timestamp last_now{};
+
+    Timestamp now_from(Timestamp clock_reading) {
+      if (clock_reading > last_now) last_now = clock_reading;
+      return last_now;
+    }
   };
 
   // Creates a fresh table under directory (created if missing; old shard files are replaced).

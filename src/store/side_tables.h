@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -22,6 +23,7 @@
 #include "coupond/clock.h"
 #include "store/coupon_key.h"
 #include "store/hash_seed.h"
+#include "store/hold_expiries.h"
 
 namespace coupond::store {
 
@@ -88,6 +90,10 @@ class UseRenumbering {
   // The uses numbered below this kept their numbers.
   UseNumber first_changed() const { return first_changed_; }
   bool changes_anything() const { return first_changed_ != 0; }
+  // kept() for every old number from 1 on: element old - 1 is old's new number, 0 when dropped.
+  std::span<const UseNumber> kept_from_first() const {
+    return kept_.empty() ? std::span<const UseNumber>() : std::span(kept_).subspan(1);
+  }
 
  private:
   friend class UseLog;
@@ -162,11 +168,10 @@ class UseLog {
   OrderIndex by_order_;  // multi-use coupons only
 };
 
-// The holds in force on one coupon and the earliest time one lapses, so that a lookup scans for
-// lapsed holds only when one can have lapsed. Kept only while a coupon has holds.
+// The number of holds in force on one coupon, so that the slot's has-holds flag is cleared with the
+// last one. Kept only while a coupon has holds; when they expire is the shard's HoldExpiries.
 struct HoldSummary {
   std::uint32_t holds = 0;
-  Timestamp next_expiry = Timestamp::max();
 };
 
 struct Binding {
@@ -217,6 +222,7 @@ struct SideTables {
   UseLog uses;
   std::unordered_map<std::uint32_t, BatchTally> tallies;  // by batch number
   std::unordered_map<CouponKey, HoldSummary, CouponKeyHasher> holds;
+  HoldExpiries hold_expiries;
   std::unordered_map<CouponKey, Binding, CouponKeyHasher> bindings;
 };
 

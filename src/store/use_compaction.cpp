@@ -28,6 +28,7 @@ void renumber_uses(CouponTable::Shard& shard, const UseRenumbering& renumbering)
   if (!renumbering.changes_anything()) return;
   UseLog& log = shard.side.uses;
   log.renumber(renumbering);
+  shard.side.hold_expiries.renumber(renumbering.kept_from_first());
   shard.slots.for_each([&](Slot& slot) {
     if (slot.latest_use < renumbering.first_changed()) return;
     const UseNumber latest = renumbering.in_chain(slot.latest_use);

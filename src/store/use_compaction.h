@@ -21,7 +21,8 @@ std::vector<UseRun> droppable_uses(const UseLog& log, std::size_t runs_max);
 UseRenumbering compact_uses(CouponTable::Shard& shard, const std::vector<UseRun>& dropped);
 
 // Applies a compaction's renumbering to everything in the shard that holds use numbers: the use
-// log's chains and order index, and each slot's latest use (and the order tag that goes with it).
+// log's chains and order index, each slot's latest use (and the order tag that goes with it) and
+// the shard's hold expiries.
 // A structure that comes to hold use numbers is renumbered here too.
 void renumber_uses(CouponTable::Shard& shard, const UseRenumbering& renumbering);
 
