@@ -1,0 +1,83 @@
+// What the crash tests share (tests/crash_test.cpp kills coupond, tests/crash_power_cut_test.cpp
+// also cuts its power): a data directory with a flash-sale batch, shoppers redeeming its codes
+// from several threads, the ledger of what they were answered 200, and the two invariants a
+// restart must keep:
+//   - every redemption answered 200 is there, redeemed, under its order id;
+//   - no code was ever answered 200 for two orders (the codes are single-use), across all runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_process.h"
+
+namespace coupond::testing {
+
+inline constexpr int crash_codes_count = 1500;
+
+// What the clients were told, across every run of the server: the orders answered 200 per code.
+class Ledger {
+ public:
+  void acknowledged(const std::string& code, const std::string& order_id);
+  std::map<std::string, std::set<std::string>> orders() const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::set<std::string>> orders_;
+};
+
+// A data directory with the batch "flash" and crash_codes_count codes, made by a server that then
+// stops cleanly; returns the codes.
+std::vector<std::string> prepare(const std::filesystem::path& data_dir);
+
+std::string redeem_body(const std::string& code, const std::string& order_id);
+
+// Redeems random codes from several threads until join() or the server stops answering; each 200
+// goes into the ledger. Order ids are unique per attempt, and now and then a thread repeats an
+// order it was answered 200 for, which must be answered 200 again.
+class Shoppers {
+ public:
+  Shoppers(const ServerProcess& server, const std::vector<std::string>& codes, Ledger& ledger,
+           const std::string& run);
+  ~Shoppers();
+  void join();
+  int answered() const { return answered_.load(); }
+  int acknowledged() const { return acknowledged_.load(); }
+  int bad_replays() const { return bad_replays_.load(); }
+
+ private:
+  void shop(int thread);
+
+  unsigned short port_;
+  const std::vector<std::string>& codes_;
+  Ledger& ledger_;
+  std::string run_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::atomic<int> acknowledged_{0};
+  std::atomic<int> bad_replays_{0};
+  std::vector<std::thread> threads_;
+};
+
+// The two invariants, checked against a running server.
+void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger);
+
+// The batch's "redeemed" count as the server reports it; -1 when it cannot be read.
+std::int64_t redeemed_count(const ServerProcess& server);
+// The batch's "issued" count as the server reports it; -1 when it cannot be read.
+std::int64_t issued_count(const ServerProcess& server);
+
+// Waits (up to ten seconds) until the ledger holds at least count redemptions.
+bool wait_for_acknowledged(const Ledger& ledger, std::size_t count);
+
+void sleep_for_milliseconds(int milliseconds);
+
+}  // namespace coupond::testing
