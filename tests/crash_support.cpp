@@ -149,4 +149,86 @@ void sleep_for_milliseconds(int milliseconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
 }
 
+std::filesystem::path rebuilt_at_start(const std::filesystem::path& data_dir) {
+  return data_dir / "table";
+}
+
+namespace {
+
+// Asks for snapshots or loads every 20 ms, once some redemptions were acknowledged, until the
+// server is gone; counts the loads answered 200.
+void operate(const ServerProcess& server, const FaultCase& fault, const Ledger& ledger,
+             const std::atomic<bool>& done, std::atomic<int>& loads_acknowledged) {
+  if (!fault.snapshots && !fault.loads) return;
+  wait_for_acknowledged(ledger, 20);
+  for (int i = 0; i < 200 && !done; ++i) {
+    sleep_for_milliseconds(20);
+    const HttpResult result =
+        fault.snapshots
+            ? http_request(server.admin_port(), "POST", "/admin/v1/snapshot", "",
+                           server.admin_token())
+            : http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/generate",
+                           R"({"count": 2000})", server.admin_token());
+    if (result.status == 0) break;
+    if (fault.loads && result.status == 200) ++loads_acknowledged;
+  }
+}
+
+}  // namespace
+
+void run_fault_case(const FaultCase& fault) {
+  SCOPED_TRACE(fault.point);
+  TemporaryDirectory directory;
+  const std::filesystem::path data_dir = directory.path() / "data";
+  const std::filesystem::path log = directory.path() / "power-cut.log";
+  const std::vector<std::string> codes = prepare(data_dir);
+  Ledger ledger;
+  std::atomic<int> loads_acknowledged{0};
+  std::vector<std::string> environment = {"COUPOND_FAULT_POINT=" + fault.point};
+  if (fault.power_cut) {
+    const std::vector<std::string> shim = power_cut_environment(data_dir, log);
+    environment.insert(environment.end(), shim.begin(), shim.end());
+  }
+  {
+    ServerProcess server(ServerOptions{fault.flags, data_dir, environment, true});
+    ASSERT_TRUE(server.started());
+    Shoppers shoppers(server, codes, ledger, "f");
+    std::atomic<bool> operator_done{false};
+    std::thread operator_thread(
+        [&] { operate(server, fault, ledger, operator_done, loads_acknowledged); });
+    int signal = 0;
+    const int ended = server.wait_for_end(std::chrono::seconds(30), &signal);
+    operator_done = true;
+    operator_thread.join();
+    shoppers.join();
+    ASSERT_EQ(ended, -1) << "the fault point was not reached; stderr:\n" << server.error_output();
+    EXPECT_EQ(signal, SIGKILL);
+    EXPECT_NE(server.error_output().find("fault point reached"), std::string::npos);
+    EXPECT_EQ(shoppers.bad_replays(), 0);
+    ASSERT_GT(ledger.size(), 0u) << "nothing was acknowledged before the fault: nothing to lose";
+  }
+  const PowerCutReport cut = fault.power_cut ? cut_power(data_dir, log, {rebuilt_at_start(data_dir)})
+                                             : PowerCutReport{};
+  if (fault.after_kill) fault.after_kill(data_dir, cut);
+  ServerProcess restarted(ServerOptions{{}, data_dir, {}, false});
+  ASSERT_TRUE(restarted.started());
+  expect_ledger_holds(restarted, ledger);
+  if (fault.after_restart) fault.after_restart(restarted, ledger, loads_acknowledged);
+  // The server goes on redeeming after the restart, and a clean stop keeps that too.
+  const std::size_t before_restart = ledger.size();
+  {
+    Shoppers shoppers(restarted, codes, ledger, "after");
+    EXPECT_TRUE(wait_for_acknowledged(ledger, before_restart + 10))
+        << "the restarted server acknowledged " << ledger.size() - before_restart
+        << " redemptions";
+    shoppers.join();
+    EXPECT_EQ(shoppers.bad_replays(), 0);
+  }
+  EXPECT_EQ(restarted.stop(), 0);
+  ServerProcess again(ServerOptions{{}, data_dir, {}, false});
+  ASSERT_TRUE(again.started());
+  expect_ledger_holds(again, ledger);
+}
+
+
 }  // namespace coupond::testing

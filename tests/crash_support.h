@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "power_cut.h"
 #include "server_process.h"
 
 namespace coupond::testing {
@@ -79,5 +81,29 @@ std::int64_t issued_count(const ServerProcess& server);
 bool wait_for_acknowledged(const Ledger& ledger, std::size_t count);
 
 void sleep_for_milliseconds(int milliseconds);
+
+// What coupond rebuilds at every start and a power cut may leave in any state: the mapped table
+// files (recovery makes them anew from the snapshot and the journal).
+std::filesystem::path rebuilt_at_start(const std::filesystem::path& data_dir);
+
+// A server that kills itself at a fault point while shoppers redeem and, when asked, an operator
+// snapshots or loads codes. The fault must be reached after something was acknowledged; the
+// restart must keep the invariants and go on redeeming; each case checks that the crash came where
+// its name says, on the data directory the kill left and on the restarted server.
+struct FaultCase {
+  std::string point;           // NAME:N for COUPOND_FAULT_POINT
+  std::vector<std::string> flags = {};
+  bool snapshots = false;      // an operator asks for snapshots meanwhile
+  bool loads = false;          // an operator generates codes meanwhile
+  bool power_cut = false;      // the server runs under the power-cut shim, and the kill cuts power
+  // Checked on the data directory the kill (and the power cut) left.
+  std::function<void(const std::filesystem::path& data_dir, const PowerCutReport& cut)> after_kill =
+      {};
+  // Checked against the restarted server.
+  std::function<void(const ServerProcess& restarted, const Ledger& ledger, int loads_acknowledged)>
+      after_restart = {};
+};
+
+void run_fault_case(const FaultCase& fault);
 
 }  // namespace coupond::testing

@@ -56,85 +56,6 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
   EXPECT_GT(ledger.size(), 50u) << "the crash loop redeemed too little to prove anything";
 }
 
-// A server that kills itself at a fault point while shoppers redeem and, when asked, an operator
-// snapshots or loads codes. The fault must be reached after something was acknowledged; the
-// restart must keep the invariants and go on redeeming; each case checks that the crash came where
-// its name says, on the data directory the kill left and on the restarted server.
-struct FaultCase {
-  std::string point;           // NAME:N for COUPOND_FAULT_POINT
-  std::vector<std::string> flags = {};
-  bool snapshots = false;      // an operator asks for snapshots meanwhile
-  bool loads = false;          // an operator generates codes meanwhile
-  std::function<void(const fs::path& data_dir)> after_kill = {};
-  std::function<void(const ServerProcess& restarted, const Ledger& ledger, int loads_acknowledged)>
-      after_restart = {};
-};
-
-// Asks for snapshots or loads every 20 ms, once some redemptions were acknowledged, until the
-// server is gone; counts the loads answered 200.
-void operate(const ServerProcess& server, const FaultCase& fault, const Ledger& ledger,
-             const std::atomic<bool>& done, std::atomic<int>& loads_acknowledged) {
-  if (!fault.snapshots && !fault.loads) return;
-  wait_for_acknowledged(ledger, 20);
-  for (int i = 0; i < 200 && !done; ++i) {
-    sleep_for_milliseconds(20);
-    const HttpResult result =
-        fault.snapshots
-            ? http_request(server.admin_port(), "POST", "/admin/v1/snapshot", "",
-                           server.admin_token())
-            : http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/generate",
-                           R"({"count": 2000})", server.admin_token());
-    if (result.status == 0) break;
-    if (fault.loads && result.status == 200) ++loads_acknowledged;
-  }
-}
-
-void run_fault_case(const FaultCase& fault) {
-  SCOPED_TRACE(fault.point);
-  TemporaryDirectory directory;
-  const std::vector<std::string> codes = prepare(directory.path());
-  Ledger ledger;
-  std::atomic<int> loads_acknowledged{0};
-  {
-    ServerProcess server(ServerOptions{fault.flags, directory.path(),
-                                       {"COUPOND_FAULT_POINT=" + fault.point}, true});
-    ASSERT_TRUE(server.started());
-    Shoppers shoppers(server, codes, ledger, "f");
-    std::atomic<bool> operator_done{false};
-    std::thread operator_thread(
-        [&] { operate(server, fault, ledger, operator_done, loads_acknowledged); });
-    int signal = 0;
-    const int ended = server.wait_for_end(std::chrono::seconds(30), &signal);
-    operator_done = true;
-    operator_thread.join();
-    shoppers.join();
-    ASSERT_EQ(ended, -1) << "the fault point was not reached; stderr:\n" << server.error_output();
-    EXPECT_EQ(signal, SIGKILL);
-    EXPECT_NE(server.error_output().find("fault point reached"), std::string::npos);
-    EXPECT_EQ(shoppers.bad_replays(), 0);
-    ASSERT_GT(ledger.size(), 0u) << "nothing was acknowledged before the fault: nothing to lose";
-  }
-  if (fault.after_kill) fault.after_kill(directory.path());
-  ServerProcess restarted(ServerOptions{{}, directory.path(), {}, false});
-  ASSERT_TRUE(restarted.started());
-  expect_ledger_holds(restarted, ledger);
-  if (fault.after_restart) fault.after_restart(restarted, ledger, loads_acknowledged);
-  // The server goes on redeeming after the restart, and a clean stop keeps that too.
-  const std::size_t before_restart = ledger.size();
-  {
-    Shoppers shoppers(restarted, codes, ledger, "after");
-    EXPECT_TRUE(wait_for_acknowledged(ledger, before_restart + 10))
-        << "the restarted server acknowledged " << ledger.size() - before_restart
-        << " redemptions";
-    shoppers.join();
-    EXPECT_EQ(shoppers.bad_replays(), 0);
-  }
-  EXPECT_EQ(restarted.stop(), 0);
-  ServerProcess again(ServerOptions{{}, directory.path(), {}, false});
-  ASSERT_TRUE(again.started());
-  expect_ledger_holds(again, ledger);
-}
-
 // A group written (and, for the second, synced) but never answered: SIGKILL leaves the page cache,
 // so the restart finds more redemptions than were acknowledged.
 void expect_an_unanswered_group_kept(const ServerProcess& restarted, const Ledger& ledger, int) {
@@ -162,7 +83,7 @@ TEST(CrashTest, KilledAfterSyncBeforeTheAnswer) {
 
 TEST(CrashTest, KilledDuringJournalRotation) {
   // The new segment exists, its header not yet written.
-  const auto a_segment_without_header = [](const fs::path& data_dir) {
+  const auto a_segment_without_header = [](const fs::path& data_dir, const PowerCutReport&) {
     const std::vector<fs::path> segments = files_in(data_dir / "journal");
     EXPECT_GE(segments.size(), 2u);
     EXPECT_TRUE(std::any_of(segments.begin(), segments.end(),
@@ -174,7 +95,7 @@ TEST(CrashTest, KilledDuringJournalRotation) {
 }
 
 TEST(CrashTest, KilledDuringASnapshotBeforeItsRename) {
-  const auto a_snapshot_left_unnamed = [](const fs::path& data_dir) {
+  const auto a_snapshot_left_unnamed = [](const fs::path& data_dir, const PowerCutReport&) {
     EXPECT_TRUE(fs::exists(data_dir / "snapshots" / "snapshot.tmp"));
   };
   run_fault_case({.point = "snapshot.before_rename:2", .snapshots = true,
@@ -183,7 +104,7 @@ TEST(CrashTest, KilledDuringASnapshotBeforeItsRename) {
 
 TEST(CrashTest, KilledDuringASnapshotAfterItsRename) {
   // Named, but the older snapshots not yet removed: one more than are kept.
-  const auto a_snapshot_renamed = [](const fs::path& data_dir) {
+  const auto a_snapshot_renamed = [](const fs::path& data_dir, const PowerCutReport&) {
     const std::vector<fs::path> snapshots = files_in(data_dir / "snapshots");
     EXPECT_FALSE(fs::exists(data_dir / "snapshots" / "snapshot.tmp"));
     EXPECT_EQ(snapshots.size(), 3u);
