@@ -58,7 +58,7 @@ TEST(CrashTest, PowerCutsAtRandomMomentsLoseNoAcknowledgedRedemption) {
   ServerProcess last(ServerOptions{{}, data_dir, {}, false});
   ASSERT_TRUE(last.started());
   expect_ledger_holds(last, ledger);
-  EXPECT_GT(ledger.size(), 50u) << "the power cuts came before enough was redeemed to prove anything";
+  EXPECT_GT(ledger.size(), 50u) << "the cuts came before enough was redeemed to prove anything";
 }
 
 TEST(CrashTest, APowerCutBetweenWriteAndSyncDropsTheUnsyncedGroup) {
@@ -94,6 +94,48 @@ TEST(CrashTest, APowerCutDuringJournalRotationLeavesTheNewSegmentOrNothing) {
   };
   run_fault_case({.point = "journal.rotate:4", .flags = {"--journal-segment-bytes", "4096"},
                   .power_cut = true, .after_kill = rotation_cut});
+}
+
+// The first run of a fresh data directory: the batch, its codes and the redemptions acknowledged
+// are kept, and so are the keys that make the codes verify, the journal directory, and the
+// snapshot directory that a snapshot made (after which the journal segments it covers are gone).
+TEST(CrashTest, APowerCutInTheFirstRunKeepsWhatItAcknowledged) {
+  TemporaryDirectory directory;
+  const fs::path data_dir = directory.path() / "data";
+  const fs::path log = directory.path() / "power-cut.log";
+  fs::create_directory(data_dir);  // the shim watches a directory that exists
+  Ledger ledger;
+  {
+    ServerProcess server(ServerOptions{{"--journal-segment-bytes", "4096"}, data_dir,
+                                       power_cut_environment(data_dir, log), true});
+    ASSERT_TRUE(server.started());
+    const std::vector<std::string> codes = create_flash_sale(server);
+    ASSERT_EQ(codes.size(), static_cast<std::size_t>(crash_codes_count));
+    const auto redeem = [&](int first, int count) {
+      for (int i = first; i < first + count; ++i) {
+        const std::string order = "first-" + std::to_string(i);
+        const std::string& code = codes[static_cast<std::size_t>(i)];
+        ASSERT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", redeem_body(code, order))
+                      .status, 200);
+        ledger.acknowledged(code, order);
+      }
+    };
+    redeem(0, 60);
+    ASSERT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/snapshot", "",
+                           server.admin_token()).status, 200);
+    redeem(60, 20);
+    server.kill_now();
+  }
+  const PowerCutReport cut = cut_power(data_dir, log, {rebuilt_at_start(data_dir)});
+  EXPECT_GT(cut.syncs_seen, 0) << "coupond did not run under the shim";
+  ServerProcess restarted(ServerOptions{{}, data_dir, {}, true});
+  if (!restarted.started()) {
+    restarted.wait_for_end(std::chrono::seconds(10));
+    FAIL() << "coupond did not start after the power cut:\n" << restarted.error_output() << "\n"
+           << cut.describe();
+  }
+  expect_ledger_holds(restarted, ledger);
+  EXPECT_EQ(issued_count(restarted), crash_codes_count) << cut.describe();
 }
 
 }  // namespace

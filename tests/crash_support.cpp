@@ -58,17 +58,22 @@ std::size_t Ledger::size() const {
   return total;
 }
 
-std::vector<std::string> prepare(const std::filesystem::path& data_dir) {
-  ServerProcess server(ServerOptions{{}, data_dir, {}, false});
-  EXPECT_TRUE(server.started());
+std::vector<std::string> create_flash_sale(const ServerProcess& server) {
   EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", batch_body,
                          server.admin_token()).status, 201);
   const HttpResult generated =
       http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/generate",
                    R"({"count": )" + std::to_string(crash_codes_count) + "}", server.admin_token());
   EXPECT_EQ(generated.status, 200);
-  EXPECT_EQ(server.stop(), 0);
   return lines_of(generated.body);
+}
+
+std::vector<std::string> prepare(const std::filesystem::path& data_dir) {
+  ServerProcess server(ServerOptions{{}, data_dir, {}, false});
+  EXPECT_TRUE(server.started());
+  std::vector<std::string> codes = create_flash_sale(server);
+  EXPECT_EQ(server.stop(), 0);
+  return codes;
 }
 
 std::string redeem_body(const std::string& code, const std::string& order_id) {
@@ -207,8 +212,8 @@ void run_fault_case(const FaultCase& fault) {
     EXPECT_EQ(shoppers.bad_replays(), 0);
     ASSERT_GT(ledger.size(), 0u) << "nothing was acknowledged before the fault: nothing to lose";
   }
-  const PowerCutReport cut = fault.power_cut ? cut_power(data_dir, log, {rebuilt_at_start(data_dir)})
-                                             : PowerCutReport{};
+  const PowerCutReport cut =
+      fault.power_cut ? cut_power(data_dir, log, {rebuilt_at_start(data_dir)}) : PowerCutReport{};
   if (fault.after_kill) fault.after_kill(data_dir, cut);
   ServerProcess restarted(ServerOptions{{}, data_dir, {}, false});
   ASSERT_TRUE(restarted.started());

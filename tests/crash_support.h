@@ -36,6 +36,8 @@ class Ledger {
   std::map<std::string, std::set<std::string>> orders_;
 };
 
+// Creates the batch "flash" and crash_codes_count codes on a running server; returns the codes.
+std::vector<std::string> create_flash_sale(const ServerProcess& server);
 // A data directory with the batch "flash" and crash_codes_count codes, made by a server that then
 // stops cleanly; returns the codes.
 std::vector<std::string> prepare(const std::filesystem::path& data_dir);
