@@ -65,11 +65,15 @@ void expect_an_unanswered_group_kept(const ServerProcess& restarted, const Ledge
 std::vector<fs::path> files_in(const fs::path& directory) {
   std::vector<fs::path> files;
   std::error_code ignored;
-  for (const auto& entry : fs::directory_iterator(directory, ignored)) files.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(directory, ignored)) {
+    files.push_back(entry.path());
+  }
   return files;
 }
 
-TEST(CrashTest, KilledBeforeAppendingARecord) { run_fault_case({.point = "journal.before_append:150"}); }
+TEST(CrashTest, KilledBeforeAppendingARecord) {
+  run_fault_case({.point = "journal.before_append:150"});
+}
 
 TEST(CrashTest, KilledBetweenWriteAndSync) {
   run_fault_case(

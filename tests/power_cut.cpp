@@ -141,7 +141,9 @@ void remove_log(const fs::path& log) {
   std::error_code ignored;
   const std::string saved_prefix = log.filename().string() + ".saved.";
   for (const auto& entry : fs::directory_iterator(log.parent_path(), ignored)) {
-    if (entry.path().filename().string().rfind(saved_prefix, 0) == 0) fs::remove(entry.path(), ignored);
+    if (entry.path().filename().string().rfind(saved_prefix, 0) == 0) {
+      fs::remove(entry.path(), ignored);
+    }
   }
   fs::remove(log, ignored);
 }
@@ -155,10 +157,9 @@ std::vector<std::string> power_cut_environment(const fs::path& directory, const 
 #if defined(__SANITIZE_ADDRESS__)
   // The shim is preloaded ahead of the AddressSanitizer runtime, which refuses that by default;
   // the shim itself is built without sanitizers and calls nothing the runtime must see first.
-  const char* asan_options = std::getenv("ASAN_OPTIONS");
-  environment.push_back("ASAN_OPTIONS=" +
-                        (asan_options != nullptr ? std::string(asan_options) + ":" : std::string()) +
-                        "verify_asan_link_order=0");
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  const std::string options = inherited != nullptr ? std::string(inherited) + ":" : std::string();
+  environment.push_back("ASAN_OPTIONS=" + options + "verify_asan_link_order=0");
 #endif
   return environment;
 }
@@ -182,9 +183,8 @@ PowerCutReport cut_power(const fs::path& directory, const fs::path& log,
   for (std::size_t i = lines.size(); i-- > 0;) {
     if (durable[i] || !changes_a_name(lines[i])) continue;
     const std::vector<fs::path> paths = names_changed(lines[i]);
-    if (std::all_of(paths.begin(), paths.end(), [&](const fs::path& p) { return is_within(p, skipped); })) {
-      continue;
-    }
+    const auto is_skipped = [&](const fs::path& path) { return is_within(path, skipped); };
+    if (std::all_of(paths.begin(), paths.end(), is_skipped)) continue;
     undo(lines[i], report);
   }
   cut_files_to_synced_sizes(root, skipped, synced_sizes(lines, report), report);

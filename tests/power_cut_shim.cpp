@@ -7,8 +7,8 @@
 //
 // COUPOND_POWER_CUT_DIR   the directory watched (everything under it)
 // COUPOND_POWER_CUT_LOG   the side log, appended to; outside the watched directory, on the same
-//                         file system (unlinked and replaced files are kept as hard links beside it,
-//                         <log>.saved.<n>, so that the cut can bring them back)
+//                         file system (unlinked and replaced files are kept as hard links beside
+//                         it, <log>.saved.<n>, so that the cut can bring them back)
 //
 // Log lines, fields separated by tabs, paths absolute and canonical, in the order the calls ended:
 //   create INODE PATH          a regular file was created (open with O_CREAT)
@@ -103,7 +103,8 @@ void note(const char* format, ...) {
   const int length = vsnprintf(line, sizeof(line), format, arguments);
   va_end(arguments);
   if (length <= 0 || static_cast<std::size_t>(length) >= sizeof(line)) return;
-  [[maybe_unused]] const ssize_t ignored = write(shim.log_fd, line, static_cast<std::size_t>(length));
+  [[maybe_unused]] const ssize_t ignored =
+      write(shim.log_fd, line, static_cast<std::size_t>(length));
 }
 
 // The path a descriptor stands for, as the kernel names it.
