@@ -278,14 +278,6 @@ int open(const char* path, int flags, ...) {
   return watched_open(AT_FDCWD, path, flags, mode);
 }
 
-int open64(const char* path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  const mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return watched_open(AT_FDCWD, path, flags, mode);
-}
-
 int openat(int directory_fd, const char* path, int flags, ...) {
   va_list arguments;
   va_start(arguments, flags);
@@ -294,19 +286,7 @@ int openat(int directory_fd, const char* path, int flags, ...) {
   return watched_open(directory_fd, path, flags, mode);
 }
 
-int openat64(int directory_fd, const char* path, int flags, ...) {
-  va_list arguments;
-  va_start(arguments, flags);
-  const mode_t mode = mode_argument(flags, arguments);
-  va_end(arguments);
-  return watched_open(directory_fd, path, flags, mode);
-}
-
 int creat(const char* path, mode_t mode) {
-  return watched_open(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-}
-
-int creat64(const char* path, mode_t mode) {
   return watched_open(AT_FDCWD, path, O_WRONLY | O_CREAT | O_TRUNC, mode);
 }
 
@@ -332,7 +312,6 @@ int ftruncate(int fd, off_t length) {
   return result;
 }
 
-int ftruncate64(int fd, off64_t length) { return ftruncate(fd, length); }
 
 int truncate(const char* path, off_t length) {
   REAL(truncate);
@@ -347,7 +326,6 @@ int truncate(const char* path, off_t length) {
   return result;
 }
 
-int truncate64(const char* path, off64_t length) { return truncate(path, length); }
 
 int mkdir(const char* path, mode_t mode) {
   REAL(mkdir);
@@ -389,5 +367,12 @@ int remove(const char* path) {
   REAL(remove);
   return watched_unlink(AT_FDCWD, path, [&] { return real(path); });
 }
+
+// The 64-bit names are the same calls on a 64-bit system.
+int open64(const char* path, int flags, ...) __attribute__((alias("open")));
+int openat64(int directory_fd, const char* path, int flags, ...) __attribute__((alias("openat")));
+int creat64(const char* path, mode_t mode) __attribute__((alias("creat")));
+int ftruncate64(int fd, off64_t length) __attribute__((alias("ftruncate")));
+int truncate64(const char* path, off64_t length) __attribute__((alias("truncate")));
 
 }  // extern "C"
