@@ -28,7 +28,8 @@ TEST(CrashTest, PowerCutsAtRandomMomentsLoseNoAcknowledgedRedemption) {
   std::mt19937 random(20261129);
   std::uniform_int_distribution<int> run_time_ms(200, 700);
   int syncs_seen = 0;
-  for (int cycle = 0; cycle < 4; ++cycle) {
+  const int cycles = crash_cycles(4);
+  for (int cycle = 0; cycle < cycles; ++cycle) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
     // Small segments, so that runs rotate the journal; every other run also takes a snapshot
     // part way, which removes the segments it covers.

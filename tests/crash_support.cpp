@@ -5,7 +5,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <sstream>
@@ -152,6 +154,11 @@ bool wait_for_acknowledged(const Ledger& ledger, std::size_t count) {
 
 void sleep_for_milliseconds(int milliseconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+}
+
+int crash_cycles(int default_cycles) {
+  const char* wanted = std::getenv("COUPOND_CRASH_CYCLES");
+  return wanted != nullptr ? std::max(1, std::atoi(wanted)) : default_cycles;
 }
 
 std::filesystem::path rebuilt_at_start(const std::filesystem::path& data_dir) {

@@ -84,6 +84,10 @@ bool wait_for_acknowledged(const Ledger& ledger, std::size_t count);
 
 void sleep_for_milliseconds(int milliseconds);
 
+// How many kill-and-restart cycles a crash loop runs: default_cycles in CI, or as many as
+// COUPOND_CRASH_CYCLES asks (tools/crash-soak.sh asks for hundreds).
+int crash_cycles(int default_cycles);
+
 // What coupond rebuilds at every start and a power cut may leave in any state: the mapped table
 // files (recovery makes them anew from the snapshot and the journal).
 std::filesystem::path rebuilt_at_start(const std::filesystem::path& data_dir);

@@ -10,12 +10,9 @@
 #include <sys/mount.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <random>
-#include <thread>
 
 #include "crash_support.h"
 #include "http_client.h"
@@ -33,9 +30,7 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
   Ledger ledger;
   std::mt19937 random(20261111);
   std::uniform_int_distribution<int> run_time_ms(150, 600);
-  // Ten in CI; tools/crash-soak.sh asks for hundreds.
-  const char* cycles_wanted = std::getenv("COUPOND_CRASH_CYCLES");
-  const int cycles = cycles_wanted != nullptr ? std::max(1, std::atoi(cycles_wanted)) : 10;
+  const int cycles = crash_cycles(10);
   for (int cycle = 0; cycle < cycles; ++cycle) {
     // Every other run snapshots every second, so that restarts find a snapshot plus a journal.
     std::vector<std::string> flags;
