@@ -13,8 +13,8 @@
 
 namespace coupond::testing {
 
-// The environment entries that run a program under the shim, watching directory and logging to
-// log (outside directory, on the same file system).
+// The environment entries that run a program under the shim, watching directory (which must exist
+// when the program starts) and logging to log (outside directory, on the same file system).
 std::vector<std::string> power_cut_environment(const std::filesystem::path& directory,
                                                const std::filesystem::path& log);
 
