@@ -54,7 +54,6 @@ class Shoppers {
   ~Shoppers();
   void join();
   int answered() const { return answered_.load(); }
-  int acknowledged() const { return acknowledged_.load(); }
   int bad_replays() const { return bad_replays_.load(); }
 
  private:
@@ -66,7 +65,6 @@ class Shoppers {
   std::string run_;
   std::atomic<bool> stop_{false};
   std::atomic<int> answered_{0};
-  std::atomic<int> acknowledged_{0};
   std::atomic<int> bad_replays_{0};
   std::vector<std::thread> threads_;
 };
