@@ -193,6 +193,7 @@ void run_fault_case(const FaultCase& fault) {
   const std::filesystem::path data_dir = directory.path() / "data";
   const std::filesystem::path log = directory.path() / "power-cut.log";
   const std::vector<std::string> codes = prepare(data_dir);
+  ASSERT_EQ(codes.size(), static_cast<std::size_t>(crash_codes_count));
   // The shoppers before the fault may use up all the codes they are given (a slow machine lets
   // them run long): the last third is kept for after the restart.
   const auto kept_for_later = codes.begin() + crash_codes_count * 2 / 3;
