@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -35,7 +37,15 @@ pid_t spawn(const std::string& binary_path, const std::vector<std::string>& args
   if (error_fd != nullptr) posix_spawn_file_actions_adddup2(&actions, error_fds[1], STDERR_FILENO);
   std::vector<std::string> environment_copies = environment;
   std::vector<char*> envp;
-  for (char** entry = environ; *entry != nullptr; ++entry) envp.push_back(*entry);
+  // An entry given here replaces the inherited one of the same name.
+  const auto given = [&](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('=') + 1);
+    return std::any_of(environment.begin(), environment.end(),
+                       [&](const std::string& mine) { return mine.rfind(name, 0) == 0; });
+  };
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!given(*entry)) envp.push_back(*entry);
+  }
   for (std::string& entry : environment_copies) envp.push_back(entry.data());
   envp.push_back(nullptr);
   std::vector<char*> argv;
@@ -186,9 +196,9 @@ int ServerProcess::wait_for_end(std::chrono::milliseconds timeout, int* killed_b
 }
 
 int run_program(const std::string& binary, const std::vector<std::string>& args,
-                std::string* output) {
+                std::string* output, const std::vector<std::string>& environment) {
   int fd = -1;
-  const pid_t pid = spawn(binary, args, &fd, /*merge_stderr=*/true);
+  const pid_t pid = spawn(binary, args, &fd, /*merge_stderr=*/true, nullptr, environment);
   if (pid < 0) return -1;
   const auto deadline = std::chrono::steady_clock::now() + stop_timeout;
   while (read_some(fd, deadline, output)) {

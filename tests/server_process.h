@@ -19,7 +19,8 @@ struct ServerOptions {
   // Empty: a fresh directory of the ServerProcess's own, removed with it. Otherwise this one,
   // kept: a restart finds what the last run left.
   std::filesystem::path data_dir;
-  // Added to the server's environment, e.g. "COUPOND_FAULT_POINT=journal.after_sync:40".
+  // Added to the server's environment (replacing an inherited entry of the same name), e.g.
+  // "COUPOND_FAULT_POINT=journal.after_sync:40".
   std::vector<std::string> environment;
   // Keep the server's standard error for error_output() (read when it ends) instead of passing
   // it through. Only for servers that log little: nothing reads the pipe while they run.
@@ -70,9 +71,9 @@ class ServerProcess {
 };
 
 // Runs `binary args...` to completion (ten seconds at most) and returns its exit status, with its
-// standard output and error in *output.
+// standard output and error in *output; environment is added to the test's own.
 int run_program(const std::string& binary, const std::vector<std::string>& args,
-                std::string* output);
+                std::string* output, const std::vector<std::string>& environment = {});
 
 inline int run_coupond(const std::vector<std::string>& args, std::string* output) {
   return run_program(COUPOND_BINARY, args, output);

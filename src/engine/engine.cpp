@@ -9,6 +9,7 @@
 #include "engine/hold_lapses.h"
 #include "engine/recovery.h"
 #include "engine/snapshot.h"
+#include "journal/durable_file.h"
 #include "rules/rules.h"
 #include "rules/time_text.h"
 
@@ -71,21 +72,23 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   if (options.shard_bits > shard_bits_max) {
     return Status::invalid_argument("shard_bits must be at most " + std::to_string(shard_bits_max));
   }
-  std::error_code error;
-  std::filesystem::create_directories(options.data_dir, error);
-  if (error) {
-    return Status::io_error("cannot create " + options.data_dir.string() + ": " + error.message());
-  }
+  Status status = journal::create_directories_durably(options.data_dir);
+  if (!status.is_ok()) return status;
   auto state = std::make_unique<EngineState>();
   // Before the key file, the table, the snapshots or the journal are touched: a second process on
   // this directory must be refused having changed nothing.
-  Status status = store::DataDirLock::acquire(options.data_dir, &state->data_dir_lock);
+  status = store::DataDirLock::acquire(options.data_dir, &state->data_dir_lock);
   if (!status.is_ok()) return status;
   state->options = options;
   state->clock = options.clock != nullptr ? options.clock : &state->system_clock;
   const std::filesystem::path key_file =
       options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
+  std::error_code error;
+  const bool new_key_file = !std::filesystem::exists(key_file, error);
   status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
+  if (!status.is_ok()) return status;
+  // Without its keys no code issued from here on would verify after a power cut.
+  if (new_key_file) status = journal::sync_parent_directory(key_file);
   if (!status.is_ok()) return status;
   state->no_customer_hash = state->signer->customer_hash("");
   const auto started = std::chrono::steady_clock::now();

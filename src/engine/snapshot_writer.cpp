@@ -224,13 +224,12 @@ Status write_snapshot(EngineState& state, SnapshotWritten* out) {
   std::lock_guard one_at_a_time(state.snapshot_mutex);
   const fs::path directory = state.options.data_dir / "snapshots";
   std::error_code error;
-  fs::create_directories(directory, error);
-  if (error) return Status::io_error("cannot create " + directory.string() + ": " + error.message());
+  Status status = journal::create_directories_durably(directory);
+  if (!status.is_ok()) return status;
   const fs::path temporary = directory / "snapshot.tmp";
   snapshot_format::Header header;
   header.shard_count = state.table->shard_count();
   std::uint64_t max_sequence = 0;
-  Status status;
   {
     SnapshotFile file(temporary);
     status = file.open();

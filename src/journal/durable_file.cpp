@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace coupond::journal {
 
@@ -50,6 +51,28 @@ Status sync_directory(const std::filesystem::path& directory) {
   const int error_number = errno;
   ::close(fd);
   if (result != 0) return errno_status("cannot sync directory", directory, error_number);
+  return Status::ok();
+}
+
+Status sync_parent_directory(const std::filesystem::path& path) {
+  return sync_directory(path.has_parent_path() ? path.parent_path() : ".");
+}
+
+Status create_directories_durably(const std::filesystem::path& directory) {
+  std::vector<std::filesystem::path> missing;
+  std::error_code error;
+  for (std::filesystem::path path = directory;
+       !path.empty() && !std::filesystem::exists(path, error); path = path.parent_path()) {
+    missing.push_back(path);
+  }
+  std::filesystem::create_directories(directory, error);
+  if (error) {
+    return Status::io_error("cannot create " + directory.string() + ": " + error.message());
+  }
+  for (auto made = missing.rbegin(); made != missing.rend(); ++made) {
+    Status status = sync_parent_directory(*made);
+    if (!status.is_ok()) return status;
+  }
   return Status::ok();
 }
 

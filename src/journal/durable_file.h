@@ -15,6 +15,11 @@ Status write_all(int fd, const void* data, std::size_t size, const std::filesyst
 Status sync_data(int fd, const std::filesystem::path& path);
 // fsync of a directory: a file created, renamed or removed in it stays so after a crash.
 Status sync_directory(const std::filesystem::path& directory);
+// fsync of the directory that holds path: makes a file just created there stay after a crash.
+Status sync_parent_directory(const std::filesystem::path& path);
+// Creates directory and any missing parents, syncing each new one into its parent: a directory
+// made but never synced into its parent may be gone after a power cut, with all it holds.
+Status create_directories_durably(const std::filesystem::path& directory);
 // Opens path for appending, creating it with mode 0600; *fd receives the descriptor.
 Status open_for_append(const std::filesystem::path& path, int* fd);
 

@@ -44,11 +44,8 @@ void seal_records(std::string& group, bool one_group_per_record) {
 
 Status Journal::open(JournalOptions options, std::uint64_t next_sequence,
                      std::unique_ptr<Journal>* out) {
-  std::error_code error;
-  std::filesystem::create_directories(options.directory, error);
-  if (error) {
-    return Status::io_error("cannot create " + options.directory.string() + ": " + error.message());
-  }
+  Status created = create_directories_durably(options.directory);
+  if (!created.is_ok()) return created;
   std::unique_ptr<Journal> journal(new Journal(std::move(options)));
   journal->segment_firsts_ = list_segments(journal->options_.directory);
   Status status = journal->start_segment(next_sequence);

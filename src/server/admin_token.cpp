@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "journal/durable_file.h"
+
 namespace coupond::server {
 namespace {
 
@@ -25,9 +27,12 @@ Status create_token_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return Status::io_error("cannot create " + path.string() + ": " + std::strerror(errno));
   const bool written = ::write(fd, token.data(), token.size()) == static_cast<ssize_t>(token.size());
+  // Synced, name and bytes: after a power cut an empty token file would keep coupond from starting.
+  Status synced =
+      written ? journal::sync_data(fd, path) : Status::io_error("cannot write " + path.string());
   ::close(fd);
-  if (!written) return Status::io_error("cannot write " + path.string());
-  return Status::ok();
+  if (!synced.is_ok()) return synced;
+  return journal::sync_parent_directory(path);
 }
 
 }  // namespace

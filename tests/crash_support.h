@@ -1,0 +1,113 @@
+// What the crash tests share (tests/crash_test.cpp kills coupond, tests/crash_power_cut_test.cpp
+// also cuts its power): a data directory with a flash-sale batch, shoppers redeeming its codes
+// from several threads, the ledger of what they were answered 200, and the two invariants a
+// restart must keep:
+//   - every redemption answered 200 is there, redeemed, under its order id;
+//   - no code was ever answered 200 for two orders (the codes are single-use), across all runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "power_cut.h"
+#include "server_process.h"
+
+namespace coupond::testing {
+
+inline constexpr int crash_codes_count = 1500;
+
+// What the clients were told, across every run of the server: the orders answered 200 per code.
+class Ledger {
+ public:
+  void acknowledged(const std::string& code, const std::string& order_id);
+  std::map<std::string, std::set<std::string>> orders() const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::set<std::string>> orders_;
+};
+
+// Creates the batch "flash" and crash_codes_count codes on a running server; returns the codes.
+std::vector<std::string> create_flash_sale(const ServerProcess& server);
+// A data directory with the batch "flash" and crash_codes_count codes, made by a server that then
+// stops cleanly; returns the codes.
+std::vector<std::string> prepare(const std::filesystem::path& data_dir);
+
+std::string redeem_body(const std::string& code, const std::string& order_id);
+
+// Redeems random codes from several threads until join() or the server stops answering; each 200
+// goes into the ledger. Order ids are unique per attempt, and now and then a thread repeats an
+// order it was answered 200 for, which must be answered 200 again.
+class Shoppers {
+ public:
+  Shoppers(const ServerProcess& server, const std::vector<std::string>& codes, Ledger& ledger,
+           const std::string& run);
+  ~Shoppers();
+  void join();
+  int answered() const { return answered_.load(); }
+  int bad_replays() const { return bad_replays_.load(); }
+
+ private:
+  void shop(int thread);
+
+  unsigned short port_;
+  const std::vector<std::string>& codes_;
+  Ledger& ledger_;
+  std::string run_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::atomic<int> bad_replays_{0};
+  std::vector<std::thread> threads_;
+};
+
+// The two invariants, checked against a running server.
+void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger);
+
+// The batch's "redeemed" count as the server reports it; -1 when it cannot be read.
+std::int64_t redeemed_count(const ServerProcess& server);
+// The batch's "issued" count as the server reports it; -1 when it cannot be read.
+std::int64_t issued_count(const ServerProcess& server);
+
+// Waits (up to ten seconds) until the ledger holds at least count redemptions.
+bool wait_for_acknowledged(const Ledger& ledger, std::size_t count);
+
+void sleep_for_milliseconds(int milliseconds);
+
+// How many kill-and-restart cycles a crash loop runs: default_cycles in CI, or as many as
+// COUPOND_CRASH_CYCLES asks (tools/crash-soak.sh asks for hundreds).
+int crash_cycles(int default_cycles);
+
+// What coupond rebuilds at every start and a power cut may leave in any state: the mapped table
+// files (recovery makes them anew from the snapshot and the journal).
+std::filesystem::path rebuilt_at_start(const std::filesystem::path& data_dir);
+
+// A server that kills itself at a fault point while shoppers redeem and, when asked, an operator
+// snapshots or loads codes. The fault must be reached after something was acknowledged; the
+// restart must keep the invariants and go on redeeming; each case checks that the crash came where
+// its name says, on the data directory the kill left and on the restarted server.
+struct FaultCase {
+  std::string point;           // NAME:N for COUPOND_FAULT_POINT
+  std::vector<std::string> flags = {};
+  bool snapshots = false;      // an operator asks for snapshots meanwhile
+  bool loads = false;          // an operator generates codes meanwhile
+  bool power_cut = false;      // the server runs under the power-cut shim, and the kill cuts power
+  // Checked on the data directory the kill (and the power cut) left.
+  std::function<void(const std::filesystem::path& data_dir, const PowerCutReport& cut)> after_kill =
+      {};
+  // Checked against the restarted server.
+  std::function<void(const ServerProcess& restarted, const Ledger& ledger, int loads_acknowledged)>
+      after_restart = {};
+};
+
+void run_fault_case(const FaultCase& fault);
+
+}  // namespace coupond::testing
