@@ -25,6 +25,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -188,7 +189,7 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
     ServerProcess server(ServerOptions{flags, directory.path(), {}, false});
     ASSERT_TRUE(server.started()) << "cycle " << cycle;
     expect_ledger_holds(server, ledger);
-    Shoppers shoppers(server, codes, ledger, "c" + std::to_string(cycle));
+    Shoppers shoppers(server, codes, ledger, testing::numbered("c", cycle));
     sleep_for_milliseconds(run_time_ms(random));
     server.kill_now();
     shoppers.join();
