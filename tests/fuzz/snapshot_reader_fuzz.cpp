@@ -3,8 +3,9 @@
 // body the harness wraps in a header with the right checksums, so that the fuzzer reaches the
 // catalog and shard sections instead of stopping at the checksum.
 //
-// Properties: opening either refuses or gives an engine whose figures can be read; and an engine
-// that opened writes a snapshot that opens again to the same coupons and batch figures.
+// Properties: opening either refuses or gives an engine whose figures can be read and whose
+// table answers lookups; and an engine that opened writes a snapshot that opens again to the
+// same coupons and batch figures.
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -71,6 +72,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::unique_ptr<Engine> engine;
   if (!Engine::open(options, &engine).is_ok()) return 0;
+  // Lookups of codes that are not there probe the restored slots until an empty one.
+  CouponRequest request;
+  for (std::string_view code : {"FUZZ-0001", "S-0000-0000-0000-0000-0000"}) {
+    request.code = code;
+    engine->validate(request);
+  }
   std::uint64_t coupons = 0;
   const std::map<std::string, BatchStats> before = figures(*engine, &coupons);
   if (engine->recovery().snapshot.empty()) return 0;  // the snapshot was passed over
