@@ -11,6 +11,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -176,6 +177,41 @@ Status read_shard(ByteReader& reader, store::CouponTable::Shard& shard, std::uin
   return reader.ok() ? Status::ok() : Status::corruption("a shard section is short");
 }
 
+// A snapshot that verifies was still not necessarily written by coupond (a bug, or a file put in
+// place by hand). The engine follows a slot's batch number, a slot's latest use, a use's previous
+// use and a use's text without checking them again: they are checked here, once.
+Status check_references(const store::CouponTable::Shard& shard, const BatchRegistry& batches) {
+  const store::UseLog& uses = shard.side.uses;
+  const std::uint64_t text_bytes = uses.all_text().size();
+  const auto in_text = [&](store::TextRef ref) {
+    return std::uint64_t{ref.offset} + ref.size <= text_bytes;
+  };
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    const store::UseRecord& use = uses.records()[i];
+    // has_order_amount is a bool read from the file: any byte but 0 or 1 is not a value it has.
+    std::uint8_t has_order_amount = 0;
+    std::memcpy(&has_order_amount,
+                reinterpret_cast<const char*>(&use) + offsetof(store::UseRecord, has_order_amount), 1);
+    if (use.previous_use > i || use.state > store::UseState::lapsed || has_order_amount > 1 ||
+        !in_text(use.order_id) || !in_text(use.channel) || !in_text(use.store) ||
+        !in_text(use.api_key_name)) {
+      return Status::corruption("use " + std::to_string(i + 1) + " refers outside the use log");
+    }
+  }
+  for (const auto& [order_key, use] : uses.order_index()) {
+    if (use == 0 || use > uses.size()) return Status::corruption("the order index names no use");
+  }
+  Status status = Status::ok();
+  shard.slots.for_each([&](const store::Slot& slot) {
+    if (status.is_ok() && (batches.by_number(slot.batch_number()) == nullptr ||
+                           slot.latest_use > uses.size())) {
+      status = Status::corruption("a coupon of batch " + std::to_string(slot.batch_number()) +
+                                  " refers to a batch or a use that is not there");
+    }
+  });
+  return status;
+}
+
 // What a snapshot does not keep because the use log says it: the holds in force, each
 // customer's uses of each batch, and the next redemption id.
 void rebuild_from_uses(EngineState& state) {
@@ -220,6 +256,7 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
   out->shard_sequences.resize(header.shard_count);
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {
     status = read_shard(reader, state.table->shard(i), &out->shard_sequences[i]);
+    if (status.is_ok()) status = check_references(state.table->shard(i), state.batches);
     if (!status.is_ok()) return damaged(path, "shard " + std::to_string(i) + ": " + status.message());
   }
   if (!reader.at_end()) return damaged(path, "bytes are left after the last shard");

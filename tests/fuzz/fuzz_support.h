@@ -74,4 +74,15 @@ inline void write_file(const std::filesystem::path& path, std::string_view bytes
   std::fclose(file);
 }
 
+// A key file with fixed keys, so that the codes the seeds were made with resolve in the targets
+// too (a code's table key is an HMAC under these keys). Test keys, never a server's.
+inline void write_fixed_key_file(const std::filesystem::path& path) {
+  write_file(path,
+             "lookup 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
+             "sign 1 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f\n");
+}
+
+// Imported codes the seeds load, which the targets look up.
+inline constexpr std::string_view seed_imported_codes[] = {"PARTNER-0001", "PARTNER-0002"};
+
 }  // namespace coupond::fuzz

@@ -56,6 +56,8 @@ void make_history(const fs::path& data_dir, std::vector<std::string>* signed_cod
   ManualClock clock(Timestamp(std::chrono::hours(24 * 365 * 57)));
   EngineOptions options;
   options.data_dir = data_dir;
+  options.key_file = data_dir.parent_path() / "keys";
+  fuzz::write_fixed_key_file(options.key_file);
   options.shard_bits = 1;
   options.clock = &clock;
   options.durability = Durability::none;
@@ -72,7 +74,8 @@ void make_history(const fs::path& data_dir, std::vector<std::string>* signed_cod
                                        [&](std::string_view, std::string_view code) {
                                          codes.emplace_back(code);
                                        }));
-  const std::vector<ImportLine> lines = {{"PARTNER-0001", "", ""}, {"PARTNER-0002", "cust-3", "vip"}};
+  const std::vector<ImportLine> lines = {{fuzz::seed_imported_codes[0], "", ""},
+                                         {fuzz::seed_imported_codes[1], "cust-3", "vip"}};
   ImportResult imported;
   check(engine->import_codes("partner", lines, &imported));
 
@@ -86,10 +89,14 @@ void make_history(const fs::path& data_dir, std::vector<std::string>* signed_cod
   request.code = codes[1];
   request.order_id = "order-2";
   engine->reserve(request, std::chrono::seconds(600));
-  request.code = "PARTNER-0001";
+  request.code = fuzz::seed_imported_codes[0];
   request.order_id = "order-3";
   engine->redeem(request);
-  engine->rollback("PARTNER-0001", "order-3");
+  engine->rollback(request.code, "order-3");
+  request.code = fuzz::seed_imported_codes[1];
+  request.customer = "cust-3";
+  request.order_id = "order-5";
+  engine->redeem(request);
   std::uint64_t revoked = 0;
   check(engine->revoke_code(codes[2], &revoked));
   check(engine->revoke_batch("gifts", &revoked));

@@ -59,6 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   EngineOptions options;
   options.data_dir = fuzz::scratch_directory() / "data";
   options.key_file = fuzz::scratch_directory() / "keys";
+  static const bool keys_written = (fuzz::write_fixed_key_file(options.key_file), true);
+  (void)keys_written;
   options.shard_bits = 0;
   options.durability = Durability::none;
   std::filesystem::remove_all(options.data_dir);
@@ -72,12 +74,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::unique_ptr<Engine> engine;
   if (!Engine::open(options, &engine).is_ok()) return 0;
-  // Lookups of codes that are not there probe the restored slots until an empty one.
+  // The seeds' codes lead to restored slots, their uses and bindings: describe them, and take
+  // and give back a use of each. A code that is not there probes until an empty slot.
   CouponRequest request;
-  for (std::string_view code : {"FUZZ-0001", "S-0000-0000-0000-0000-0000"}) {
+  request.customer = "cust-3";
+  request.order.amount = 10'000;
+  request.order.channel = "app";
+  request.order_id = "fuzz-order";
+  for (std::string_view code : fuzz::seed_imported_codes) {
     request.code = code;
+    CouponDescription description;
+    engine->describe_coupon(code, &description);
     engine->validate(request);
+    engine->redeem(request);
+    engine->rollback(code, request.order_id);
   }
+  request.code = "FUZZ-0001";
+  engine->validate(request);
   std::uint64_t coupons = 0;
   const std::map<std::string, BatchStats> before = figures(*engine, &coupons);
   if (engine->recovery().snapshot.empty()) return 0;  // the snapshot was passed over
