@@ -1,6 +1,6 @@
 // Writes the seed inputs of the journal and snapshot fuzz targets from a real engine: a batch of
 // each kind of load, redemptions, a hold, a rollback and revocations, then the journal segment and
-// a snapshot they leave, encoded as journal_reader_fuzz.cpp and snapshot_reader_fuzz.cpp read
+// a snapshot they leave, encoded as the journal_reader, recovery and snapshot_reader targets read
 // their inputs. Run it again after a change of either format:
 //
 //     build-fuzz/tests/fuzz/coupond-fuzz-seeds tests/fuzz/corpus
@@ -164,6 +164,12 @@ int main(int argc, char** argv) {
   fuzz::write_file(corpus / "journal_reader" / "engine_segment_after_one",
                    std::string("\x05\x00", 2) + segment);
   fuzz::write_file(corpus / "journal_reader" / "engine_records", built_journal_input(segment));
+  // Recovery reads the same input as the journal reader.
+  fs::create_directories(corpus / "recovery");
+  for (const auto& entry : fs::directory_iterator(corpus / "journal_reader")) {
+    fs::copy_file(entry.path(), corpus / "recovery" / entry.path().filename(),
+                  fs::copy_options::overwrite_existing);
+  }
   // Raw file; and its body under a header the target makes (two shards, as written).
   fuzz::write_file(corpus / "snapshot_reader" / "engine_snapshot", "\x01" + snapshot);
   fuzz::write_file(corpus / "snapshot_reader" / "engine_snapshot_body",

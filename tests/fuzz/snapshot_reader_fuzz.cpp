@@ -10,11 +10,9 @@
 #include <xxhash.h>
 
 #include <cstddef>
-#include <map>
 
-#include "coupond/engine.h"
 #include "engine/snapshot_format.h"
-#include "fuzz_support.h"
+#include "engine_checks.h"
 
 using namespace coupond;
 
@@ -34,35 +32,12 @@ std::string wrapped_body(fuzz::FuzzBytes& bytes) {
   return std::string(reinterpret_cast<const char*>(&header), sizeof(header)).append(body);
 }
 
-// What a reader of the engine sees: coupons, and each batch's figures.
-std::map<std::string, BatchStats> figures(Engine& engine, std::uint64_t* coupons) {
-  *coupons = engine.coupon_count();
-  std::map<std::string, BatchStats> by_batch;
-  for (const Batch* batch : engine.batches()) {
-    BatchReport report;
-    FUZZ_REQUIRE(engine.batch_report(batch->id(), &report).is_ok());
-    by_batch[batch->id()] = report.counts;
-  }
-  return by_batch;
-}
-
-bool same(const BatchStats& a, const BatchStats& b) {
-  return a.issued == b.issued && a.redeemed == b.redeemed && a.rolled_back == b.rolled_back &&
-         a.revoked == b.revoked && a.held == b.held;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::FuzzBytes bytes(data, size);
   const bool raw = (bytes.byte() & 1) != 0;
-  EngineOptions options;
-  options.data_dir = fuzz::scratch_directory() / "data";
-  options.key_file = fuzz::scratch_directory() / "keys";
-  static const bool keys_written = (fuzz::write_fixed_key_file(options.key_file), true);
-  (void)keys_written;
-  options.shard_bits = 0;
-  options.durability = Durability::none;
+  const EngineOptions options = fuzz::engine_options(fuzz::scratch_directory() / "data");
   std::filesystem::remove_all(options.data_dir);
   std::filesystem::create_directories(options.data_dir / "snapshots");
   const std::string file = raw ? std::string(bytes.rest()) : wrapped_body(bytes);
@@ -74,36 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::unique_ptr<Engine> engine;
   if (!Engine::open(options, &engine).is_ok()) return 0;
-  // The seeds' codes lead to restored slots, their uses and bindings: describe them, and take
-  // and give back a use of each. A code that is not there probes until an empty slot.
-  CouponRequest request;
-  request.customer = "cust-3";
-  request.order.amount = 10'000;
-  request.order.channel = "app";
-  request.order_id = "fuzz-order";
-  for (std::string_view code : fuzz::seed_imported_codes) {
-    request.code = code;
-    CouponDescription description;
-    engine->describe_coupon(code, &description);
-    engine->validate(request);
-    engine->redeem(request);
-    engine->rollback(code, request.order_id);
-  }
-  request.code = "FUZZ-0001";
-  engine->validate(request);
-  std::uint64_t coupons = 0;
-  const std::map<std::string, BatchStats> before = figures(*engine, &coupons);
+  fuzz::use_seed_coupons(*engine);
   if (engine->recovery().snapshot.empty()) return 0;  // the snapshot was passed over
-
-  SnapshotInfo written;
-  FUZZ_REQUIRE(engine->snapshot(&written).is_ok());
-  engine.reset();
-  FUZZ_REQUIRE(Engine::open(options, &engine).is_ok());
-  FUZZ_REQUIRE(engine->recovery().snapshot == written.path);
-  std::uint64_t coupons_again = 0;
-  const std::map<std::string, BatchStats> after = figures(*engine, &coupons_again);
-  FUZZ_REQUIRE(coupons_again == coupons);
-  FUZZ_REQUIRE(after.size() == before.size());
-  for (const auto& [id, stats] : before) FUZZ_REQUIRE(after.contains(id) && same(after.at(id), stats));
+  fuzz::check_snapshot_round_trip(options, engine);
   return 0;
 }
