@@ -11,6 +11,7 @@
 
 #include "crash_support.h"
 #include "http_client.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -40,7 +41,7 @@ TEST(CrashTest, PowerCutsAtRandomMomentsLoseNoAcknowledgedRedemption) {
       FAIL() << "coupond did not start after the power cut:\n" << server.error_output();
     }
     expect_ledger_holds(server, ledger);
-    Shoppers shoppers(server, codes, ledger, "p" + std::to_string(cycle));
+    Shoppers shoppers(server, codes, ledger, testing::numbered("p", cycle));
     const int run_time = run_time_ms(random);
     sleep_for_milliseconds(run_time / 2);
     if (cycle % 2 == 1) {

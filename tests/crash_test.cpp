@@ -16,6 +16,7 @@
 
 #include "crash_support.h"
 #include "http_client.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -38,7 +39,7 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
     ServerProcess server(ServerOptions{flags, directory.path(), {}, false});
     ASSERT_TRUE(server.started()) << "cycle " << cycle;
     expect_ledger_holds(server, ledger);
-    Shoppers shoppers(server, codes, ledger, "c" + std::to_string(cycle));
+    Shoppers shoppers(server, codes, ledger, testing::numbered("c", cycle));
     sleep_for_milliseconds(run_time_ms(random));
     server.kill_now();
     shoppers.join();

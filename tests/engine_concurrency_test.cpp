@@ -92,7 +92,7 @@ TEST(EngineConcurrencyTest, HoldsRedemptionsAndRollbacksNeverShareTheLastUse) {
   run_threads([&](int thread) {
     for (int round = 0; round < 30; ++round) {
       for (std::size_t i = 0; i < codes.size(); ++i) {
-        const std::string order = "t" + std::to_string(thread) + "r" + std::to_string(round);
+        const std::string order = testing::numbered(testing::numbered("t", thread) + "r", round);
         const auto request = request_for(codes[i], order);
         if (!fixture.engine->reserve(request, std::chrono::seconds(60)).ok()) continue;
         EXPECT_EQ(in_force[i].fetch_add(1) + 1, 1) << codes[i];

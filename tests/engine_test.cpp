@@ -199,7 +199,7 @@ TEST(EngineTest, MultiUseCodesGiveExactlyTheirUses) {
   fixture.create(definition);
   const std::string code = fixture.generate("multi", 1).front();
   for (int i = 0; i < 3; ++i) {
-    const Outcome outcome = fixture.engine->redeem(request_for(code, "o" + std::to_string(i)));
+    const Outcome outcome = fixture.engine->redeem(request_for(code, testing::numbered("o", i)));
     ASSERT_TRUE(outcome.ok());
     EXPECT_EQ(outcome.uses_left, static_cast<std::uint32_t>(2 - i));
   }

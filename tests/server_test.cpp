@@ -12,6 +12,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -219,7 +220,7 @@ TEST_F(ServerTest, ALargeImportIsParsedAsItArrives) {
 TEST_F(ServerTest, StatsFollowRedemptionsAndRollbacks) {
   const auto codes = make_codes(10);
   for (int i = 0; i < 4; ++i) {
-    ASSERT_EQ(data("/v1/redeem", checkout(codes[i], "o" + std::to_string(i))).status, 200);
+    ASSERT_EQ(data("/v1/redeem", checkout(codes[i], testing::numbered("o", i))).status, 200);
   }
   ASSERT_EQ(data("/v1/rollback", R"({"code": ")" + codes[0] + R"(", "order_id": "o0"})").status, 200);
   const HttpResult stats = admin("GET", "/admin/v1/batches/d11-100-20/stats");
@@ -309,7 +310,7 @@ TEST_F(ServerTest, ConcurrentRedeemsOfOneCodeHaveExactlyOneWinner) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (const std::string& code : codes) {
-        const int status = data("/v1/redeem", checkout(code, "t" + std::to_string(t))).status;
+        const int status = data("/v1/redeem", checkout(code, testing::numbered("t", t))).status;
         (status == 200 ? wins : others).fetch_add(1);
       }
     });

@@ -87,6 +87,30 @@ TEST(SlotTableTest, FileHoldsTheDocumentedHeaderAndSlots) {
   EXPECT_EQ(std::filesystem::file_size(path), sizeof(ShardHeader) + 100 * sizeof(Slot));
 }
 
+// A snapshot's slot array is restored as it is; one that says the wrong count, or leaves no
+// empty slot to end a probe, would make every later lookup of a missing key loop for ever.
+TEST(SlotTableTest, RestoreRefusesSlotArraysThatWouldNeverEndAProbe) {
+  testing::TemporaryDirectory directory;
+  SlotTable table;
+  ASSERT_TRUE(SlotTable::create(directory.path() / "shard.tbl", 0, 1, 0, &table).is_ok());
+  std::vector<Slot> slots(shard_slots_min);
+  for (std::uint32_t serial = 0; serial < slots.size(); ++serial) slots[serial] = slot_for(1, serial);
+
+  EXPECT_EQ(table.restore(slots.data(), slots.size(), slots.size()).code(), Status::Code::corruption);
+  slots.back() = Slot();  // one empty slot, but more than the load the table keeps to
+  EXPECT_EQ(table.restore(slots.data(), slots.size(), slots.size() - 1).code(),
+            Status::Code::corruption);
+  slots.assign(shard_slots_min, Slot());
+  slots[5] = slot_for(1, 5);
+  EXPECT_EQ(table.restore(slots.data(), slots.size(), 0).code(), Status::Code::corruption);
+  EXPECT_EQ(table.restore(slots.data(), slots.size(), 2).code(), Status::Code::corruption);
+
+  ASSERT_TRUE(table.restore(slots.data(), slots.size(), 1).is_ok());
+  EXPECT_EQ(table.count(), 1u);
+  const CouponKey absent = CouponKey::for_signed(2, 0);
+  EXPECT_EQ(table.find(absent, hash_key(absent)), nullptr);
+}
+
 TEST(CouponTableTest, SpreadsKeysOverEveryShardAndCountsThem) {
   testing::TemporaryDirectory directory;
   std::unique_ptr<CouponTable> table;

@@ -44,5 +44,20 @@ TEST(TimeTextTest, RefusesWhatIsNotATime) {
   }
 }
 
+// The range is the instant's, not the local date's: a time the API accepts it must be able to
+// read back in the UTC form it answers with.
+TEST(TimeTextTest, RefusesOffsetsThatCarryTheInstantOutOfRange) {
+  Timestamp t{};
+  EXPECT_FALSE(parse_rfc3339("1970-01-01T00:00:00+08:00", &t));
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59-08:00", &t));
+  for (std::string_view text : {"1970-01-01T00:00:00-08:00", "1970-01-01T08:00:00+08:00",
+                                "9999-12-31T23:59:59.999999+08:00", "9999-12-31T23:59:59Z"}) {
+    Timestamp again{};
+    ASSERT_TRUE(parse_rfc3339(text, &t)) << text;
+    EXPECT_TRUE(parse_rfc3339(format_rfc3339_utc(t), &again)) << text;
+    EXPECT_EQ(again, t) << text;
+  }
+}
+
 }  // namespace
 }  // namespace coupond

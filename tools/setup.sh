@@ -15,6 +15,8 @@ packages=(
   python3
   # The loader's Redis comparison is tested against a real redis-server the test starts.
   redis-server
+  # tools/fuzz.sh: clang and its runtimes, libFuzzer among them.
+  clang libclang-rt-14-dev
 )
 
 # The bench suite asks for its own tools (nginx, wrk, gnuplot) this way.

@@ -101,7 +101,8 @@ Status EngineState::load_codes(Batch& batch, std::span<const records::BoundCode>
     const records::BoundCode& code = codes[i];
     std::optional<store::Binding> binding;
     if (code.customer_hash != 0) {
-      binding.emplace(std::string(code.customer), std::string(code.segment));
+      // Braces, not parentheses: aggregates take parentheses only from clang 16 on.
+      binding.emplace(store::Binding{std::string(code.customer), std::string(code.segment)});
     }
     bool inserted = false;
     const Status status = insert_coupon(new_slot(code.key, batch, code.customer_hash),

@@ -11,6 +11,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -144,35 +145,6 @@ void read_tallies(ByteReader& reader, std::uint32_t format_version, store::SideT
   }
 }
 
-// A shard's use log is restored as the snapshot holds it, so its references are checked before
-// anything follows them: a use number past the log or a text past the shard's text would be read
-// out of bounds at the first lookup, and a chain of previous uses that does not run backwards
-// would never end. A snapshot whose checksums hold can still carry such damage if the writer had
-// a bug, and nothing may be built on it.
-Status check_use_references(const store::SlotTable& slots,
-                            const std::vector<store::UseRecord>& uses, std::uint64_t text_bytes,
-                            const std::vector<std::pair<std::uint64_t, store::UseNumber>>& index) {
-  const auto text_fits = [&](const store::TextRef& ref) {
-    return std::uint64_t{ref.offset} + ref.size <= text_bytes;
-  };
-  for (std::size_t i = 0; i < uses.size(); ++i) {
-    const store::UseRecord& use = uses[i];
-    const std::string which = "use " + std::to_string(i + 1);
-    if (use.previous_use > i) return Status::corruption(which + " names a later use as before it");
-    if (!text_fits(use.order_id) || !text_fits(use.channel) || !text_fits(use.store) ||
-        !text_fits(use.api_key_name)) {
-      return Status::corruption(which + " has text past the shard's text");
-    }
-  }
-  bool latest_uses_fit = true;
-  slots.for_each([&](const store::Slot& slot) { latest_uses_fit &= slot.latest_use <= uses.size(); });
-  if (!latest_uses_fit) return Status::corruption("a coupon's latest use is past the use log");
-  for (const auto& [order_key, use] : index) {
-    if (use == 0 || use > uses.size()) return Status::corruption("the order index names no use");
-  }
-  return Status::ok();
-}
-
 Status read_shard(ByteReader& reader, std::uint32_t format_version,
                   store::CouponTable::Shard& shard, std::uint64_t* sequence) {
   *sequence = reader.integer<std::uint64_t>();
@@ -207,8 +179,6 @@ Status read_shard(ByteReader& reader, std::uint32_t format_version,
     index.emplace_back(order_key, reader.integer<store::UseNumber>());
   }
   if (!reader.ok()) return Status::corruption("a shard's use log is short");
-  status = check_use_references(shard.slots, uses, text_bytes, index);
-  if (!status.is_ok()) return status;
   shard.side.uses.restore(std::move(uses), std::string_view(text, text_bytes), index);
 
   const auto binding_count = reader.integer<std::uint64_t>();
@@ -223,6 +193,41 @@ Status read_shard(ByteReader& reader, std::uint32_t format_version,
   }
   read_tallies(reader, format_version, &shard.side);
   return reader.ok() ? Status::ok() : Status::corruption("a shard section is short");
+}
+
+// A snapshot that verifies was still not necessarily written by coupond (a bug, or a file put in
+// place by hand). The engine follows a slot's batch number, a slot's latest use, a use's previous
+// use and a use's text without checking them again: they are checked here, once.
+Status check_references(const store::CouponTable::Shard& shard, const BatchRegistry& batches) {
+  const store::UseLog& uses = shard.side.uses;
+  const std::uint64_t text_bytes = uses.all_text().size();
+  const auto in_text = [&](store::TextRef ref) {
+    return std::uint64_t{ref.offset} + ref.size <= text_bytes;
+  };
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    const store::UseRecord& use = uses.records()[i];
+    // has_order_amount is a bool read from the file: any byte but 0 or 1 is not a value it has.
+    std::uint8_t has_order_amount = 0;
+    std::memcpy(&has_order_amount,
+                reinterpret_cast<const char*>(&use) + offsetof(store::UseRecord, has_order_amount), 1);
+    if (use.previous_use > i || use.state > store::UseState::lapsed || has_order_amount > 1 ||
+        !in_text(use.order_id) || !in_text(use.channel) || !in_text(use.store) ||
+        !in_text(use.api_key_name)) {
+      return Status::corruption("use " + std::to_string(i + 1) + " refers outside the use log");
+    }
+  }
+  for (const auto& [order_key, use] : uses.order_index()) {
+    if (use == 0 || use > uses.size()) return Status::corruption("the order index names no use");
+  }
+  Status status = Status::ok();
+  shard.slots.for_each([&](const store::Slot& slot) {
+    if (status.is_ok() && (batches.by_number(slot.batch_number()) == nullptr ||
+                           slot.latest_use > uses.size())) {
+      status = Status::corruption("a coupon of batch " + std::to_string(slot.batch_number()) +
+                                  " refers to a batch or a use that is not there");
+    }
+  });
+  return status;
 }
 
 // What a snapshot does not keep because the use log says it: the holds in force and their expiry
@@ -274,6 +279,7 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {
     status = read_shard(reader, header.format_version, state.table->shard(i),
                         &out->shard_sequences[i]);
+    if (status.is_ok()) status = check_references(state.table->shard(i), state.batches);
     if (!status.is_ok()) return damaged(path, "shard " + std::to_string(i) + ": " + status.message());
   }
   if (!reader.at_end()) return damaged(path, "bytes are left after the last shard");

@@ -65,8 +65,12 @@ bool parse_rfc3339(std::string_view text, Timestamp* out) {
   }
   if (at != text.size()) return false;
   const auto local = sys_days(date) + hours(hour) + minutes(minute) + seconds(second);
-  *out = Timestamp(duration_cast<microseconds>(local.time_since_epoch()) + microseconds(micros) -
-                   minutes(offset_minutes));
+  const Timestamp instant(duration_cast<microseconds>(local.time_since_epoch()) +
+                          microseconds(micros) - minutes(offset_minutes));
+  // The instant, offset applied, must lie in 1970..9999 too: times are answered in UTC, and the
+  // API must read back what it answers.
+  if (instant < Timestamp() || instant >= sys_days(year(10000) / 1 / 1)) return false;
+  *out = instant;
   return true;
 }
 

@@ -11,7 +11,7 @@ namespace coupond {
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)"; 't' and 'z' in lower case too.
 // Fractions are kept to the microsecond. Returns false on anything else, including impossible
-// dates (Feb 30) and years outside 1970..9999.
+// dates (Feb 30) and times outside 1970..9999, in UTC as well as in the offset given.
 bool parse_rfc3339(std::string_view text, Timestamp* out);
 
 // "2026-11-10T16:00:00Z", with ".123456" only when the time has a sub-second part.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <string>
 #include <system_error>
 
 #include "coupond/invariant.h"
@@ -19,6 +20,11 @@ std::uint64_t file_bytes_for(std::uint64_t capacity) {
 std::uint64_t capacity_for(std::uint64_t count, double load) {
   const auto wanted = static_cast<std::uint64_t>(std::ceil(static_cast<double>(count) / load));
   return std::max(wanted, shard_slots_min);
+}
+
+// The most coupons a table of capacity slots holds before an insert grows it.
+std::uint64_t load_limit(std::uint64_t capacity) {
+  return static_cast<std::uint64_t>(static_cast<double>(capacity) * table_load_max);
 }
 
 }  // namespace
@@ -86,8 +92,7 @@ Status SlotTable::insert(const Slot& slot, std::uint64_t hash, Slot** out) {
   // second slot for one key would split its uses between two copies: both lose redemptions.
   COUPOND_INVARIANT(!slot.key.is_empty());
   COUPOND_INVARIANT(find(slot.key, hash) == nullptr);
-  const auto limit = static_cast<std::uint64_t>(static_cast<double>(capacity()) * table_load_max);
-  if (count() + 1 > limit) {
+  if (count() + 1 > load_limit(capacity())) {
     Status status = grow_to(capacity_for(count() + 1, table_load_max / 2));
     if (!status.is_ok()) return status;
   }
@@ -99,8 +104,7 @@ Status SlotTable::insert(const Slot& slot, std::uint64_t hash, Slot** out) {
 }
 
 Status SlotTable::reserve(std::uint64_t count_total) {
-  const auto limit = static_cast<std::uint64_t>(static_cast<double>(capacity()) * table_load_max);
-  if (count_total <= limit) return Status::ok();
+  if (count_total <= load_limit(capacity())) return Status::ok();
   return grow_to(capacity_for(count_total, table_load_presized));
 }
 
@@ -126,6 +130,16 @@ Status SlotTable::restore(const Slot* slots, std::uint64_t capacity, std::uint64
                               " slots is outside the table's bounds");
   }
   std::memcpy(restored.slots_, slots, capacity * sizeof(Slot));
+  // A snapshot that verifies was still not necessarily written by a table: its count must be the
+  // occupied slots', within the load inserts keep to, or a probe for a missing key would find no
+  // empty slot to stop at and loop for ever. (Checked on the copy, which is aligned.)
+  std::uint64_t occupied = 0;
+  for (std::uint64_t i = 0; i < capacity; ++i) occupied += restored.slots_[i].key.is_empty() ? 0 : 1;
+  if (occupied != count || count > load_limit(capacity)) {
+    return Status::corruption("a snapshot shard's slots do not match its count (" +
+                              std::to_string(count) + " said, " + std::to_string(occupied) +
+                              " occupied, of " + std::to_string(capacity) + ")");
+  }
   restored.header_->count = count;
   return take_place(std::move(restored));
 }

@@ -1,0 +1,56 @@
+// Fuzzes the data plane's request decoder (parse_coupon_request) and what the engine does next
+// with a decoded order that passes check_order: scope and discount rules. Any body must either be
+// refused with a sentence or decode into a request within the API's limits, and a discount must
+// never be negative nor exceed the money it was computed on.
+#include "api/coupon_json.h"
+#include "fuzz_support.h"
+#include "rules/rules.h"
+
+using namespace coupond;
+
+namespace {
+
+// A discount of each kind, scoped by category so that eligible amounts sum item prices.
+BatchDefinition batch_for(std::uint8_t choice) {
+  BatchDefinition batch;
+  batch.discount.type = static_cast<DiscountType>(choice % 4);
+  batch.discount.amount = 2'000;
+  batch.discount.percent = 15;
+  batch.discount.max_amount = (choice & 4) != 0 ? 5'000 : 0;
+  batch.discount.min_amount = 10'000;
+  batch.discount.sku = "GIFT";
+  batch.discount.quantity = 1;
+  if ((choice & 8) != 0) batch.scope.categories = {"shoes", "bags"};
+  if ((choice & 16) != 0) batch.scope.channels = {"app"};
+  return batch;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::FuzzBytes bytes(data, size);
+  const std::uint8_t choice = bytes.byte();
+  const bool needs_order_id = (choice & 128) != 0;
+  api::ParsedCouponRequest parsed;
+  const std::string error = api::parse_coupon_request(bytes.rest(), needs_order_id, &parsed);
+  if (!error.empty()) return 0;
+  const CouponRequest& request = parsed.request;
+  FUZZ_REQUIRE(request.code.size() <= code_input_max);
+  FUZZ_REQUIRE(request.customer.size() <= customer_length_max);
+  FUZZ_REQUIRE(request.order_id.size() <= order_id_length_max);
+  FUZZ_REQUIRE(!needs_order_id || !request.order_id.empty());
+  FUZZ_REQUIRE(request.order.items.size() <= order_items_max);
+
+  if (!rules::check_order(request.order).empty()) return 0;
+  const BatchDefinition batch = batch_for(choice);
+  if (rules::check_scope(batch.scope, request.order) != Reason::ok) return 0;
+  DiscountResult discount;
+  if (rules::compute_discount(batch, request.order, &discount) != Reason::ok) return 0;
+  FUZZ_REQUIRE(discount.amount >= 0);
+  const Money base = rules::eligible_amount(batch.scope, request.order);
+  FUZZ_REQUIRE(base >= 0 && base <= money_max);
+  if (request.order.amount.has_value() || !batch.scope.categories.empty()) {
+    FUZZ_REQUIRE(discount.amount <= base);
+  }
+  return 0;
+}
