@@ -35,21 +35,21 @@ TEST(ChannelNamesTest, ChannelsPastTheLimitAreCountedUnderOneName) {
   for (std::size_t i = 0; i < channels_per_batch_max + extra; ++i) {
     const std::string& code = codes[i % codes.size()];
     ASSERT_TRUE(
-        redeem_in(*fixture.engine, code, "o-" + std::to_string(i), "ch-" + std::to_string(i)).ok())
+        redeem_in(*fixture.engine, code, testing::numbered("o-", i), testing::numbered("ch-", i)).ok())
         << i;
   }
   auto channels = by_channel(*fixture.engine);
   EXPECT_EQ(channels.size(), channels_per_batch_max + 1);
   EXPECT_EQ(channels[std::string(channel_overflow_name)], static_cast<std::int64_t>(extra));
   EXPECT_EQ(channels["ch-0"], 1);
-  EXPECT_EQ(channels.count("ch-" + std::to_string(channels_per_batch_max)), 0u);
+  EXPECT_EQ(channels.count(testing::numbered("ch-", channels_per_batch_max)), 0u);
 
   // A known channel still counts by name, in any shard; a use counted under the overflow name
   // leaves it when rolled back.
   ASSERT_TRUE(redeem_in(*fixture.engine, codes[3], "again", "ch-0").ok());
   const std::size_t last = channels_per_batch_max + extra - 1;
   ASSERT_TRUE(
-      fixture.engine->rollback(codes[last % codes.size()], "o-" + std::to_string(last)).found);
+      fixture.engine->rollback(codes[last % codes.size()], testing::numbered("o-", last)).found);
   channels = by_channel(*fixture.engine);
   EXPECT_EQ(channels["ch-0"], 2);
   EXPECT_EQ(channels[std::string(channel_overflow_name)], static_cast<std::int64_t>(extra - 1));

@@ -10,6 +10,7 @@
 
 #include "http_client.h"
 #include "server_process.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -114,7 +115,7 @@ TEST_F(CouponctlTest, FailuresExitNonZeroWithTheServersMessage) {
   const auto wrong = write("token", "not-the-token\n");
   output.clear();
   EXPECT_NE(run_program(COUPONCTL_BINARY,
-                        {"--admin", "127.0.0.1:" + std::to_string(server.admin_port()),
+                        {"--admin", testing::numbered("127.0.0.1:", server.admin_port()),
                          "--token-file", wrong.string(), "batch", "list"},
                         &output),
             0);

@@ -31,7 +31,7 @@ TEST(CrashTest, PowerCutsAtRandomMomentsLoseNoAcknowledgedRedemption) {
   int syncs_seen = 0;
   const int cycles = crash_cycles(4);
   for (int cycle = 0; cycle < cycles; ++cycle) {
-    SCOPED_TRACE("cycle " + std::to_string(cycle));
+    SCOPED_TRACE(testing::numbered("cycle ", cycle));
     // Small segments, so that runs rotate the journal; every other run also takes a snapshot
     // part way, which removes the segments it covers.
     ServerProcess server(ServerOptions{{"--journal-segment-bytes", "16384"}, data_dir,
@@ -115,7 +115,7 @@ TEST(CrashTest, APowerCutInTheFirstRunKeepsWhatItAcknowledged) {
     ASSERT_EQ(codes.size(), static_cast<std::size_t>(crash_codes_count));
     const auto redeem = [&](int first, int count) {
       for (int i = first; i < first + count; ++i) {
-        const std::string order = "first-" + std::to_string(i);
+        const std::string order = testing::numbered("first-", i);
         const std::string& code = codes[static_cast<std::size_t>(i)];
         ASSERT_EQ(http_request(server.data_port(), "POST", "/v1/redeem", redeem_body(code, order))
                       .status, 200);

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "http_client.h"
+#include "test_support.h"
 
 namespace coupond::testing {
 namespace {
@@ -111,7 +112,7 @@ void Shoppers::shop(int thread) {
       continue;
     }
     const std::string& code = codes_[pick(random)];
-    const std::string order = run_ + "-" + std::to_string(thread) + "-" + std::to_string(n);
+    const std::string order = run_ + "-" + std::to_string(thread) + testing::numbered("-", n);
     const HttpResult result = http_request(port_, "POST", "/v1/redeem", redeem_body(code, order));
     if (result.status == 0) return;  // the server is gone
     ++answered_;

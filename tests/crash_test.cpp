@@ -188,7 +188,7 @@ TEST(CrashTest, ADamagedJournalIsRefusedUnlessTruncationIsForced) {
     ServerProcess server(ServerOptions{{}, directory.path(), {}, false});
     ASSERT_TRUE(server.started());
     for (int i = 0; i < 50; ++i) {
-      const std::string order = "o-" + std::to_string(i);
+      const std::string order = testing::numbered("o-", i);
       ASSERT_EQ(http_request(server.data_port(), "POST", "/v1/redeem",
                              redeem_body(codes[static_cast<std::size_t>(i)], order)).status, 200);
     }

@@ -54,7 +54,7 @@ TEST(DataDirLockTest, ASecondHolderIsRefusedUntilTheFirstLetsGo) {
   const Status refused = store::DataDirLock::acquire(directory.path(), &second);
   EXPECT_FALSE(refused.is_ok());
   EXPECT_EQ(second, nullptr);
-  EXPECT_NE(refused.message().find("pid " + std::to_string(::getpid())), std::string::npos)
+  EXPECT_NE(refused.message().find(testing::numbered("pid ", ::getpid())), std::string::npos)
       << refused.message();
   first.reset();
   EXPECT_TRUE(store::DataDirLock::acquire(directory.path(), &second).is_ok());
@@ -66,7 +66,7 @@ TEST(DataDirLockTest, ASecondEngineOnADirectoryInUseIsRefusedAndChangesNothing) 
   const auto codes = fixture.generate("b1", 20);
   std::uint64_t last = 0;
   for (int i = 0; i < 5; ++i) {
-    const Outcome redeemed = fixture.engine->redeem(request_for(codes[i], "o-" + std::to_string(i)));
+    const Outcome redeemed = fixture.engine->redeem(request_for(codes[i], testing::numbered("o-", i)));
     ASSERT_TRUE(redeemed.ok());
     last = redeemed.journal_sequence;
   }
@@ -81,7 +81,7 @@ TEST(DataDirLockTest, ASecondEngineOnADirectoryInUseIsRefusedAndChangesNothing) 
   EXPECT_EQ(second, nullptr);
   EXPECT_NE(refused.message().find(fixture.directory.path().string()), std::string::npos)
       << refused.message();
-  EXPECT_NE(refused.message().find("pid " + std::to_string(::getpid())), std::string::npos)
+  EXPECT_NE(refused.message().find(testing::numbered("pid ", ::getpid())), std::string::npos)
       << refused.message();
   EXPECT_EQ(listing(fixture.directory.path()), before);
 
@@ -139,7 +139,7 @@ TEST(DataDirLockProcessTest, ASecondCoupondIsRefusedAndTheFirstKeepsItsRedemptio
     ASSERT_EQ(codes.size(), 20u);
     for (int i = 0; i < 5; ++i) {
       ASSERT_EQ(http_request(first.data_port(), "POST", "/v1/redeem",
-                             redeem_body(codes[i], "o-" + std::to_string(i))).status, 200);
+                             redeem_body(codes[i], testing::numbered("o-", i))).status, 200);
     }
     const auto before = listing(directory.path());
 
@@ -149,7 +149,7 @@ TEST(DataDirLockProcessTest, ASecondCoupondIsRefusedAndTheFirstKeepsItsRedemptio
       EXPECT_GT(second.wait_for_end(std::chrono::seconds(10)), 0);
       EXPECT_NE(second.error_output().find(directory.path().string()), std::string::npos)
           << second.error_output();
-      EXPECT_NE(second.error_output().find("pid " + std::to_string(first.pid())),
+      EXPECT_NE(second.error_output().find(testing::numbered("pid ", first.pid())),
                 std::string::npos)
           << second.error_output();
     }
@@ -157,7 +157,7 @@ TEST(DataDirLockProcessTest, ASecondCoupondIsRefusedAndTheFirstKeepsItsRedemptio
 
     for (int i = 0; i < 5; ++i) {
       EXPECT_EQ(redeemed_orders(first, codes[i]),
-                std::vector<std::string>{"o-" + std::to_string(i)});
+                std::vector<std::string>{testing::numbered("o-", i)});
     }
     EXPECT_EQ(http_request(first.data_port(), "POST", "/v1/redeem", redeem_body(codes[5], "o-5"))
                   .status,
@@ -168,7 +168,7 @@ TEST(DataDirLockProcessTest, ASecondCoupondIsRefusedAndTheFirstKeepsItsRedemptio
   ASSERT_TRUE(restarted.started());
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(redeemed_orders(restarted, codes[i]),
-              std::vector<std::string>{"o-" + std::to_string(i)});
+              std::vector<std::string>{testing::numbered("o-", i)});
   }
 }
 

@@ -36,7 +36,7 @@ TEST(EngineConcurrencyTest, EightThreadsRacingOnTheSameCodesLeaveExactlyOneWinne
   run_threads([&](int thread) {
     for (int round = 0; round < rounds; ++round) {
       for (std::size_t i = 0; i < codes.size(); ++i) {
-        const std::string order = std::to_string(thread) + "-" + std::to_string(round);
+        const std::string order = std::to_string(thread) + testing::numbered("-", round);
         const Outcome outcome = fixture.engine->redeem(request_for(codes[i], order));
         if (outcome.ok() && !outcome.replayed) {
           wins[i].fetch_add(1);
@@ -65,9 +65,9 @@ TEST(EngineConcurrencyTest, MultiUseCodesAndCustomerLimitsHoldUnderRaces) {
     for (int round = 0; round < 20; ++round) {
       for (std::size_t i = 0; i < codes.size(); ++i) {
         const int customer = (thread * 7 + round + static_cast<int>(i)) % 20;
-        const std::string order = std::to_string(thread) + "/" + std::to_string(round);
+        const std::string order = std::to_string(thread) + testing::numbered("/", round);
         const Outcome outcome = fixture.engine->redeem(
-            request_for(codes[i], order, "customer-" + std::to_string(customer)));
+            request_for(codes[i], order, testing::numbered("customer-", customer)));
         if (outcome.ok() && !outcome.replayed) {
           wins.fetch_add(1);
           wins_by_code[i].fetch_add(1);

@@ -197,7 +197,7 @@ TEST(HoldLapses, ADecisionLapsesABoundedRunOfItsShardsDueHoldsAndItsOwnAndThePas
   fixture.create(amount_off_batch("b1"));
   const auto codes = fixture.generate("b1", 200);
   for (std::size_t i = 0; i < codes.size(); ++i) {
-    ASSERT_TRUE(fixture.engine->reserve(request_for(codes[i], "o" + std::to_string(i)), 60s).ok());
+    ASSERT_TRUE(fixture.engine->reserve(request_for(codes[i], testing::numbered("o", i)), 60s).ok());
   }
   fixture.clock.advance(60s);
   // The last hold is not among the first run's, yet its coupon's answer is exact at the expiry.
@@ -320,12 +320,12 @@ TEST(HoldLapsesConcurrency, TheEnginesOwnThreadLapsesHoldsWhileCheckoutsGoOn) {
   fixture.create(amount_off_batch("b1"));
   const auto codes = fixture.generate("b1", 400);
   for (std::size_t i = 0; i < 200; ++i) {
-    ASSERT_TRUE(fixture.engine->reserve(request_for(codes[i], "h" + std::to_string(i)), 30s).ok());
+    ASSERT_TRUE(fixture.engine->reserve(request_for(codes[i], testing::numbered("h", i)), 30s).ok());
   }
   fixture.clock.advance(30s);
   std::thread redeemer([&] {
     for (std::size_t i = 200; i < codes.size(); ++i) {
-      EXPECT_TRUE(fixture.engine->redeem(request_for(codes[i], "r" + std::to_string(i))).ok());
+      EXPECT_TRUE(fixture.engine->redeem(request_for(codes[i], testing::numbered("r", i))).ok());
     }
   });
   // Nobody touches the held coupons: the engine's thread lapses them. Bounded, not timed.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "journal_test_support.h"
+#include "test_support.h"
 
 namespace coupond::journal {
 namespace {
@@ -142,7 +143,7 @@ TEST(JournalGroups, ADamagedRecordFollowedByALaterGroupIsCorruption) {
     const std::string on_disk = read_bytes(journal.segment);
     const Replayed refused = replay(journal.directory.path());
     EXPECT_EQ(refused.status.code(), Status::Code::corruption) << "record " << damaged + 1;
-    EXPECT_NE(refused.status.message().find("offset " + std::to_string(journal.offsets[damaged])),
+    EXPECT_NE(refused.status.message().find(testing::numbered("offset ", journal.offsets[damaged])),
               std::string::npos)
         << refused.status.message();
     EXPECT_EQ(read_bytes(journal.segment), on_disk) << "a refused recovery changes nothing";

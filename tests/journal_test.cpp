@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "journal_test_support.h"
+#include "test_support.h"
 
 namespace coupond::journal {
 namespace {
@@ -181,7 +182,7 @@ TEST(Journal, AFlippedBitFollowedByValidRecordsIsRefusedWithFileAndOffset) {
     EXPECT_EQ(refused.status.code(), Status::Code::corruption);
     EXPECT_NE(refused.status.message().find(segment.string()), std::string::npos)
         << refused.status.message();
-    EXPECT_NE(refused.status.message().find("offset " + std::to_string(record_start)),
+    EXPECT_NE(refused.status.message().find(testing::numbered("offset ", record_start)),
               std::string::npos)
         << refused.status.message();
     EXPECT_EQ(read_bytes(segment), damaged) << "a refused recovery changes nothing";

@@ -2,6 +2,7 @@
 // turns (time is handed in, so the tests stand on the minute's edge), memory fixed whatever ids are
 // invented, the oldest id giving way to a new one, and counts from many threads kept whole.
 #include "api/rate_limiter.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -59,7 +60,7 @@ TEST(RateLimiterTest, TheAllowanceComesBackWhenTheMinuteTurns) {
 TEST(RateLimiterTest, MemoryStaysBoundedWhateverIdsAreInvented) {
   RateLimiter limiter(3, 1000);
   EXPECT_EQ(limiter.capacity(), 1024u);
-  for (int i = 0; i < 100'000; ++i) limiter.record_bad_code("guess-" + std::to_string(i), noon);
+  for (int i = 0; i < 100'000; ++i) limiter.record_bad_code(testing::numbered("guess-", i), noon);
   EXPECT_EQ(limiter.capacity(), 1024u);
   EXPECT_LE(limiter.tracked(noon), limiter.capacity());
   EXPECT_GT(limiter.tracked(noon), limiter.capacity() / 2);  // the table is used, not bypassed
@@ -71,7 +72,7 @@ TEST(RateLimiterTest, TheOldestIdGivesWayToANewOne) {
   RateLimiter limiter(1, RateLimiter::ways);
   ASSERT_EQ(limiter.capacity(), RateLimiter::ways);
   for (std::size_t i = 0; i < RateLimiter::ways; ++i) {
-    limiter.record_bad_code("id-" + std::to_string(i), noon + seconds(i));
+    limiter.record_bad_code(testing::numbered("id-", i), noon + seconds(i));
   }
   // id-0 erred again last: id-1 is now the oldest.
   limiter.record_bad_code("id-0", noon + seconds(30));
@@ -80,7 +81,7 @@ TEST(RateLimiterTest, TheOldestIdGivesWayToANewOne) {
   EXPECT_FALSE(limiter.allows("id-0", noon + seconds(32)));
   EXPECT_FALSE(limiter.allows("newcomer", noon + seconds(32)));
   for (std::size_t i = 2; i < RateLimiter::ways; ++i) {
-    EXPECT_FALSE(limiter.allows("id-" + std::to_string(i), noon + seconds(32))) << i;
+    EXPECT_FALSE(limiter.allows(testing::numbered("id-", i), noon + seconds(32))) << i;
   }
   EXPECT_EQ(limiter.tracked(noon + seconds(32)), RateLimiter::ways);
 }
@@ -104,7 +105,7 @@ TEST(RateLimiterConcurrencyTest, CountsFromManyThreadsAreNotLost) {
     threads.emplace_back([&limiter, t] {
       for (int i = 0; i < per_thread; ++i) {
         limiter.record_bad_code("shared", noon);
-        limiter.record_bad_code("own-" + std::to_string(t), noon);
+        limiter.record_bad_code(testing::numbered("own-", t), noon);
         (void)limiter.allows("shared", noon);
       }
     });

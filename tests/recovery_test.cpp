@@ -100,12 +100,12 @@ struct Campaign {
 
     Engine& engine = *fixture.engine;
     for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(engine.redeem(order_request(codes[i], "o-" + std::to_string(i))).ok());
+      ASSERT_TRUE(engine.redeem(order_request(codes[i], testing::numbered("o-", i))).ok());
     }
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(engine.rollback(codes[i], "o-" + std::to_string(i)).found);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(engine.rollback(codes[i], testing::numbered("o-", i)).found);
     // Multi-use: three orders on one code, one rolled back, then a fourth.
     for (int order = 0; order < 3; ++order) {
-      ASSERT_TRUE(engine.redeem(order_request(codes[40], "m-" + std::to_string(order), {}, "store")).ok());
+      ASSERT_TRUE(engine.redeem(order_request(codes[40], testing::numbered("m-", order), {}, "store")).ok());
     }
     ASSERT_TRUE(engine.rollback(codes[40], "m-1").found);
     ASSERT_TRUE(engine.redeem(order_request(codes[40], "m-3", {}, "store")).ok());

@@ -12,6 +12,7 @@
 #include "http_client.h"
 #include "rules/time_text.h"
 #include "server_process.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -76,8 +77,8 @@ TEST(ServerAbuseTest, GuessesWithANewCustomerEachTimeOrNoneAreLimitedPerClient) 
   const std::string code = make_codes(server, 1).at(0);
   for (int i = 0; i < 4; ++i) {
     // Every other guess names no customer at all.
-    const std::string customer = i % 2 == 0 ? "shopper-" + std::to_string(i) : "";
-    const HttpResult guessed = post(server, "/v1/validate", checkout("PARTNER" + std::to_string(i + 2), customer));
+    const std::string customer = i % 2 == 0 ? testing::numbered("shopper-", i) : "";
+    const HttpResult guessed = post(server, "/v1/validate", checkout(testing::numbered("PARTNER", i + 2), customer));
     EXPECT_EQ(reason_of(guessed), "unknown_code") << i;
   }
   // The client's allowance is spent: a real code with a customer never seen is refused too.
@@ -111,7 +112,7 @@ TEST(ServerAbuseTest, AClientWithAnotherApiKeyIsNotLimited) {
   const std::string code = make_codes(server, 1).at(0);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(reason_of(post(server, "/v1/validate",
-                             checkout("PARTNER" + std::to_string(i + 2), "shopper-" + std::to_string(i)),
+                             checkout(testing::numbered("PARTNER", i + 2), testing::numbered("shopper-", i)),
                              checkout_eu_key)),
               "unknown_code");
   }

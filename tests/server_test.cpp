@@ -373,7 +373,7 @@ TEST(ServerLimitsTest, ACustomerTryingTooManyBadCodesIsRateLimited) {
     return http_request(server.data_port(), "POST", path, body);
   };
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(json_of(attempt("/v1/validate", "GUESS" + std::to_string(i), "mallory")).at("reason").as_string(),
+    EXPECT_EQ(json_of(attempt("/v1/validate", testing::numbered("GUESS", i), "mallory")).at("reason").as_string(),
               "invalid_code");
   }
   // The allowance is spent: even a real code is refused to this customer for now.

@@ -131,7 +131,7 @@ TEST(SignerTest, MalformedKeyFilesAreRefusedWithTheLineAndWithoutKeyMaterial) {
   };
   int index = 0;
   for (const auto& test : cases) {
-    const auto path = directory.path() / ("keys" + std::to_string(index++));
+    const auto path = directory.path() / (testing::numbered("keys", index++));
     std::ofstream(path) << test.text;
     std::unique_ptr<Signer> signer;
     const Status status = Signer::open(path, false, &signer);

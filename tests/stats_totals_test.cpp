@@ -20,7 +20,7 @@ constexpr Money largest_money = std::numeric_limits<Money>::max();
 void redeem_largest_orders(Engine& engine, const std::string& code, const std::string& prefix,
                            int uses) {
   for (int i = 0; i < uses; ++i) {
-    const std::string order_id = prefix + "-" + std::to_string(i);
+    const std::string order_id = prefix + testing::numbered("-", i);
     CouponRequest request = request_for(code, order_id);
     request.order.amount = money_max;
     const Outcome outcome = engine.redeem(request);
@@ -49,7 +49,7 @@ TEST(StatsTotalsTest, OneShardsTallyPastTheLargestMoneySaturatesAndStaysExactUnd
 
   // The tally itself never lost a unit: taking 400 back lands exactly on 9 x 10^18.
   for (int i = 0; i < 400; ++i) {
-    ASSERT_TRUE(fixture.engine->rollback(code, "o-" + std::to_string(i)).found);
+    ASSERT_TRUE(fixture.engine->rollback(code, testing::numbered("o-", i)).found);
   }
   EXPECT_EQ(report(*fixture.engine, "big").order_amount_total, 9'000 * money_max);
 
@@ -59,7 +59,7 @@ TEST(StatsTotalsTest, OneShardsTallyPastTheLargestMoneySaturatesAndStaysExactUnd
   ASSERT_TRUE(fixture.reopen().is_ok());
   EXPECT_EQ(report(*fixture.engine, "big").order_amount_total, largest_money);
   for (int i = 0; i < 400; ++i) {
-    ASSERT_TRUE(fixture.engine->rollback(code, "p-" + std::to_string(i)).found);
+    ASSERT_TRUE(fixture.engine->rollback(code, testing::numbered("p-", i)).found);
   }
   EXPECT_EQ(report(*fixture.engine, "big").order_amount_total, 9'000 * money_max);
 }
@@ -73,13 +73,13 @@ TEST(StatsTotalsTest, TheSumOverShardsSaturatesWhereEachShardFits) {
   // Money, while the batch's total is 9.4 x 10^18.
   const auto codes = fixture.generate("spread", 94);
   for (std::size_t c = 0; c < codes.size(); ++c) {
-    redeem_largest_orders(*fixture.engine, codes[c], "o" + std::to_string(c), 100);
+    redeem_largest_orders(*fixture.engine, codes[c], testing::numbered("o", c), 100);
   }
   EXPECT_EQ(report(*fixture.engine, "spread").order_amount_total, largest_money);
   for (int i = 0; i < 100; ++i) {
     for (std::size_t c = 0; c < 4; ++c) {
       ASSERT_TRUE(
-          fixture.engine->rollback(codes[c], "o" + std::to_string(c) + "-" + std::to_string(i))
+          fixture.engine->rollback(codes[c], testing::numbered(testing::numbered("o", c) + "-", i))
               .found);
     }
   }

@@ -14,6 +14,7 @@
 #include "engine/snapshot_format.h"
 #include "journal_test_support.h"
 #include "store/side_tables.h"
+#include "test_support.h"
 
 namespace coupond {
 namespace {
@@ -59,7 +60,7 @@ struct SmallJournal {
     const std::string before = read_bytes(segment);
     const Replayed refused = replay(directory.path());
     EXPECT_EQ(refused.status.code(), Status::Code::corruption) << refused.status.message();
-    for (const std::string& part : {segment.string(), "offset " + std::to_string(offsets[index]), why}) {
+    for (const std::string& part : {segment.string(), testing::numbered("offset ", offsets[index]), why}) {
       EXPECT_NE(refused.status.message().find(part), std::string::npos)
           << "'" << part << "' not in: " << refused.status.message();
     }
@@ -98,7 +99,7 @@ struct RedeemedDirectory {
     fixture.create(amount_off_batch("b1"));
     codes = fixture.generate("b1", 20);
     for (int i = 0; i < 3; ++i) {
-      EXPECT_TRUE(fixture.engine->redeem(request_for(codes[i], "order-XYZZY-" + std::to_string(i))).ok());
+      EXPECT_TRUE(fixture.engine->redeem(request_for(codes[i], testing::numbered("order-XYZZY-", i))).ok());
     }
   }
   std::filesystem::path journal_dir() const { return fixture.directory.path() / "journal"; }

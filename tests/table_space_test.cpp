@@ -21,7 +21,7 @@ using testing::TemporaryDirectory;
 class SmallFileSystem {
  public:
   explicit SmallFileSystem(std::size_t size_bytes) {
-    const std::string options = "size=" + std::to_string(size_bytes);
+    const std::string options = testing::numbered("size=", size_bytes);
     mounted_ = ::mount("tmpfs", point_.path().c_str(), "tmpfs", 0, options.c_str()) == 0;
   }
   ~SmallFileSystem() {

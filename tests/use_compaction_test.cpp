@@ -54,7 +54,7 @@ TEST(UseCompactionTest, RedeemRollbackCyclesLeaveAHandfulOfUsesAfterASnapshot) {
 
   ASSERT_TRUE(fixture.engine->redeem(order(codes[1], "other")).ok());
   for (int i = 0; i < 10'000; ++i) {
-    const std::string order_id = "o-" + std::to_string(i);
+    const std::string order_id = testing::numbered("o-", i);
     ASSERT_TRUE(fixture.engine->redeem(order(code, order_id)).ok()) << i;
     ASSERT_TRUE(fixture.engine->rollback(code, order_id).found) << i;
   }
@@ -105,7 +105,7 @@ TEST(UseCompactionTest, ReleasedAndLapsedHoldsOfAMultiUseCodeAreCompacted) {
   const auto ttl = std::chrono::seconds(60);
   ASSERT_TRUE(fixture.engine->reserve(order(code, "lapses"), ttl).ok());
   for (int i = 0; i < 2'000; ++i) {
-    const std::string order_id = "r-" + std::to_string(i);
+    const std::string order_id = testing::numbered("r-", i);
     ASSERT_TRUE(fixture.engine->reserve(order(code, order_id), ttl).ok()) << i;
     ASSERT_TRUE(fixture.engine->rollback(code, order_id).found) << i;
   }
@@ -142,7 +142,7 @@ TEST(UseCompactionTest, ReplayFromAnOlderSnapshotDropsTheSameUsesAtTheSamePoint)
   ASSERT_TRUE(fixture.engine->snapshot(&older).is_ok());
 
   for (int i = 0; i < 50; ++i) {
-    const std::string order_id = "c-" + std::to_string(i);
+    const std::string order_id = testing::numbered("c-", i);
     ASSERT_TRUE(fixture.engine->redeem(order(codes[i % 2], order_id)).ok());
     ASSERT_TRUE(fixture.engine->rollback(codes[i % 2], order_id).found);
   }
@@ -184,7 +184,7 @@ TEST(UseCompactionConcurrency, SnapshotsCompactWhileOrdersRedeemAndRollBack) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 400; ++i) {
         const std::string& code = codes[static_cast<std::size_t>((t * 2 + i) % 8)];
-        const std::string order_id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        const std::string order_id = testing::numbered(testing::numbered("t", t) + "-", i);
         EXPECT_TRUE(fixture.engine->redeem(order(code, order_id)).ok());
         // Every other order is given back.
         if (i % 2 == 0) {
