@@ -14,8 +14,8 @@
 #include <functional>
 #include <iterator>
 
-#include "engine/journal_records.h"
-#include "engine/snapshot_format.h"
+#include "persist/journal_records.h"
+#include "persist/snapshot_format.h"
 #include "store/slot_format.h"
 #include "test_support.h"
 

@@ -11,7 +11,7 @@
 
 #include <cstddef>
 
-#include "engine/snapshot_format.h"
+#include "persist/snapshot_format.h"
 #include "journal_test_support.h"
 #include "store/side_tables.h"
 #include "test_support.h"

@@ -10,7 +10,7 @@
 #include "coupond/engine.h"
 #include "engine/batch_registry.h"
 #include "engine/channel_names.h"
-#include "engine/journal_records.h"
+#include "persist/journal_records.h"
 #include "journal/journal.h"
 #include "store/coupon_key.h"
 #include "store/coupon_table.h"

@@ -70,7 +70,7 @@ inline void set_group_position(RecordHeader* header, std::uint32_t position) {
 // several times over. A header claiming more is damage, not a record.
 inline constexpr std::uint32_t record_payload_bytes_max = 256u << 20;
 
-// What a state change is. The engine gives each type its payload (src/engine/journal_records.h);
+// What a state change is. The engine gives each type its payload (src/persist/journal_records.h);
 // the journal itself only moves bytes. Values are on disk: never renumber, only add.
 enum class RecordType : std::uint8_t {
   batch_created = 1,

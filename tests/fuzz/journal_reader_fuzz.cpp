@@ -7,7 +7,7 @@
 // repair and gives the same records.
 #include <vector>
 
-#include "engine/journal_records.h"
+#include "persist/journal_records.h"
 #include "journal/journal_reader.h"
 #include "journal_input.h"
 

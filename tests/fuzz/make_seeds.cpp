@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "coupond/engine.h"
-#include "engine/snapshot_format.h"
+#include "persist/snapshot_format.h"
 #include "fuzz_support.h"
 #include "journal/journal_format.h"
 

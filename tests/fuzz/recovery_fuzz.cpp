@@ -1,10 +1,10 @@
-// Fuzzes recovery from the journal (src/engine/recovery.cpp) through Engine::open, over a data
+// Fuzzes recovery from the journal (src/persist/recovery.cpp) through Engine::open, over a data
 // directory whose journal is one segment made from the input (journal_input.h): every record the
 // reader hands over is applied as the change it records, whatever its payload says.
 //
 // Properties: opening either refuses or gives an engine whose seed coupons can be used; and that
 // engine writes a snapshot that opens again to the same coupons and batch figures.
-#include "engine/journal_records.h"
+#include "persist/journal_records.h"
 #include "engine_checks.h"
 #include "journal/journal_reader.h"
 #include "journal_input.h"

@@ -1,4 +1,4 @@
-// Fuzzes the snapshot reader (src/engine/snapshot_reader.cpp) through Engine::open, over a data
+// Fuzzes the snapshot reader (src/persist/snapshot_reader.cpp) through Engine::open, over a data
 // directory holding one snapshot made from the input. The input is either the whole file, or a
 // body the harness wraps in a header with the right checksums, so that the fuzzer reaches the
 // catalog and shard sections instead of stopping at the checksum.
@@ -11,7 +11,7 @@
 
 #include <cstddef>
 
-#include "engine/snapshot_format.h"
+#include "persist/snapshot_format.h"
 #include "engine_checks.h"
 
 using namespace coupond;

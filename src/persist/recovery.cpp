@@ -1,12 +1,12 @@
-#include "engine/recovery.h"
+#include "persist/recovery.h"
 
 #include <limits>
 #include <mutex>
 
 #include "engine/checkout_steps.h"
-#include "engine/journal_records.h"
-#include "engine/shard_compaction.h"
-#include "engine/snapshot.h"
+#include "persist/journal_records.h"
+#include "persist/shard_compaction.h"
+#include "persist/snapshot.h"
 #include "journal/journal_reader.h"
 
 namespace coupond {

@@ -1,5 +1,5 @@
 // Start-up: the newest snapshot that verifies, then every journal record after it, applied as the
-// change it records. Private to src/engine.
+// change it records. Private to the engine and persist modules.
 #pragma once
 
 #include "coupond/engine.h"

@@ -1,4 +1,4 @@
-#include "engine/shard_compaction.h"
+#include "persist/shard_compaction.h"
 
 #include "engine/checkout_steps.h"
 #include "store/use_compaction.h"

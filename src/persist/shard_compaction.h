@@ -8,7 +8,7 @@
 
 #include "coupond/status.h"
 #include "engine/engine_state.h"
-#include "engine/journal_records.h"
+#include "persist/journal_records.h"
 
 namespace coupond {
 

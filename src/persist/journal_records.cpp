@@ -1,4 +1,4 @@
-#include "engine/journal_records.h"
+#include "persist/journal_records.h"
 
 namespace coupond::records {
 namespace {

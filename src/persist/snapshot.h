@@ -1,5 +1,5 @@
 // Writing the engine's state to a snapshot file and reading the newest one back at start-up
-// (format: snapshot_format.h). Private to src/engine.
+// (format: snapshot_format.h). Private to the engine and persist modules.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-#include "engine/snapshot_format.h"
+#include "persist/snapshot_format.h"
 
 #include <cstdio>
 

@@ -9,9 +9,9 @@
 #include <cerrno>
 #include <mutex>
 
-#include "engine/snapshot.h"
-#include "engine/shard_compaction.h"
-#include "engine/snapshot_format.h"
+#include "persist/snapshot.h"
+#include "persist/shard_compaction.h"
+#include "persist/snapshot_format.h"
 #include "journal/durable_file.h"
 #include "journal/fault_point.h"
 

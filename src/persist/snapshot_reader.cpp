@@ -16,8 +16,8 @@
 #include <limits>
 #include <map>
 
-#include "engine/snapshot.h"
-#include "engine/snapshot_format.h"
+#include "persist/snapshot.h"
+#include "persist/snapshot_format.h"
 #include "journal/durable_file.h"
 
 namespace coupond {
