@@ -7,6 +7,7 @@
 
 #include "api/coupon_json.h"
 #include "api/json_writer.h"
+#include "api/responses.h"
 #include "dom_coupon_json.h"
 #include "test_support.h"
 
@@ -118,6 +119,27 @@ TEST(CouponAnswers, RollbackAndErrorAnswersAreTheDomAnswers) {
     std::string written;
     api::write_error_answer("bad_request", message, &written);
     expect_same_json(written, dom::error_answer("bad_request", message));
+  }
+}
+
+// The body json_answer gives has room for the longest answer to a redemption or a reserve (a
+// canonical code and a batch id at their limits, the largest amounts), so that writing it does
+// not grow the string again.
+TEST_F(AnswersFixture, TheLongestAcceptedAnswerFitsTheRoomMade) {
+  BatchDefinition longest = amount_off_batch(std::string(batch_id_length_max, 'b'));
+  const Batch* batch = fixture.create(longest);
+  ASSERT_NE(batch, nullptr);
+  Outcome outcome = outcome_with(Reason::ok, batch, std::string(code_text_max, 'C'));
+  outcome.discount.type = DiscountType::percent_off;
+  outcome.discount.amount = -9'223'372'036'854'775'807 - 1;
+  outcome.uses_left = 4'294'967'295u;
+  outcome.redemption_id = ~std::uint64_t{0};
+  outcome.hold_expires_at = campaign_start() + std::chrono::microseconds(999'999);
+  for (const bool reserve : {false, true}) {
+    api::ApiResponse response = api::json_answer(200);
+    const std::size_t room = response.body.capacity();
+    api::write_taken_answer(outcome, "", reserve, &response.body);
+    EXPECT_EQ(response.body.capacity(), room) << response.body.size();
   }
 }
 
