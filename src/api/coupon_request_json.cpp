@@ -360,6 +360,8 @@ class RequestHandler {
 
 std::string parse_coupon_request(std::string_view body, bool needs_order_id,
                                  ParsedCouponRequest* out) {
+  out->text.clear();
+  out->items.clear();
   out->text.reserve(body.size());
   boost::json::basic_parser<RequestHandler> parser(boost::json::parse_options(), out);
   boost::json::error_code error;
