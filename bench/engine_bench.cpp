@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_batch.h"
 #include "codes/code_format.h"
 #include "coupond/engine.h"
 
@@ -25,21 +26,6 @@ constexpr std::size_t code_stride = 48;  // room for the longest default code, N
 std::uint64_t bench_coupons() {
   const char* text = std::getenv("COUPOND_BENCH_COUPONS");
   return text != nullptr ? std::strtoull(text, nullptr, 10) : 10'000'000;
-}
-
-BatchDefinition bench_batch(std::string id) {
-  using namespace std::chrono;
-  BatchDefinition batch;
-  batch.id = std::move(id);
-  batch.name = "bench";
-  batch.discount.type = DiscountType::threshold;
-  batch.discount.min_amount = 10000;
-  batch.discount.amount = 2000;
-  const auto now = time_point_cast<microseconds>(system_clock::now());
-  batch.valid_from = Timestamp(now - hours(1));
-  batch.valid_until = Timestamp(now + hours(24 * 365));
-  batch.code.prefix = "D11";
-  return batch;
 }
 
 std::filesystem::path make_directory(const char* name) {

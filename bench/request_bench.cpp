@@ -4,12 +4,15 @@
 //     HttpServer limits it (HttpLimits' defaults, which are also coupond's flag defaults), reading
 //     the head and then the body of one whole request from memory;
 //   BM_JsonDecodeRedeemRequest: api::parse_coupon_request, called as DataPlane::take calls it;
-//   BM_JsonEncodeRedeemResponse: the 200 answer to a redemption, built as DataPlane::take builds
-//     it and serialized by api::json_response;
+//   BM_JsonEncodeRedeemResponse: the 200 answer to a redemption, written by the function
+//     DataPlane::take writes it with (api::write_taken_answer) into a body from api::json_answer;
 //   BM_HttpSerializeResponse: that answer made an HTTP/1.1 message as HttpServer's answer() makes
 //     it, and its bytes as the serializer hands them to the socket.
 // BM_RedeemRequestAllStages runs the four in one iteration, so that their sum can be set against
-// BM_RedeemInMemory (engine_bench.cpp), the engine's part of the same request.
+// BM_RedeemInMemory (engine_bench.cpp), the engine's part of the same request. BM_DataPlaneValidate
+// calls DataPlane::handle itself on a small engine: decode, decision and encode of a validation.
+// The JSON stages and those two report allocs, the heap allocations an iteration makes (every
+// operator new of this binary is counted).
 // Left out: the socket, TLS, the API key check, the rate limiter, the metrics and the wait for the
 // journal. Each benchmark first checks once that its stage yields what it should (the parsed body
 // is the one sent, the answer is the expected bytes), and counts the failures of its timed loop,
@@ -20,18 +23,40 @@
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 
+#include <stdlib.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include "api/api_types.h"
 #include "api/coupon_json.h"
+#include "api/data_plane.h"
 #include "api/responses.h"
+#include "bench_batch.h"
 #include "coupond/engine.h"
 #include "http/http_server.h"
+
+// Every allocation of this binary is counted, so that a benchmark can report how many its
+// iterations make (a request's allocations cost more than their malloc: they contend across
+// threads and scatter the request's data).
+namespace {
+std::atomic<std::uint64_t> allocations{0};
+}  // namespace
+
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* memory) noexcept { std::free(memory); }
+[[gnu::noinline]] void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
 
 namespace coupond {
 namespace {
@@ -40,6 +65,20 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 using HttpRequest = bhttp::request<bhttp::string_body>;
+
+// Allocations per iteration of state's timed loop, as a counter beside the time.
+class AllocationCount {
+ public:
+  AllocationCount() : start_(allocations.load(std::memory_order_relaxed)) {}
+  void report(benchmark::State& state) const {
+    const auto made = allocations.load(std::memory_order_relaxed) - start_;
+    state.counters["allocs"] = benchmark::Counter(
+        static_cast<double>(made), benchmark::Counter::kAvgIterations);
+  }
+
+ private:
+  std::uint64_t start_;
+};
 
 constexpr std::string_view redeem_code = "D11-7KQ2-M9XA-4RTB-XXXX-YY";
 constexpr std::string_view redeem_body =
@@ -94,10 +133,44 @@ bool parse_http_request(std::string_view wire, const http::HttpLimits& limits, H
   return true;
 }
 
+// An engine in a temporary directory with one batch of 16 codes: the batch an accepted redemption
+// names, and the engine of the benchmarks that call the data plane itself. Made once, on first use.
+struct SmallEngine {
+  std::filesystem::path directory;
+  std::unique_ptr<Engine> engine;
+  const Batch* batch = nullptr;
+  std::string code;
+
+  SmallEngine() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "coupond-request-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    directory = pattern;
+    EngineOptions options;
+    options.data_dir = directory;
+    if (!Engine::open(options, &engine).is_ok()) std::abort();
+    const BatchDefinition definition = bench_batch(std::string(redeem_batch));
+    if (!engine->create_batch(definition, &batch).is_ok()) std::abort();
+    if (!engine->generate(redeem_batch, 16, [&](std::string_view text) { code = text; })
+             .is_ok()) {
+      std::abort();
+    }
+  }
+  ~SmallEngine() {
+    engine.reset();
+    std::filesystem::remove_all(directory);
+  }
+};
+
+SmallEngine& small_engine() {
+  static SmallEngine engine;
+  return engine;
+}
+
 // The engine's answer to the request: the redemption taken, as BM_RedeemInMemory's would be.
 Outcome accepted_redemption(std::string_view code) {
   Outcome outcome;
   outcome.reason = Reason::ok;
+  outcome.batch = small_engine().batch;
   outcome.code.size = static_cast<std::uint8_t>(code.copy(outcome.code.chars.data(), code_text_max));
   outcome.discount.type = DiscountType::threshold;
   outcome.discount.amount = 2000;
@@ -107,17 +180,11 @@ Outcome accepted_redemption(std::string_view code) {
   return outcome;
 }
 
-// DataPlane::take's answer to a redemption the engine accepted. The batch is named by its id:
-// an Outcome points at a Batch, which only an engine makes, and take() reads only its id.
-api::ApiResponse encode_redeem_answer(const Outcome& outcome, std::string_view batch) {
-  boost::json::object object{{"redeemed", true}};
-  object["redemption"] = api::redemption_name(outcome.redemption_id);
-  object["code"] = outcome.code.view();
-  object["batch"] = batch;
-  object["discount"] = api::discount_json(outcome.discount);
-  object["uses_left"] = outcome.uses_left;
-  object["replayed"] = outcome.replayed;
-  return api::json_response(200, object);
+// DataPlane::take's answer to a redemption the engine accepted, made as take() makes it.
+api::ApiResponse encode_redeem_answer(const Outcome& outcome) {
+  api::ApiResponse response = api::json_answer(200);
+  api::write_taken_answer(outcome, redeem_code, /*reserve=*/false, &response.body);
+  return response;
 }
 
 // HttpServer's answer() for an answer that is not streamed, and the bytes its write hands the
@@ -216,6 +283,7 @@ void BM_JsonDecodeRedeemRequest(benchmark::State& state) {
     if (!problem.empty()) return state.SkipWithError(problem.c_str());
   }
   benchmark::IterationCount decoded = 0;
+  const AllocationCount count;
   for (auto _ : state) {
     api::ParsedCouponRequest parsed;
     decoded += api::parse_coupon_request(redeem_body, /*needs_order_id=*/true, &parsed).empty();
@@ -223,22 +291,25 @@ void BM_JsonDecodeRedeemRequest(benchmark::State& state) {
     benchmark::DoNotOptimize(parsed.request.order.items.data());
     benchmark::ClobberMemory();
   }
+  count.report(state);
   if (decoded != state.iterations()) state.SkipWithError("a request body did not decode");
 }
 BENCHMARK(BM_JsonDecodeRedeemRequest);
 
 void BM_JsonEncodeRedeemResponse(benchmark::State& state) {
   const Outcome outcome = accepted_redemption(redeem_code);
-  if (encode_redeem_answer(outcome, redeem_batch).body != redeem_answer) {
+  if (encode_redeem_answer(outcome).body != redeem_answer) {
     return state.SkipWithError("the answer is not the expected JSON");
   }
   std::size_t bytes = 0;
+  const AllocationCount count;
   for (auto _ : state) {
-    api::ApiResponse response = encode_redeem_answer(outcome, redeem_batch);
+    api::ApiResponse response = encode_redeem_answer(outcome);
     bytes += response.body.size();
     benchmark::DoNotOptimize(response.body.data());
     benchmark::ClobberMemory();
   }
+  count.report(state);
   if (bytes != state.iterations() * redeem_answer.size()) {
     state.SkipWithError("an answer came out at another length");
   }
@@ -272,25 +343,65 @@ void BM_RedeemRequestAllStages(benchmark::State& state) {
   const http::HttpLimits limits;
   std::string response_wire;
   benchmark::IterationCount answered = 0;
+  const AllocationCount count;
   for (auto _ : state) {
     HttpRequest request;
     bool ok = parse_http_request(request_wire, limits, &request);
     api::ParsedCouponRequest parsed;
     ok = ok && api::parse_coupon_request(request.body(), true, &parsed).empty();
     api::ApiResponse response =
-        encode_redeem_answer(accepted_redemption(parsed.request.code), redeem_batch);
+        encode_redeem_answer(accepted_redemption(parsed.request.code));
     ok = ok && serialize_http_response(response, request.version(), request.keep_alive(),
                                        &response_wire);
     answered += ok;
     benchmark::DoNotOptimize(response_wire.data());
     benchmark::ClobberMemory();
   }
+  count.report(state);
   if (answered != state.iterations()) return state.SkipWithError("a request was not answered");
   // The last answer stands for all: every iteration did the same work on the same input.
   const std::string problem = http_response_problem(response_wire);
   if (!problem.empty()) state.SkipWithError(problem.c_str());
 }
 BENCHMARK(BM_RedeemRequestAllStages);
+
+// The body of redeem_body with another code.
+std::string body_with_code(std::string_view code) {
+  std::string body(redeem_body);
+  body.replace(body.find(redeem_code), redeem_code.size(), code);
+  return body;
+}
+
+// DataPlane::handle on a POST /v1/validate that the engine accepts: the request body decoded,
+// the engine's decision, the answer encoded. The allocations counter is the figure to watch: the
+// time includes the engine's HMAC and table lookup.
+void BM_DataPlaneValidate(benchmark::State& state) {
+  SmallEngine& small = small_engine();
+  api::DataPlaneOptions options;
+  api::DataPlane plane(*small.engine, options, nullptr);
+  const std::string body = body_with_code(small.code);
+  api::ApiRequest request;
+  request.method = "POST";
+  request.path = "/v1/validate";
+  request.body = body;
+  request.peer = "127.0.0.1";
+  {
+    const api::ApiResponse checked = plane.handle(request);
+    if (checked.status != 200 || checked.body.find(R"("valid":true)") == std::string::npos) {
+      return state.SkipWithError("the validation was not accepted");
+    }
+  }
+  benchmark::IterationCount answered = 0;
+  const AllocationCount count;
+  for (auto _ : state) {
+    const api::ApiResponse response = plane.handle(request);
+    answered += response.status == 200;
+    benchmark::DoNotOptimize(response.body.data());
+  }
+  count.report(state);
+  if (answered != state.iterations()) state.SkipWithError("a validation was not answered");
+}
+BENCHMARK(BM_DataPlaneValidate);
 
 }  // namespace
 }  // namespace coupond

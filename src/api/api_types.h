@@ -23,7 +23,9 @@ struct ApiRequest {
 
 struct ApiResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  // Static text (a literal): "application/json" is one byte too long for a std::string's own
+  // buffer, and would cost every answer an allocation.
+  std::string_view content_type = "application/json";
   std::string body;
   // When set, the body is streamed: each call appends the next chunk to *chunk and returns true
   // while more may follow; false ends the body (after appending the last chunk, if any).

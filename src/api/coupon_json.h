@@ -1,20 +1,19 @@
 // JSON for the data plane: checkout requests in, outcomes out (the shapes of the API contract).
 #pragma once
 
-#include <boost/json.hpp>
-
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "coupond/engine.h"
 
 namespace coupond::api {
 
-// A parsed checkout request. The CouponRequest's views point into document and items, so the
+// A parsed checkout request. The CouponRequest's views point into text and items, so the
 // request is valid as long as this object lives and is not moved.
 struct ParsedCouponRequest {
-  boost::json::value document;
+  std::string text;  // the body's strings that the request holds, unescaped
   std::vector<OrderItem> items;
   CouponRequest request;
   std::optional<std::int64_t> ttl_s;  // reserve only
@@ -23,16 +22,33 @@ struct ParsedCouponRequest {
   ParsedCouponRequest& operator=(const ParsedCouponRequest&) = delete;
 };
 
-// Parses body into *out; returns an empty string, or a sentence naming the bad field.
-// needs_order_id: redeem, reserve and rollback require "order_id".
+// Parses body into *out; returns an empty string, or a sentence naming the bad field
+// (coupon_request_json.cpp). needs_order_id: redeem, reserve and rollback require "order_id".
+// Fields the API does not know are ignored; null is the same as absent.
 std::string parse_coupon_request(std::string_view body, bool needs_order_id,
                                  ParsedCouponRequest* out);
 
-// {"type": "threshold", "amount": 2000} or {"type": "free_item", "sku": .., "quantity": ..}
-boost::json::object discount_json(const DiscountResult& discount);
+// The data plane's answers, each appended to *out as one JSON object (coupon_answers.cpp). typed
+// is the code as the request gave it, answered when the engine could not read it. A discount is
+// {"type": "threshold", "amount": 2000} or {"type": "free_item", "sku": .., "quantity": ..}.
+// {flag: false, "code", ["batch"], "reason", "message"}; flag is "valid", "redeemed", "reserved".
+void write_refusal_answer(const Outcome& outcome, std::string_view typed, std::string_view flag,
+                          std::string* out);
+// {"valid": true, "code", ["batch"], "discount", "uses_left"}
+void write_validate_answer(const Outcome& outcome, std::string_view typed, std::string* out);
+// {"redeemed": true, "redemption", "code", ["batch"], "discount", "uses_left", "replayed"}, or
+// {"reserved": true, "code", ["batch"], "discount", "expires_at", "uses_left", "replayed"}.
+void write_taken_answer(const Outcome& outcome, std::string_view typed, bool reserve,
+                        std::string* out);
+// {"rolled_back": true, "code", "uses_left", "replayed"}
+void write_rollback_answer(const RollbackOutcome& outcome, std::string* out);
+// {"error": {"code": code, "message": message}}
+void write_error_answer(std::string_view code, std::string_view message, std::string* out);
+
 std::string_view discount_type_name(DiscountType type);
 
 // "rdm_" and 16 hex digits.
 std::string redemption_name(std::uint64_t redemption_id);
+void append_redemption_name(std::uint64_t redemption_id, std::string* out);
 
 }  // namespace coupond::api

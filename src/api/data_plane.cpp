@@ -21,22 +21,6 @@ int refusal_status(Reason reason) {
   return 422;
 }
 
-void add_code_and_batch(const Outcome& outcome, std::string_view typed,
-                        boost::json::object* object) {
-  (*object)["code"] = outcome.code.size > 0 ? outcome.code.view() : typed;
-  if (outcome.batch != nullptr) (*object)["batch"] = outcome.batch->id();
-}
-
-boost::json::object refusal_json(const Outcome& outcome, std::string_view typed,
-                                 std::string_view flag) {
-  boost::json::object object;
-  object[flag] = false;
-  add_code_and_batch(outcome, typed, &object);
-  object["reason"] = reason_name(outcome.reason);
-  object["message"] = explain(outcome);
-  return object;
-}
-
 bool is_not_real(Reason reason) {
   return reason == Reason::invalid_code || reason == Reason::unknown_code;
 }
@@ -59,7 +43,9 @@ ApiResponse DataPlane::handle(const ApiRequest& request) {
   }
   if (path == "/healthz") {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-    return json_response(200, {{"status", "ok"}});
+    ApiResponse response = json_answer(200);
+    response.body = R"({"status":"ok"})";
+    return response;
   }
   Caller caller{{}, request.peer};
   if (keys_ != nullptr) {
@@ -110,12 +96,13 @@ ApiResponse DataPlane::validate(std::string_view body, const Caller& caller) {
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }
-  if (!outcome.ok()) return json_response(200, refusal_json(outcome, parsed.request.code, "valid"));
-  boost::json::object object{{"valid", true}};
-  add_code_and_batch(outcome, parsed.request.code, &object);
-  object["discount"] = discount_json(outcome.discount);
-  object["uses_left"] = outcome.uses_left;
-  return json_response(200, object);
+  ApiResponse response = json_answer(200);
+  if (outcome.ok()) {
+    write_validate_answer(outcome, parsed.request.code, &response.body);
+  } else {
+    write_refusal_answer(outcome, parsed.request.code, "valid", &response.body);
+  }
+  return response;
 }
 
 ApiResponse DataPlane::take(std::string_view body, bool reserve, const Caller& caller) {
@@ -135,21 +122,13 @@ ApiResponse DataPlane::take(std::string_view body, bool reserve, const Caller& c
   if (!outcome.request_error.empty()) {
     return error_response(400, "bad_request", outcome.request_error);
   }
-  const std::string_view flag = reserve ? "reserved" : "redeemed";
-  if (!outcome.ok()) {
-    ApiResponse refusal = json_response(refusal_status(outcome.reason),
-                                        refusal_json(outcome, parsed.request.code, flag));
-    refusal.durable_after = outcome.journal_sequence;
-    return refusal;
+  ApiResponse response = json_answer(outcome.ok() ? 200 : refusal_status(outcome.reason));
+  if (outcome.ok()) {
+    write_taken_answer(outcome, parsed.request.code, reserve, &response.body);
+  } else {
+    write_refusal_answer(outcome, parsed.request.code, reserve ? "reserved" : "redeemed",
+                         &response.body);
   }
-  boost::json::object object{{flag, true}};
-  if (!reserve) object["redemption"] = redemption_name(outcome.redemption_id);
-  add_code_and_batch(outcome, parsed.request.code, &object);
-  object["discount"] = discount_json(outcome.discount);
-  if (reserve) object["expires_at"] = format_rfc3339_utc(outcome.hold_expires_at);
-  object["uses_left"] = outcome.uses_left;
-  object["replayed"] = outcome.replayed;
-  ApiResponse response = json_response(200, object);
   response.durable_after = outcome.journal_sequence;
   return response;
 }
@@ -174,10 +153,8 @@ ApiResponse DataPlane::rollback(std::string_view body, const Caller& caller) {
   if (outcome.forbidden) {
     return error_response(403, "forbidden", "this use was taken with another API key");
   }
-  ApiResponse response = json_response(200, {{"rolled_back", true},
-                                             {"code", outcome.code.view()},
-                                             {"uses_left", outcome.uses_left},
-                                             {"replayed", outcome.replayed}});
+  ApiResponse response = json_answer(200);
+  write_rollback_answer(outcome, &response.body);
   response.durable_after = outcome.journal_sequence;
   return response;
 }

@@ -74,23 +74,28 @@ bool parse_rfc3339(std::string_view text, Timestamp* out) {
   return true;
 }
 
-std::string format_rfc3339_utc(Timestamp t) {
+std::size_t write_rfc3339_utc(Timestamp t, char (&out)[rfc3339_text_max]) {
   using namespace std::chrono;
   const sys_days day_point = floor<days>(t);
   const year_month_day date(day_point);
   const hh_mm_ss time(t - day_point);
   const auto micros = time.subseconds().count();
-  char text[40];
-  int size = std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d",
+  int size = std::snprintf(out, sizeof(out), "%04d-%02u-%02uT%02d:%02d:%02d",
                            static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
                            static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
                            static_cast<int>(time.minutes().count()),
                            static_cast<int>(time.seconds().count()));
   if (micros != 0) {
-    size += std::snprintf(text + size, sizeof(text) - static_cast<std::size_t>(size), ".%06lld",
+    size += std::snprintf(out + size, sizeof(out) - static_cast<std::size_t>(size), ".%06lld",
                           static_cast<long long>(micros));
   }
-  return std::string(text, static_cast<std::size_t>(size)) + "Z";
+  out[size++] = 'Z';
+  return static_cast<std::size_t>(size);
+}
+
+std::string format_rfc3339_utc(Timestamp t) {
+  char text[rfc3339_text_max];
+  return std::string(text, write_rfc3339_utc(t, text));
 }
 
 }  // namespace coupond

@@ -1,7 +1,9 @@
 // Fuzzes the data plane's request decoder (parse_coupon_request) and what the engine does next
 // with a decoded order that passes check_order: scope and discount rules. Any body must either be
 // refused with a sentence or decode into a request within the API's limits, and a discount must
-// never be negative nor exceed the money it was computed on.
+// never be negative nor exceed the money it was computed on. The decoder must also agree with the
+// DOM decoder it replaced (../dom_coupon_json.h): the same sentence, or the same request.
+#include "../dom_coupon_json.h"
 #include "api/coupon_json.h"
 #include "fuzz_support.h"
 #include "rules/rules.h"
@@ -33,8 +35,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool needs_order_id = (choice & 128) != 0;
   api::ParsedCouponRequest parsed;
   const std::string error = api::parse_coupon_request(bytes.rest(), needs_order_id, &parsed);
+  testing::dom::ParsedRequest reference;
+  FUZZ_REQUIRE(error == testing::dom::parse_coupon_request(bytes.rest(), needs_order_id, &reference));
   if (!error.empty()) return 0;
   const CouponRequest& request = parsed.request;
+  const CouponRequest& expected = reference.request;
+  FUZZ_REQUIRE(request.code == expected.code && request.customer == expected.customer &&
+               request.order_id == expected.order_id && parsed.ttl_s == reference.ttl_s);
+  FUZZ_REQUIRE(request.order.amount == expected.order.amount &&
+               request.order.currency == expected.order.currency &&
+               request.order.channel == expected.order.channel &&
+               request.order.store == expected.order.store &&
+               request.order.items.size() == expected.order.items.size());
+  for (std::size_t i = 0; i < request.order.items.size(); ++i) {
+    const OrderItem& item = request.order.items[i];
+    const OrderItem& expected_item = expected.order.items[i];
+    FUZZ_REQUIRE(item.sku == expected_item.sku && item.category == expected_item.category &&
+                 item.price == expected_item.price && item.quantity == expected_item.quantity);
+  }
   FUZZ_REQUIRE(request.code.size() <= code_input_max);
   FUZZ_REQUIRE(request.customer.size() <= customer_length_max);
   FUZZ_REQUIRE(request.order_id.size() <= order_id_length_max);
