@@ -171,6 +171,7 @@ class Session : public Connection {
   void on_body_some(beast::error_code error, std::size_t bytes);
   void finish_stream();
   void on_read(beast::error_code error, std::size_t bytes);
+  api::ApiResponse call_handler(const api::ApiRequest& request);
   void respond(api::ApiResponse response, unsigned version, bool keep_alive);
   void answer(api::ApiResponse response, unsigned version, bool keep_alive);
   void write_chunk();
@@ -342,16 +343,21 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   decode_path(request_.target, &request_path_);
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
                                     request_.authorization, peer_};
-  api::ApiResponse response;
   request_started_ = std::chrono::steady_clock::now();
+  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
+  respond(call_handler(api_request), request_.version, keep_alive);
+}
+
+// The handler's answer, built in place: an ApiResponse made empty first and assigned after would
+// allocate its default content type for nothing, on every request.
+template <class Stream>
+api::ApiResponse Session<Stream>::call_handler(const api::ApiRequest& request) {
   try {
-    response = shared_->handler(api_request);
+    return shared_->handler(request);
   } catch (const std::exception& exception) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
-    response = api::error_response(500, "internal", "the server failed to answer");
+    return api::error_response(500, "internal", "the server failed to answer");
   }
-  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
-  respond(std::move(response), request_.version, keep_alive);
 }
 
 // A handler's answer: once what it promises is durable, counted in the metrics (so that the
