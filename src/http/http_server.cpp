@@ -1,7 +1,7 @@
 // Listener and session in the shape of Boost.Beast's advanced server examples, threaded the way
 // nginx is: each I/O thread runs an io_context of its own, a listener hands each connection it
 // accepts to the next thread's context in turn, and the connection lives on that one thread to
-// its end, so a session needs no strand and the threads contend for no lock of Asio's. A
+// its end, so a session needs no strand and the threads share no scheduler. A
 // session reads one request, answers it, and only then reads the next, so pipelined requests are
 // answered in order. A session is written once for plain TCP and for TLS: the two differ only in
 // how a connection begins and ends.
@@ -42,8 +42,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
-// The concrete executor of one thread's context, not the type-erased any_io_executor: every
-// handler of a connection is dispatched without the indirection and the allocation it costs.
+// The concrete executor of one thread's context, not the type-erased any_io_executor, which
+// copies and destroys an erased executor through function pointers around every handler.
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
@@ -513,7 +513,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept() {
     asio::io_context& next = *contexts_[next_context_];
     next_context_ = (next_context_ + 1) % contexts_.size();
-    acceptor_.async_accept(next, beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(next,
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
   void on_accept(beast::error_code error, Socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
@@ -667,7 +668,8 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->tls_context = std::move(tls_context);
   shared->durability_gate = impl_->durability_gate;
   impl_->listeners.push_back(
-      std::make_shared<Listener>(impl_->context_pointers(), std::move(acceptor), std::move(shared)));
+      std::make_shared<Listener>(impl_->context_pointers(), std::move(acceptor),
+                                 std::move(shared)));
   return Status::ok();
 }
 

@@ -29,7 +29,8 @@ void write_response_head(std::string& head, int status, unsigned version,
   head += ' ';
   append_number(head, static_cast<std::size_t>(status));
   head += ' ';
-  const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  namespace bhttp = boost::beast::http;
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
   head.append(reason.data(), reason.size());
   head += "\r\nServer: coupond\r\nContent-Type: ";
   head += content_type;

@@ -29,7 +29,8 @@ std::size_t connections_that_fit(std::uint64_t descriptors, std::size_t ports) {
   }
   const std::size_t usable = static_cast<std::size_t>(descriptors);
   if (usable <= descriptors_reserved) return 1;
-  return std::max<std::size_t>(1, (usable - descriptors_reserved) / std::max<std::size_t>(1, ports));
+  const std::size_t per_port = (usable - descriptors_reserved) / std::max<std::size_t>(1, ports);
+  return std::max<std::size_t>(1, per_port);
 }
 
 }  // namespace coupond::server
