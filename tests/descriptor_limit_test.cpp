@@ -61,6 +61,11 @@ int idle_connection(unsigned short port) {
 }
 
 TEST(DescriptorLimitTest, ConnectionsPastTheDescriptorsNeitherSpinTheServerNorStopIt) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan checks that memory is readable by writing it to a pipe: out of descriptors, it cannot
+  // make one and reports every virtual call as one on a bad object.
+  GTEST_SKIP() << "the sanitizers' runtime needs descriptors of its own";
+#endif
   ServerProcess server;
   ASSERT_TRUE(server.started());
   // A few descriptors left to the server, far fewer than the connections about to come.

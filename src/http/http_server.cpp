@@ -590,13 +590,26 @@ Status make_tls_context(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
 
 }  // namespace
 
+// One I/O thread's context. Hint 1: one thread runs it, so its scheduler skips the work of waking
+// others; other threads still post to it (the journal's, the stopping one), so it keeps its locks.
+// Its services can be shut down before any context is destroyed: a listener's pending accept, on
+// one thread's context, holds a socket of the next thread's, which must still exist when the
+// accept is abandoned.
+class ThreadContext : public asio::io_context {
+ public:
+  ThreadContext() : asio::io_context(1) {}
+  using asio::io_context::shutdown;
+};
+
 struct HttpServer::Impl {
   explicit Impl(unsigned thread_count) {
     for (unsigned i = 0; i < thread_count; ++i) {
-      // Hint 1: one thread runs this context, so its scheduler skips the work of waking others.
-      // Other threads still post to it (the journal's, the stopping one), so it keeps its locks.
-      contexts.push_back(std::make_unique<asio::io_context>(1));
+      contexts.push_back(std::make_unique<ThreadContext>());
     }
+  }
+  ~Impl() {
+    stop_contexts();
+    for (auto& context : contexts) context->shutdown();
   }
   std::vector<asio::io_context*> context_pointers() const {
     std::vector<asio::io_context*> out;
@@ -611,7 +624,7 @@ struct HttpServer::Impl {
     }
     threads.clear();
   }
-  std::vector<std::unique_ptr<asio::io_context>> contexts;  // one per I/O thread
+  std::vector<std::unique_ptr<ThreadContext>> contexts;  // one per I/O thread
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<bool> stopping{false};
@@ -626,7 +639,7 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(unsigned threads) : impl_(std::make_unique<Impl>(std::max(1u, threads))) {}
 
-HttpServer::~HttpServer() { impl_->stop_contexts(); }
+HttpServer::~HttpServer() = default;
 
 Status HttpServer::listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                           Handler handler, std::string* bound, api::Metrics* metrics,
