@@ -83,4 +83,9 @@ inline constexpr std::string_view channel_overflow_name = "(other channels)";
 inline constexpr std::size_t hold_lapses_per_lock_max = 64;
 inline constexpr std::uint32_t hold_lapse_interval_ms_default = 100;
 
+// File descriptors kept for everything but connections (journal segments, snapshots being written
+// and read, the table's files, listeners, standard streams): each port's connection limit is
+// lowered, at start, until both ports' connections fit in RLIMIT_NOFILE beside these.
+inline constexpr std::size_t descriptors_reserved = 64;
+
 }  // namespace coupond

@@ -1,18 +1,24 @@
-// Listener and session in the shape of Boost.Beast's advanced server examples: a listener accepts
-// and hands each connection to a session on its own strand; a session reads one request, answers
-// it, and only then reads the next, so pipelined requests are answered in order. A session is
-// written once for plain TCP and for TLS: the two differ only in how a connection begins and ends.
+// Listener and session in the shape of Boost.Beast's advanced server examples, threaded the way
+// nginx is: each I/O thread runs an io_context of its own, a listener hands each connection it
+// accepts to the next thread's context in turn, and the connection lives on that one thread to
+// its end, so a session needs no strand and the threads share no scheduler. A
+// session reads one request, answers it, and only then reads the next, so pipelined requests are
+// answered in order. A session is written once for plain TCP and for TLS: the two differ only in
+// how a connection begins and ends.
 #include "http/http_server.h"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -24,6 +30,8 @@
 #include <vector>
 
 #include "api/responses.h"
+#include "http/request_reader.h"
+#include "http/response_head.h"
 #include "journal/fault_point.h"
 
 namespace coupond::http {
@@ -34,17 +42,34 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// The concrete executor of one thread's context, not the type-erased any_io_executor, which
+// copies and destroys an erased executor through function pointers around every handler.
+using Executor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, Executor>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using PlainStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<PlainStream>;
 
 // A client that never answers the server's TLS close_notify must not keep its connection, nor a
 // graceful stop, waiting.
 constexpr auto tls_shutdown_timeout = std::chrono::seconds(5);
 
-// Decodes %XX in a path segment ("%20" -> " "); malformed escapes are kept as they are.
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+// Out of descriptors (or kernel memory), accepting again at once fails again at once: the
+// listener would spin a core while the connections that hold the descriptors stay unanswered. It
+// waits this long between tries instead; the waiting connections stay in the kernel's backlog.
+constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
+constexpr auto accept_error_log_interval = std::chrono::seconds(10);
+
+bool is_out_of_resources(const beast::error_code& error) {
+  if (error.category() != asio::error::get_system_category()) return false;
+  const int value = error.value();
+  return value == EMFILE || value == ENFILE || value == ENOBUFS || value == ENOMEM;
+}
+
+// Decodes %XX in a path segment ("%20" -> " ") into *out, reusing its memory; malformed escapes
+// are kept as they are.
+void percent_decode(std::string_view text, std::string* out) {
+  out->clear();
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -53,13 +78,17 @@ std::string percent_decode(std::string_view text) {
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+      out->push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
       i += 2;
     } else {
-      out.push_back(text[i]);
+      out->push_back(text[i]);
     }
   }
-  return out;
+}
+
+// The path of a request target, without its query string, decoded into *out.
+void decode_path(std::string_view target, std::string* out) {
+  percent_decode(target.substr(0, target.find('?')), out);
 }
 
 // Errors of a connection that broke under the HTTP: it can carry nothing more, not even TLS's
@@ -72,7 +101,7 @@ bool is_transport_broken(const beast::error_code& error) {
 
 // The client's address as the api sees it, read once per connection: an IPv4 client of a
 // dual-stack listener as IPv4. Empty when the socket cannot tell (it closed already).
-std::string peer_address_of(const tcp::socket& socket) {
+std::string peer_address_of(const Socket& socket) {
   beast::error_code error;
   const tcp::endpoint endpoint = socket.remote_endpoint(error);
   if (error) return {};
@@ -133,7 +162,7 @@ class Session : public Connection {
     return std::static_pointer_cast<Session>(shared_from_this());
   }
   // The TCP stream under any TLS layer: its deadline and socket.
-  beast::tcp_stream& transport() { return beast::get_lowest_layer(stream_); }
+  PlainStream& transport() { return beast::get_lowest_layer(stream_); }
   void begin(bool over_limit);
   void serve(bool over_limit);
   void do_read();
@@ -142,6 +171,7 @@ class Session : public Connection {
   void on_body_some(beast::error_code error, std::size_t bytes);
   void finish_stream();
   void on_read(beast::error_code error, std::size_t bytes);
+  api::ApiResponse call_handler(const api::ApiRequest& request);
   void respond(api::ApiResponse response, unsigned version, bool keep_alive);
   void answer(api::ApiResponse response, unsigned version, bool keep_alive);
   void write_chunk();
@@ -151,8 +181,13 @@ class Session : public Connection {
   void close_transport();
 
   Stream stream_;
+  // Kept from one request to the next, so that a connection's requests after its first allocate
+  // nothing here: the bytes read, the request parsed from them, the answer's head and body.
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  RequestParts request_;
+  std::optional<RequestReader> parser_;  // made anew in place for each request
+  std::string response_head_;
+  std::string response_body_;
   std::shared_ptr<Shared> shared_;
   std::string peer_;  // the client's address
   bool busy_ = false;  // between a request's arrival and its answer's last byte
@@ -227,7 +262,7 @@ void Session<Stream>::stop_if_idle() {
 
 template <class Stream>
 void Session<Stream>::do_read() {
-  parser_.emplace();
+  parser_.emplace(request_);
   parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_bytes_max));
   parser_->body_limit(shared_->limits.body_bytes_max);
   transport().expires_after(shared_->limits.request_timeout);
@@ -241,11 +276,9 @@ template <class Stream>
 void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
   if (shared_->stream_handler) {
-    const auto& head = parser_->get();
-    const std::string_view target = head.target();
-    request_path_ = percent_decode(target.substr(0, target.find('?')));
-    const api::ApiRequest request{head.method_string(), request_path_, {},
-                                  head[bhttp::field::authorization], peer_};
+    decode_path(request_.target, &request_path_);
+    const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
+                                  peer_};
     consumer_ = shared_->stream_handler(request);
     if (consumer_) {
       busy_ = true;
@@ -272,23 +305,20 @@ void Session<Stream>::on_body_some(beast::error_code error, std::size_t bytes) {
     consumer_.reset();
     return on_read(error, bytes);
   }
-  std::string& body = parser_->get().body();
-  consumer_->consume(body);
-  body.clear();
+  consumer_->consume(request_.body);
+  request_.body.clear();
   if (!parser_->is_done()) return read_body_some();
   finish_stream();
 }
 
 template <class Stream>
 void Session<Stream>::finish_stream() {
-  std::string& body = parser_->get().body();
-  if (!body.empty()) consumer_->consume(body);
-  body.clear();
+  if (!request_.body.empty()) consumer_->consume(request_.body);
+  request_.body.clear();
   api::ApiResponse response = consumer_->finish();
   consumer_.reset();
-  const auto& head = parser_->get();
-  const bool keep_alive = head.keep_alive() && !shared_->stopping->load();
-  respond(std::move(response), head.version(), keep_alive);
+  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
+  respond(std::move(response), request_.version, keep_alive);
 }
 
 template <class Stream>
@@ -310,21 +340,24 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   if (error) return refuse(bhttp::status::bad_request, "bad_request", "malformed HTTP request");
 
   busy_ = true;
-  bhttp::request<bhttp::string_body> request = parser_->release();
-  const std::string_view target = request.target();
-  request_path_ = percent_decode(target.substr(0, target.find('?')));
-  api::ApiRequest api_request{request.method_string(), request_path_, request.body(),
-                              request[bhttp::field::authorization], peer_};
-  api::ApiResponse response;
+  decode_path(request_.target, &request_path_);
+  const api::ApiRequest api_request{request_.method, request_path_, request_.body,
+                                    request_.authorization, peer_};
   request_started_ = std::chrono::steady_clock::now();
+  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
+  respond(call_handler(api_request), request_.version, keep_alive);
+}
+
+// The handler's answer, built in place: an ApiResponse made empty first and assigned after would
+// allocate its default content type for nothing, on every request.
+template <class Stream>
+api::ApiResponse Session<Stream>::call_handler(const api::ApiRequest& request) {
   try {
-    response = shared_->handler(api_request);
+    return shared_->handler(request);
   } catch (const std::exception& exception) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
-    response = api::error_response(500, "internal", "the server failed to answer");
+    return api::error_response(500, "internal", "the server failed to answer");
   }
-  const bool keep_alive = request.keep_alive() && !shared_->stopping->load();
-  respond(std::move(response), request.version(), keep_alive);
 }
 
 // A handler's answer: once what it promises is durable, counted in the metrics (so that the
@@ -332,7 +365,8 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
 template <class Stream>
 void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool keep_alive) {
   if (response.deferred) {
-    // The handler answers later, from a thread of its own; the session goes on on its strand.
+    // The handler answers later, from a thread of its own; the session goes on on its own
+    // thread.
     auto deferred = std::move(response.deferred);
     deferred([self = shared_this(), version, keep_alive](api::ApiResponse later) {
       asio::post(self->stream_.get_executor(),
@@ -344,7 +378,7 @@ void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool 
   }
   if (response.durable_after != 0 && shared_->durability_gate) {
     // The answer waits, off the thread, until the journal holds it; the gate calls back from the
-    // journal's thread, and the session goes on on its own strand.
+    // journal's thread, and the session goes on on its own thread.
     const std::uint64_t sequence = std::exchange(response.durable_after, 0);
     auto waiting = std::make_shared<api::ApiResponse>(std::move(response));
     shared_->durability_gate(sequence, [self = shared_this(), waiting, version,
@@ -388,18 +422,16 @@ void Session<Stream>::answer(api::ApiResponse response, unsigned version, bool k
                               });
     return;
   }
-  auto message = std::make_shared<bhttp::response<bhttp::string_body>>(status, version);
-  message->set(bhttp::field::server, "coupond");
-  message->set(bhttp::field::content_type, response.content_type);
-  message->keep_alive(keep_alive);
-  message->body() = std::move(response.body);
-  message->prepare_payload();
+  response_body_ = std::move(response.body);
+  write_response_head(response_head_, response.status, version, response.content_type,
+                      response_body_.size(), keep_alive);
   transport().expires_after(shared_->limits.request_timeout);
-  bhttp::async_write(
-      stream_, *message,
-      [self = shared_this(), message, keep_alive](beast::error_code error, std::size_t) {
-        self->after_write(error, keep_alive);
-      });
+  const std::array<asio::const_buffer, 2> head_and_body{asio::buffer(response_head_),
+                                                        asio::buffer(response_body_)};
+  asio::async_write(stream_, head_and_body,
+                    [self = shared_this(), keep_alive](beast::error_code error, std::size_t) {
+                      self->after_write(error, keep_alive);
+                    });
 }
 
 template <class Stream>
@@ -457,34 +489,58 @@ void Session<Stream>::close_transport() {
   transport().socket().close(ignored);
 }
 
+// Accepts on one thread and hands each connection to the next I/O thread's context in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::io_context& context, tcp::acceptor&& acceptor, std::shared_ptr<Shared> shared)
-      : context_(context), acceptor_(std::move(acceptor)), shared_(std::move(shared)) {}
+  Listener(std::vector<asio::io_context*> contexts, Acceptor&& acceptor,
+           std::shared_ptr<Shared> shared)
+      : contexts_(std::move(contexts)),
+        acceptor_(std::move(acceptor)),
+        retry_timer_(acceptor_.get_executor()),
+        shared_(std::move(shared)) {}
 
   void start() { do_accept(); }
   void stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
     });
   }
   Shared& shared() { return *shared_; }
 
  private:
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(context_),
+    asio::io_context& next = *contexts_[next_context_];
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    acceptor_.async_accept(next,
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
-  void on_accept(beast::error_code error, tcp::socket socket) {
+  void on_accept(beast::error_code error, Socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (is_out_of_resources(error)) return retry_later(error);
     if (!error) {
       const bool over_limit = shared_->connections.fetch_add(1) >= shared_->limits.connections_max;
       start_session(std::move(socket), over_limit);
     }
     do_accept();
   }
-  void start_session(tcp::socket&& socket, bool over_limit) {
+  void retry_later(const beast::error_code& error) {
+    // Once in a while: the log must not grow by twenty lines a second.
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_logged_ >= accept_error_log_interval) {
+      last_logged_ = now;
+      std::cerr << "coupond: cannot accept connections (" << error.message()
+                << "); trying again every " << accept_retry_delay.count()
+                << " ms until connections close\n";
+    }
+    retry_timer_.expires_after(accept_retry_delay);
+    retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_error) {
+      if (wait_error || !self->acceptor_.is_open()) return;
+      self->do_accept();
+    });
+  }
+  void start_session(Socket&& socket, bool over_limit) {
     if (shared_->tls_context) {
       std::make_shared<Session<TlsStream>>(shared_, std::move(socket), *shared_->tls_context)
           ->start(over_limit);
@@ -493,8 +549,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
   }
 
-  asio::io_context& context_;
-  tcp::acceptor acceptor_;
+  const std::vector<asio::io_context*> contexts_;  // one per I/O thread
+  std::size_t next_context_ = 0;  // touched by the acceptor's thread only
+  Acceptor acceptor_;
+  asio::basic_waitable_timer<std::chrono::steady_clock,
+                             asio::wait_traits<std::chrono::steady_clock>, Executor>
+      retry_timer_;
+  std::chrono::steady_clock::time_point last_logged_{};  // the last accept error told
   std::shared_ptr<Shared> shared_;
 };
 
@@ -529,15 +590,45 @@ Status make_tls_context(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
 
 }  // namespace
 
+// One I/O thread's context. Hint 1: one thread runs it, so its scheduler skips the work of waking
+// others; other threads still post to it (the journal's, the stopping one), so it keeps its locks.
+// Its services can be shut down before any context is destroyed: a listener's pending accept, on
+// one thread's context, holds a socket of the next thread's, which must still exist when the
+// accept is abandoned.
+class ThreadContext : public asio::io_context {
+ public:
+  ThreadContext() : asio::io_context(1) {}
+  using asio::io_context::shutdown;
+};
+
 struct HttpServer::Impl {
-  explicit Impl(unsigned thread_count)
-      : context(static_cast<int>(thread_count)), threads_wanted(thread_count) {}
-  asio::io_context context;
-  unsigned threads_wanted;
+  explicit Impl(unsigned thread_count) {
+    for (unsigned i = 0; i < thread_count; ++i) {
+      contexts.push_back(std::make_unique<ThreadContext>());
+    }
+  }
+  ~Impl() {
+    stop_contexts();
+    for (auto& context : contexts) context->shutdown();
+  }
+  std::vector<asio::io_context*> context_pointers() const {
+    std::vector<asio::io_context*> out;
+    for (const auto& context : contexts) out.push_back(context.get());
+    return out;
+  }
+  void stop_contexts() {
+    work.clear();
+    for (auto& context : contexts) context->stop();
+    for (std::thread& thread : threads) {
+      if (thread.joinable()) thread.join();
+    }
+    threads.clear();
+  }
+  std::vector<std::unique_ptr<ThreadContext>> contexts;  // one per I/O thread
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<bool> stopping{false};
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<asio::executor_work_guard<Executor>> work;
   // Installed by run(), before the server says it listens: a SIGTERM that arrives right after
   // "listening on" must stop the server gracefully, not kill it.
   asio::io_context signals_context;
@@ -548,12 +639,7 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(unsigned threads) : impl_(std::make_unique<Impl>(std::max(1u, threads))) {}
 
-HttpServer::~HttpServer() {
-  impl_->context.stop();
-  for (std::thread& thread : impl_->threads) {
-    if (thread.joinable()) thread.join();
-  }
-}
+HttpServer::~HttpServer() = default;
 
 Status HttpServer::listen(const std::string& host, std::uint16_t port, const HttpLimits& limits,
                           Handler handler, std::string* bound, api::Metrics* metrics,
@@ -568,7 +654,10 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   const auto address = asio::ip::make_address(host, error);
   if (error) return Status::invalid_argument("not an IP address: " + host);
   const tcp::endpoint endpoint(address, port);
-  tcp::acceptor acceptor(impl_->context);
+  // The listeners' accepting is spread over the threads too: the data port's on the first.
+  asio::io_context& accepting =
+      *impl_->contexts[impl_->listeners.size() % impl_->contexts.size()];
+  Acceptor acceptor(accepting);
   acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor.bind(endpoint, error);
@@ -592,7 +681,8 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->tls_context = std::move(tls_context);
   shared->durability_gate = impl_->durability_gate;
   impl_->listeners.push_back(
-      std::make_shared<Listener>(impl_->context, std::move(acceptor), std::move(shared)));
+      std::make_shared<Listener>(impl_->context_pointers(), std::move(acceptor),
+                                 std::move(shared)));
   return Status::ok();
 }
 
@@ -602,10 +692,10 @@ void HttpServer::run() {
   impl_->signals.emplace(impl_->signals_context, SIGINT, SIGTERM);
   impl_->signals->async_wait(
       [impl = impl_.get()](beast::error_code, int number) { impl->received_signal = number; });
-  impl_->work.emplace(impl_->context.get_executor());
+  for (auto& context : impl_->contexts) impl_->work.push_back(asio::make_work_guard(*context));
   for (auto& listener : impl_->listeners) listener->start();
-  for (unsigned i = 0; i < impl_->threads_wanted; ++i) {
-    impl_->threads.emplace_back([this] { impl_->context.run(); });
+  for (auto& context : impl_->contexts) {
+    impl_->threads.emplace_back([context = context.get()] { context->run(); });
   }
 }
 
@@ -628,10 +718,7 @@ void HttpServer::run_until_signal(std::chrono::seconds grace) {
     if (open == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  impl_->work.reset();
-  impl_->context.stop();
-  for (std::thread& thread : impl_->threads) thread.join();
-  impl_->threads.clear();
+  impl_->stop_contexts();
 }
 
 bool split_host_port(const std::string& text, std::string* host, std::uint16_t* port) {

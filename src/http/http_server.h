@@ -1,6 +1,6 @@
 // coupond's HTTP/1.1 server: listeners (plain or TLS), connections with keep-alive and pipelining
 // (answered in order), limits on headers, bodies, connections and time, and a graceful stop.
-// Boost.Beast and OpenSSL stay inside http_server.cpp: this header is all that the rest of the
+// Boost.Beast and OpenSSL stay inside src/http's sources: this header is all that the rest of the
 // program includes.
 #pragma once
 

@@ -12,6 +12,7 @@
 #include "coupond/engine.h"
 #include "http/http_server.h"
 #include "server/admin_token.h"
+#include "server/descriptor_limit.h"
 #include "server/snapshot_thread.h"
 
 namespace {
@@ -246,6 +247,16 @@ int main(int argc, char** argv) {
     snapshots->request(std::move(done));
   });
 
+  // Each connection holds a descriptor: past RLIMIT_NOFILE the server could accept nothing more,
+  // so the connection limit stays below it and a connection past that gets a 503 instead.
+  const std::uint64_t descriptors = coupond::server::raise_descriptor_limit();
+  const std::size_t connections_fit = coupond::server::connections_that_fit(descriptors, 2);
+  if (flags.connections_max > connections_fit) {
+    std::cerr << "coupond: " << descriptors << " file descriptors (RLIMIT_NOFILE): "
+              << "--max-connections lowered from " << flags.connections_max << " to "
+              << connections_fit << " per port so that connections cannot take them all\n";
+    flags.connections_max = connections_fit;
+  }
   coupond::http::HttpLimits limits;
   limits.connections_max = flags.connections_max;
   limits.header_bytes_max = flags.header_bytes_max;
