@@ -302,6 +302,39 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_LT(first, second);
 }
 
+// Pipelined answers are gathered and leave together, once the journal holds every change among
+// them: a refusal or a validation queued behind a redemption must still come after it, in order.
+TEST_F(ServerTest, PipelinedRedemptionsAndValidationsAreAnsweredInOrder) {
+  const auto codes = make_codes(2);
+  ASSERT_EQ(codes.size(), 2u);
+  auto post = [](const std::string& path, const std::string& body, bool close = false) {
+    return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+           std::to_string(body.size()) + (close ? "\r\nConnection: close" : "") + "\r\n\r\n" +
+           body;
+  };
+  const std::string pipelined = post("/v1/redeem", checkout(codes[0], "p-1")) +
+                                post("/v1/validate", checkout(codes[0])) +
+                                post("/v1/redeem", checkout(codes[0], "p-2")) +
+                                post("/v1/redeem", checkout(codes[1], "p-3")) +
+                                post("/v1/validate", checkout(codes[1]), /*close=*/true);
+  const std::string answers =
+      raw_exchange(server.data_port(), pipelined, std::chrono::seconds(5));
+  std::vector<std::string> statuses;
+  std::vector<std::string> bodies;
+  for (std::size_t at = answers.find("HTTP/1.1 "); at != std::string::npos;
+       at = answers.find("HTTP/1.1 ", at + 1)) {
+    statuses.push_back(answers.substr(at + 9, 3));
+    const std::size_t body = answers.find("\r\n\r\n", at) + 4;
+    bodies.push_back(answers.substr(body, answers.find('}', body) - body));
+  }
+  ASSERT_EQ(statuses, (std::vector<std::string>{"200", "200", "409", "200", "200"})) << answers;
+  EXPECT_NE(bodies[0].find("\"redeemed\":true"), std::string::npos) << bodies[0];
+  EXPECT_NE(bodies[1].find("\"valid\":false"), std::string::npos) << bodies[1];
+  EXPECT_NE(bodies[2].find("already_redeemed"), std::string::npos) << bodies[2];
+  EXPECT_NE(bodies[3].find("\"redeemed\":true"), std::string::npos) << bodies[3];
+  EXPECT_NE(bodies[4].find("\"valid\":false"), std::string::npos) << bodies[4];
+}
+
 TEST_F(ServerTest, ConcurrentRedeemsOfOneCodeHaveExactlyOneWinner) {
   const auto codes = make_codes(20);
   std::atomic<int> wins{0};
@@ -330,6 +363,18 @@ TEST(ServerLimitsTest, ASlowClientIsCutOffWhileOthersAreServed) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
   EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
   (void)answer;
+}
+
+// The request timeout also ends a kept-alive connection that sends nothing more; the server, not
+// the client, closes it (the client here would wait ten seconds of silence before giving up).
+TEST(ServerLimitsTest, AnIdleKeptAliveConnectionIsClosedAfterTheRequestTimeout) {
+  ServerProcess server({"--request-timeout", "1"});
+  ASSERT_TRUE(server.started());
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = raw_exchange(
+      server.data_port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(10));
+  EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(9));
 }
 
 TEST(ServerLimitsTest, ConnectionsPastTheLimitGet503) {

@@ -250,6 +250,12 @@ class Engine {
   // done(false) if the journal failed first: at once when that is known, otherwise from the
   // journal's thread. done must not block.
   void when_durable(std::uint64_t sequence, std::function<void(bool durable)> done);
+  // The same, seen from a server holding many answers back: every sequence up to
+  // durable_sequence() is on disk; journal_failed() once nothing more will be; wake is called
+  // from the journal's thread after each durable group and on failure (it must only post).
+  std::uint64_t durable_sequence() const;
+  bool journal_failed() const;
+  void subscribe_durable(std::function<void()> wake);
   // Writes a snapshot now. Checkouts go on while it runs; loads and batch changes wait.
   Status snapshot(SnapshotInfo* out);
   const RecoveryReport& recovery() const;

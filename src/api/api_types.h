@@ -21,6 +21,22 @@ struct ApiRequest {
   std::string_view peer;
 };
 
+// What an answer that promises durability waits for: the journal, seen from the transport.
+// Sequences become durable in order; the transport asks where the journal stands and subscribes
+// once to hear when it moves, so that a whole group's answers are released by one wake-up rather
+// than by a callback per request.
+class DurableSequences {
+ public:
+  virtual ~DurableSequences() = default;
+  // Every sequence up to this one is durable.
+  virtual std::uint64_t durable_through() const = 0;
+  // True once the journal has failed: nothing more will become durable.
+  virtual bool failed() const = 0;
+  // wake is called, from the journal's thread, every time durable_through advances or the
+  // journal fails, for as long as the source lives. It must be quick: post, do not work.
+  virtual void subscribe(std::function<void()> wake) const = 0;
+};
+
 struct ApiResponse {
   int status = 200;
   // Static text (a literal): "application/json" is one byte too long for a std::string's own
@@ -30,14 +46,31 @@ struct ApiResponse {
   // When set, the body is streamed: each call appends the next chunk to *chunk and returns true
   // while more may follow; false ends the body (after appending the last chunk, if any).
   std::function<bool(std::string* chunk)> stream;
-  // When not 0, the answer may leave only once the journal holds this sequence on disk: a 200 to
-  // a redemption is a promise that survives a crash. The server waits for it without blocking a
-  // thread (Engine::when_durable).
-  std::uint64_t durable_after = 0;
+  // When durable_in is set, the answer completes itself only once durable_in holds sequence on
+  // disk: a 200 to a redemption is a promise that survives a crash. The transport holds it back
+  // until then without blocking a thread, or answers 503 not_durable if the journal fails.
+  const DurableSequences* durable_in = nullptr;
+  std::uint64_t sequence = 0;
   // When set, the answer comes later: the server calls this once, handing it the function to
   // call with the real answer (from any thread). For work too slow to hold an I/O thread, like a
   // snapshot of ten million coupons.
   std::function<void(std::function<void(ApiResponse)> answer)> deferred;
+
+  // Back to a fresh 200 with an empty body, keeping the body's memory: a connection reuses one
+  // answer for all its requests.
+  void reset() {
+    status = 200;
+    content_type = "application/json";
+    body.clear();
+    stream = nullptr;
+    durable_in = nullptr;
+    sequence = 0;
+    deferred = nullptr;
+  }
+  // Whether the answer may leave now.
+  bool is_complete() const {
+    return durable_in == nullptr || durable_in->durable_through() >= sequence;
+  }
 };
 
 // Takes a request body piece by piece as it arrives, then answers.

@@ -25,49 +25,51 @@ bool is_not_real(Reason reason) {
   return reason == Reason::invalid_code || reason == Reason::unknown_code;
 }
 
-ApiResponse rate_limited_response() {
-  return error_response(429, "rate_limited", reason_sentence(Reason::rate_limited));
-}
-
 }  // namespace
 
-ApiResponse DataPlane::handle(const ApiRequest& request) {
+void DataPlane::fail(ApiResponse& answer, int status, std::string_view code,
+                     std::string_view message) {
+  answer.status = status;
+  answer.body.clear();
+  write_error_answer(code, message, &answer.body);
+}
+
+void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
   const std::string_view path = request.path;
   // Protected mode: without keys, anyone who can reach the port could redeem; only this machine
   // is served unless the operator says otherwise. /healthz too, so that a load balancer sending
   // traffic to a server left in this mode sees it fail at once.
   if (keys_ == nullptr && !options_.open_to_any_peer && !is_loopback_address(request.peer)) {
-    return error_response(403, "forbidden",
-                          "without --api-keys this data plane serves loopback clients only; "
-                          "start coupond with --api-keys, or with --open-data-plane");
+    return fail(answer, 403, "forbidden",
+                "without --api-keys this data plane serves loopback clients only; "
+                "start coupond with --api-keys, or with --open-data-plane");
   }
   if (path == "/healthz") {
-    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-    ApiResponse response = json_answer(200);
-    response.body = R"({"status":"ok"})";
-    return response;
+    if (request.method != "GET") return fail(answer, 405, "method_not_allowed", "use GET");
+    answer.body = R"({"status":"ok"})";
+    return;
   }
   Caller caller{{}, request.peer};
   if (keys_ != nullptr) {
     caller.key_name = keys_->name_for(request.authorization);
     if (caller.key_name.empty()) {
-      return error_response(401, "unauthorized", "missing or unknown API key");
+      return fail(answer, 401, "unauthorized", "missing or unknown API key");
     }
     caller.client = caller.key_name;
   }
   constexpr std::string_view coupons = "/v1/coupons/";
   if (path.starts_with(coupons)) {
-    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
-    return describe(path.substr(coupons.size()), caller);
+    if (request.method != "GET") return fail(answer, 405, "method_not_allowed", "use GET");
+    return describe(path.substr(coupons.size()), caller, answer);
   }
   const bool known = path == "/v1/validate" || path == "/v1/redeem" || path == "/v1/reserve" ||
                      path == "/v1/rollback";
-  if (!known) return error_response(404, "not_found", "no such endpoint");
-  if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
-  if (path == "/v1/validate") return validate(request.body, caller);
-  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, caller);
-  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, caller);
-  return rollback(request.body, caller);
+  if (!known) return fail(answer, 404, "not_found", "no such endpoint");
+  if (request.method != "POST") return fail(answer, 405, "method_not_allowed", "use POST");
+  if (path == "/v1/validate") return validate(request.body, caller, answer);
+  if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, caller, answer);
+  if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, caller, answer);
+  return rollback(request.body, caller, answer);
 }
 
 template <typename Call>
@@ -86,90 +88,95 @@ Outcome DataPlane::limited(const CouponRequest& request, const Caller& caller, C
   return outcome;
 }
 
-ApiResponse DataPlane::validate(std::string_view body, const Caller& caller) {
+void DataPlane::validate(std::string_view body, const Caller& caller, ApiResponse& answer) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
-    return error_response(400, "bad_request", error);
+    return fail(answer, 400, "bad_request", error);
   }
   const Outcome outcome =
       limited(parsed.request, caller, [&] { return engine_.validate(parsed.request); });
   if (!outcome.request_error.empty()) {
-    return error_response(400, "bad_request", outcome.request_error);
+    return fail(answer, 400, "bad_request", outcome.request_error);
   }
-  ApiResponse response = json_answer(200);
   if (outcome.ok()) {
-    write_validate_answer(outcome, parsed.request.code, &response.body);
+    write_validate_answer(outcome, parsed.request.code, &answer.body);
   } else {
-    write_refusal_answer(outcome, parsed.request.code, "valid", &response.body);
+    write_refusal_answer(outcome, parsed.request.code, "valid", &answer.body);
   }
-  return response;
 }
 
-ApiResponse DataPlane::take(std::string_view body, bool reserve, const Caller& caller) {
+void DataPlane::take(std::string_view body, bool reserve, const Caller& caller,
+                     ApiResponse& answer) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
-    return error_response(400, "bad_request", error);
+    return fail(answer, 400, "bad_request", error);
   }
   parsed.request.api_key_name = caller.key_name;
   std::chrono::seconds ttl = std::min(options_.hold_ttl_default, options_.hold_ttl_max);
   if (reserve && parsed.ttl_s) {
-    if (*parsed.ttl_s < 1) return error_response(400, "bad_request", "ttl_s must be at least 1");
+    if (*parsed.ttl_s < 1) return fail(answer, 400, "bad_request", "ttl_s must be at least 1");
     ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
   }
   const Outcome outcome = limited(parsed.request, caller, [&] {
     return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
   });
   if (!outcome.request_error.empty()) {
-    return error_response(400, "bad_request", outcome.request_error);
+    return fail(answer, 400, "bad_request", outcome.request_error);
   }
-  ApiResponse response = json_answer(outcome.ok() ? 200 : refusal_status(outcome.reason));
+  answer.status = outcome.ok() ? 200 : refusal_status(outcome.reason);
   if (outcome.ok()) {
-    write_taken_answer(outcome, parsed.request.code, reserve, &response.body);
+    write_taken_answer(outcome, parsed.request.code, reserve, &answer.body);
   } else {
     write_refusal_answer(outcome, parsed.request.code, reserve ? "reserved" : "redeemed",
-                         &response.body);
+                         &answer.body);
   }
-  response.durable_after = outcome.journal_sequence;
-  return response;
+  wait_for_journal(answer, outcome.journal_sequence);
 }
 
-ApiResponse DataPlane::rollback(std::string_view body, const Caller& caller) {
+void DataPlane::rollback(std::string_view body, const Caller& caller, ApiResponse& answer) {
   ParsedCouponRequest parsed;
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
-    return error_response(400, "bad_request", error);
+    return fail(answer, 400, "bad_request", error);
   }
   const RollbackOutcome outcome =
       engine_.rollback(parsed.request.code, parsed.request.order_id, caller.key_name);
   if (!outcome.request_error.empty()) {
-    return error_response(400, "bad_request", outcome.request_error);
+    return fail(answer, 400, "bad_request", outcome.request_error);
   }
   if (outcome.reason == Reason::invalid_code) {
-    return error_response(400, "invalid_code", reason_sentence(Reason::invalid_code));
+    return fail(answer, 400, "invalid_code", reason_sentence(Reason::invalid_code));
   }
   if (!outcome.found) {
-    return error_response(404, "redemption_not_found",
-                          "this order has no redemption of this coupon");
+    return fail(answer, 404, "redemption_not_found", "this order has no redemption of this coupon");
   }
   if (outcome.forbidden) {
-    return error_response(403, "forbidden", "this use was taken with another API key");
+    return fail(answer, 403, "forbidden", "this use was taken with another API key");
   }
-  ApiResponse response = json_answer(200);
-  write_rollback_answer(outcome, &response.body);
-  response.durable_after = outcome.journal_sequence;
-  return response;
+  write_rollback_answer(outcome, &answer.body);
+  wait_for_journal(answer, outcome.journal_sequence);
 }
 
-ApiResponse DataPlane::describe(std::string_view code, const Caller& caller) {
+void DataPlane::wait_for_journal(ApiResponse& answer, std::uint64_t sequence) {
+  if (sequence == 0) return;
+  answer.durable_in = &journal_;
+  answer.sequence = sequence;
+}
+
+void DataPlane::describe(std::string_view code, const Caller& caller, ApiResponse& answer) {
   // A lookup tells whether a code exists as well as a checkout does: it is limited the same way.
   const auto now = RateLimiter::Clock::now();
-  if (!client_limiter_.allows(caller.client, now)) return rate_limited_response();
+  if (!client_limiter_.allows(caller.client, now)) {
+    return fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
+  }
   CouponDescription description;
   const Status status = engine_.describe_coupon(code, &description);
   if (!status.is_ok()) client_limiter_.record_bad_code(caller.client, now);
   if (status.code() == Status::Code::invalid_argument) {
-    return error_response(400, "invalid_code", reason_sentence(Reason::invalid_code));
+    return fail(answer, 400, "invalid_code", reason_sentence(Reason::invalid_code));
   }
-  if (!status.is_ok()) return error_response(404, "unknown_code", reason_sentence(Reason::unknown_code));
+  if (!status.is_ok()) {
+    return fail(answer, 404, "unknown_code", reason_sentence(Reason::unknown_code));
+  }
   const BatchDefinition& definition = description.batch->definition();
   boost::json::array redemptions;
   for (const RedemptionView& use : description.redemptions) {
@@ -198,7 +205,7 @@ ApiResponse DataPlane::describe(std::string_view code, const Caller& caller) {
   object["customer"] = description.customer.empty() ? boost::json::value(nullptr)
                                                     : boost::json::value(description.customer);
   if (!description.segment.empty()) object["segment"] = description.segment;
-  return json_response(200, object);
+  answer.body = boost::json::serialize(object);
 }
 
 }  // namespace coupond::api

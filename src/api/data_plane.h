@@ -28,16 +28,38 @@ struct DataPlaneOptions {
 
 class ApiKeys;
 
+// The engine's journal as the transport waits on it.
+class EngineJournal final : public DurableSequences {
+ public:
+  explicit EngineJournal(Engine& engine) : engine_(engine) {}
+  std::uint64_t durable_through() const override { return engine_.durable_sequence(); }
+  bool failed() const override { return engine_.journal_failed(); }
+  void subscribe(std::function<void()> wake) const override {
+    engine_.subscribe_durable(std::move(wake));
+  }
+
+ private:
+  Engine& engine_;
+};
+
 class DataPlane {
  public:
   // keys, when not null, must outlive the DataPlane; every request but /healthz then needs one.
   DataPlane(Engine& engine, DataPlaneOptions options, const ApiKeys* keys)
       : engine_(engine),
+        journal_(engine),
         options_(options),
         keys_(keys),
         customer_limiter_(options.bad_codes_per_customer_per_minute, rate_limit_ids_max),
         client_limiter_(options.bad_codes_per_client_per_minute, rate_limit_ids_max) {}
-  ApiResponse handle(const ApiRequest& request);
+  // Answers request into *answer, which the caller has reset (ApiResponse::reset): a connection
+  // lends the same answer to all its requests, so that its body's memory is reused.
+  void handle(const ApiRequest& request, ApiResponse& answer);
+  ApiResponse handle(const ApiRequest& request) {
+    ApiResponse answer;
+    handle(request, answer);
+    return answer;
+  }
 
  private:
   // Who sent a request: the API key's name (empty without keys) and the id its bad codes are
@@ -46,16 +68,22 @@ class DataPlane {
     std::string_view key_name;
     std::string_view client;
   };
-  ApiResponse validate(std::string_view body, const Caller& caller);
-  ApiResponse take(std::string_view body, bool reserve, const Caller& caller);
-  ApiResponse rollback(std::string_view body, const Caller& caller);
-  ApiResponse describe(std::string_view code, const Caller& caller);
+  void validate(std::string_view body, const Caller& caller, ApiResponse& answer);
+  void take(std::string_view body, bool reserve, const Caller& caller, ApiResponse& answer);
+  void rollback(std::string_view body, const Caller& caller, ApiResponse& answer);
+  void describe(std::string_view code, const Caller& caller, ApiResponse& answer);
+  // A change's answer leaves only once the journal holds sequence (0: nothing was written).
+  void wait_for_journal(ApiResponse& answer, std::uint64_t sequence);
+  // answer becomes a JSON error: status and {"error": {"code", "message"}}.
+  static void fail(ApiResponse& answer, int status, std::string_view code,
+                   std::string_view message);
   // Runs call unless the request's customer or its client is rate limited, and counts a code
   // that is not real against both.
   template <typename Call>
   Outcome limited(const CouponRequest& request, const Caller& caller, Call call);
 
   Engine& engine_;
+  EngineJournal journal_;
   DataPlaneOptions options_;
   const ApiKeys* keys_;
   RateLimiter customer_limiter_;

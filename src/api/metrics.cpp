@@ -55,10 +55,14 @@ std::size_t status_index(int status) {
 
 }  // namespace
 
-void Metrics::record(Port port, std::string_view path, int status,
-                     std::chrono::nanoseconds elapsed) {
+std::uint8_t Metrics::route_of(std::string_view path) {
+  return static_cast<std::uint8_t>(route_index(path));
+}
+
+void Metrics::record_route(Port port, std::uint8_t route, int status,
+                           std::chrono::nanoseconds elapsed) {
   const std::size_t p = index(port);
-  requests_[p][route_index(path)][status_index(status)].fetch_add(1, relaxed);
+  requests_[p][route][status_index(status)].fetch_add(1, relaxed);
   const double seconds = std::chrono::duration<double>(elapsed).count();
   std::size_t bucket = 0;
   while (seconds > bucket_bounds[bucket]) ++bucket;

@@ -2,6 +2,7 @@
 // loading.cpp, revoke and describe in operators.cpp.
 #include "coupond/engine.h"
 
+#include <limits>
 #include <system_error>
 
 #include "codes/code_format.h"
@@ -119,6 +120,17 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
 void Engine::when_durable(std::uint64_t sequence, std::function<void(bool durable)> done) {
   if (sequence == 0 || !state_->journal) return done(true);
   state_->journal->when_durable(sequence, std::move(done));
+}
+
+std::uint64_t Engine::durable_sequence() const {
+  if (!state_->journal) return std::numeric_limits<std::uint64_t>::max();
+  return state_->journal->durable_sequence();
+}
+
+bool Engine::journal_failed() const { return state_->journal && state_->journal->failed(); }
+
+void Engine::subscribe_durable(std::function<void()> wake) {
+  if (state_->journal) state_->journal->subscribe(std::move(wake));
 }
 
 Status Engine::snapshot(SnapshotInfo* out) {

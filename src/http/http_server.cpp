@@ -1,10 +1,11 @@
-// Listener and session in the shape of Boost.Beast's advanced server examples, threaded the way
-// nginx is: each I/O thread runs an io_context of its own, a listener hands each connection it
-// accepts to the next thread's context in turn, and the connection lives on that one thread to
-// its end, so a session needs no strand and the threads share no scheduler. A
-// session reads one request, answers it, and only then reads the next, so pipelined requests are
-// answered in order. A session is written once for plain TCP and for TLS: the two differ only in
-// how a connection begins and ends.
+// Listeners, the admin port's session and the server's threads. The shape is nginx's: each I/O
+// thread runs an io_context of its own, a listener hands each connection it accepts to the next
+// of its threads in turn, and the connection lives on that one thread to its end, so a session
+// needs no strand and the threads share no scheduler. The data port's connections are served by
+// the lean session of data_session.h; the admin port's by the session here, in the shape of
+// Boost.Beast's advanced server examples, written once for plain TCP and for TLS (the two differ
+// only in how a connection begins and ends), with streamed bodies and answers. It reads one
+// request, answers it, and only then reads the next, so pipelined requests are answered in order.
 #include "http/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
@@ -30,9 +31,12 @@
 #include <vector>
 
 #include "api/responses.h"
+#include "http/connection.h"
+#include "http/data_session.h"
+#include "http/io_thread.h"
 #include "http/request_reader.h"
+#include "http/request_target.h"
 #include "http/response_head.h"
-#include "journal/fault_point.h"
 
 namespace coupond::http {
 namespace {
@@ -42,10 +46,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
-// The concrete executor of one thread's context, not the type-erased any_io_executor, which
-// copies and destroys an erased executor through function pointers around every handler.
-using Executor = asio::io_context::executor_type;
-using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
 using PlainStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
 using TlsStream = beast::ssl_stream<PlainStream>;
@@ -66,31 +66,6 @@ bool is_out_of_resources(const beast::error_code& error) {
   return value == EMFILE || value == ENFILE || value == ENOBUFS || value == ENOMEM;
 }
 
-// Decodes %XX in a path segment ("%20" -> " ") into *out, reusing its memory; malformed escapes
-// are kept as they are.
-void percent_decode(std::string_view text, std::string* out) {
-  out->clear();
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out->push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out->push_back(text[i]);
-    }
-  }
-}
-
-// The path of a request target, without its query string, decoded into *out.
-void decode_path(std::string_view target, std::string* out) {
-  percent_decode(target.substr(0, target.find('?')), out);
-}
-
 // Errors of a connection that broke under the HTTP: it can carry nothing more, not even TLS's
 // close_notify.
 bool is_transport_broken(const beast::error_code& error) {
@@ -99,61 +74,21 @@ bool is_transport_broken(const beast::error_code& error) {
          error.category() == asio::error::get_ssl_category();
 }
 
-// The client's address as the api sees it, read once per connection: an IPv4 client of a
-// dual-stack listener as IPv4. Empty when the socket cannot tell (it closed already).
-std::string peer_address_of(const Socket& socket) {
-  beast::error_code error;
-  const tcp::endpoint endpoint = socket.remote_endpoint(error);
-  if (error) return {};
-  // The tests reach the server over loopback only; this fault point makes every client look like
-  // one from elsewhere (TEST-NET-1), to check what such clients get.
-  if (journal::fault_injected("http.peer_not_loopback")) return "192.0.2.1";
-  asio::ip::address address = endpoint.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-  }
-  return address.to_string();
-}
-
-// What the graceful stop needs of a session, whichever stream it runs on.
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  virtual ~Connection() = default;
-  virtual void stop_if_idle() = 0;
-};
-
-// What every session of one listener shares.
-struct Shared {
-  HttpLimits limits;
-  Handler handler;
-  api::Metrics* metrics = nullptr;
-  api::Port port = api::Port::data;
-  StreamHandler stream_handler;
-  std::shared_ptr<ssl::context> tls_context;  // null on a plain TCP listener
-  DurabilityGate durability_gate;
-  std::atomic<std::size_t> connections{0};
-  std::atomic<bool>* stopping = nullptr;
-  std::mutex sessions_mutex;
-  std::unordered_set<Connection*> sessions;  // live sessions, for the graceful stop
-  std::vector<std::weak_ptr<Connection>> snapshot() {
-    std::vector<std::weak_ptr<Connection>> out;
-    std::lock_guard lock(sessions_mutex);
-    for (Connection* session : sessions) out.push_back(session->weak_from_this());
-    return out;
-  }
-};
-
 // One connection, over Stream: PlainStream or TlsStream.
 template <class Stream>
 class Session : public Connection {
  public:
   template <class... StreamArguments>
-  explicit Session(std::shared_ptr<Shared> shared, StreamArguments&&... stream_arguments)
-      : stream_(std::forward<StreamArguments>(stream_arguments)...), shared_(std::move(shared)) {}
+  explicit Session(std::shared_ptr<Shared> shared, IoThread& thread,
+                   StreamArguments&&... stream_arguments)
+      : stream_(std::forward<StreamArguments>(stream_arguments)...),
+        shared_(std::move(shared)),
+        thread_(thread) {}
   ~Session() override;
 
   void start(bool over_limit);
   void stop_if_idle() override;
+  void resume_durable() override;
 
  private:
   static constexpr bool uses_tls = std::is_same_v<Stream, TlsStream>;
@@ -189,7 +124,12 @@ class Session : public Connection {
   std::string response_head_;
   std::string response_body_;
   std::shared_ptr<Shared> shared_;
+  IoThread& thread_;
   std::string peer_;  // the client's address
+  // An answer held until the journal has it, with the version and keep-alive it goes with.
+  api::ApiResponse held_;
+  unsigned held_version_ = 11;
+  bool held_keep_alive_ = false;
   bool busy_ = false;  // between a request's arrival and its answer's last byte
   // A request whose body is streamed to a consumer as it arrives.
   std::optional<api::BodyConsumer> consumer_;
@@ -276,7 +216,7 @@ template <class Stream>
 void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
   if (shared_->stream_handler) {
-    decode_path(request_.target, &request_path_);
+    decode_request_path(request_.target, &request_path_);
     const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
                                   peer_};
     consumer_ = shared_->stream_handler(request);
@@ -340,7 +280,7 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   if (error) return refuse(bhttp::status::bad_request, "bad_request", "malformed HTTP request");
 
   busy_ = true;
-  decode_path(request_.target, &request_path_);
+  decode_request_path(request_.target, &request_path_);
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
                                     request_.authorization, peer_};
   request_started_ = std::chrono::steady_clock::now();
@@ -353,7 +293,9 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
 template <class Stream>
 api::ApiResponse Session<Stream>::call_handler(const api::ApiRequest& request) {
   try {
-    return shared_->handler(request);
+    api::ApiResponse response;
+    shared_->handler(request, response);
+    return response;
   } catch (const std::exception& exception) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
     return api::error_response(500, "internal", "the server failed to answer");
@@ -376,28 +318,28 @@ void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool 
     });
     return;
   }
-  if (response.durable_after != 0 && shared_->durability_gate) {
-    // The answer waits, off the thread, until the journal holds it; the gate calls back from the
-    // journal's thread, and the session goes on on its own thread.
-    const std::uint64_t sequence = std::exchange(response.durable_after, 0);
-    auto waiting = std::make_shared<api::ApiResponse>(std::move(response));
-    shared_->durability_gate(sequence, [self = shared_this(), waiting, version,
-                                        keep_alive](bool durable) {
-      asio::post(self->stream_.get_executor(), [self, waiting, version, keep_alive, durable] {
-        if (!durable) {
-          *waiting = api::error_response(503, "not_durable",
-                                         "the journal could not be written; nothing was promised");
-        }
-        self->respond(std::move(*waiting), version, keep_alive);
-      });
-    });
-    return;
+  if (!response.is_complete()) {
+    // The answer waits, off the thread, until the journal holds it; the I/O thread resumes the
+    // session once the journal's group is durable.
+    held_ = std::move(response);
+    held_version_ = version;
+    held_keep_alive_ = keep_alive;
+    return thread_.hold_until_durable(*held_.durable_in, held_.sequence, shared_this());
   }
   if (shared_->metrics != nullptr) {
     shared_->metrics->record(shared_->port, request_path_, response.status,
                              std::chrono::steady_clock::now() - request_started_);
   }
   answer(std::move(response), version, keep_alive);
+}
+
+template <class Stream>
+void Session<Stream>::resume_durable() {
+  if (!held_.is_complete()) {
+    held_ = api::error_response(503, "not_durable",
+                                "the journal could not be written; nothing was promised");
+  }
+  respond(std::move(held_), held_version_, held_keep_alive_);
 }
 
 template <class Stream>
@@ -489,12 +431,11 @@ void Session<Stream>::close_transport() {
   transport().socket().close(ignored);
 }
 
-// Accepts on one thread and hands each connection to the next I/O thread's context in turn.
+// Accepts on one thread and hands each connection to the next of its I/O threads in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(std::vector<asio::io_context*> contexts, Acceptor&& acceptor,
-           std::shared_ptr<Shared> shared)
-      : contexts_(std::move(contexts)),
+  Listener(std::vector<IoThread*> threads, Acceptor&& acceptor, std::shared_ptr<Shared> shared)
+      : threads_(std::move(threads)),
         acceptor_(std::move(acceptor)),
         retry_timer_(acceptor_.get_executor()),
         shared_(std::move(shared)) {}
@@ -511,17 +452,20 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept() {
-    asio::io_context& next = *contexts_[next_context_];
-    next_context_ = (next_context_ + 1) % contexts_.size();
-    acceptor_.async_accept(next,
-                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+    IoThread& next = *threads_[next_thread_];
+    next_thread_ = (next_thread_ + 1) % threads_.size();
+    acceptor_.async_accept(next.context(),
+                           [self = shared_from_this(), &next](beast::error_code error,
+                                                              Socket socket) {
+                             self->on_accept(error, std::move(socket), next);
+                           });
   }
-  void on_accept(beast::error_code error, Socket socket) {
+  void on_accept(beast::error_code error, Socket socket, IoThread& thread) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (is_out_of_resources(error)) return retry_later(error);
     if (!error) {
       const bool over_limit = shared_->connections.fetch_add(1) >= shared_->limits.connections_max;
-      start_session(std::move(socket), over_limit);
+      start_session(std::move(socket), thread, over_limit);
     }
     do_accept();
   }
@@ -540,17 +484,21 @@ class Listener : public std::enable_shared_from_this<Listener> {
       self->do_accept();
     });
   }
-  void start_session(Socket&& socket, bool over_limit) {
+  void start_session(Socket&& socket, IoThread& thread, bool over_limit) {
     if (shared_->tls_context) {
-      std::make_shared<Session<TlsStream>>(shared_, std::move(socket), *shared_->tls_context)
+      std::make_shared<Session<TlsStream>>(shared_, thread, std::move(socket),
+                                           *shared_->tls_context)
           ->start(over_limit);
+    } else if (shared_->port == api::Port::data) {
+      start_data_session(shared_, thread, std::move(socket), over_limit);
     } else {
-      std::make_shared<Session<PlainStream>>(shared_, std::move(socket))->start(over_limit);
+      std::make_shared<Session<PlainStream>>(shared_, thread, std::move(socket))
+          ->start(over_limit);
     }
   }
 
-  const std::vector<asio::io_context*> contexts_;  // one per I/O thread
-  std::size_t next_context_ = 0;  // touched by the acceptor's thread only
+  const std::vector<IoThread*> threads_;
+  std::size_t next_thread_ = 0;  // touched by the acceptor's thread only
   Acceptor acceptor_;
   asio::basic_waitable_timer<std::chrono::steady_clock,
                              asio::wait_traits<std::chrono::steady_clock>, Executor>
@@ -590,41 +538,38 @@ Status make_tls_context(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
 
 }  // namespace
 
-// One I/O thread's context. Hint 1: one thread runs it, so its scheduler skips the work of waking
-// others; other threads still post to it (the journal's, the stopping one), so it keeps its locks.
-// Its services can be shut down before any context is destroyed: a listener's pending accept, on
-// one thread's context, holds a socket of the next thread's, which must still exist when the
-// accept is abandoned.
-class ThreadContext : public asio::io_context {
- public:
-  ThreadContext() : asio::io_context(1) {}
-  using asio::io_context::shutdown;
-};
-
+// The data port's connections are spread over the I/O threads; the admin port has a thread of its
+// own, so that an import, a generate or a stats walk never holds a thread a checkout waits on.
 struct HttpServer::Impl {
   explicit Impl(unsigned thread_count) {
-    for (unsigned i = 0; i < thread_count; ++i) {
-      contexts.push_back(std::make_unique<ThreadContext>());
-    }
+    for (unsigned i = 0; i < thread_count; ++i) data_threads.push_back(std::make_unique<IoThread>());
   }
   ~Impl() {
-    stop_contexts();
-    for (auto& context : contexts) context->shutdown();
+    stop_threads();
+    for (IoThread* thread : all_threads()) thread->shut_down();
   }
-  std::vector<asio::io_context*> context_pointers() const {
-    std::vector<asio::io_context*> out;
-    for (const auto& context : contexts) out.push_back(context.get());
+  std::vector<IoThread*> all_threads() const {
+    std::vector<IoThread*> out;
+    for (const auto& thread : data_threads) out.push_back(thread.get());
+    out.push_back(admin_thread.get());
     return out;
   }
-  void stop_contexts() {
+  std::vector<IoThread*> threads_for(api::Port port) const {
+    if (port == api::Port::admin) return {admin_thread.get()};
+    std::vector<IoThread*> out;
+    for (const auto& thread : data_threads) out.push_back(thread.get());
+    return out;
+  }
+  void stop_threads() {
     work.clear();
-    for (auto& context : contexts) context->stop();
+    for (IoThread* thread : all_threads()) thread->stop();
     for (std::thread& thread : threads) {
       if (thread.joinable()) thread.join();
     }
     threads.clear();
   }
-  std::vector<std::unique_ptr<ThreadContext>> contexts;  // one per I/O thread
+  std::vector<std::unique_ptr<IoThread>> data_threads;
+  std::unique_ptr<IoThread> admin_thread = std::make_unique<IoThread>();
   std::vector<std::thread> threads;
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<bool> stopping{false};
@@ -634,7 +579,6 @@ struct HttpServer::Impl {
   asio::io_context signals_context;
   std::optional<asio::signal_set> signals;
   int received_signal = 0;
-  DurabilityGate durability_gate;
 };
 
 HttpServer::HttpServer(unsigned threads) : impl_(std::make_unique<Impl>(std::max(1u, threads))) {}
@@ -654,10 +598,8 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   const auto address = asio::ip::make_address(host, error);
   if (error) return Status::invalid_argument("not an IP address: " + host);
   const tcp::endpoint endpoint(address, port);
-  // The listeners' accepting is spread over the threads too: the data port's on the first.
-  asio::io_context& accepting =
-      *impl_->contexts[impl_->listeners.size() % impl_->contexts.size()];
-  Acceptor acceptor(accepting);
+  const std::vector<IoThread*> threads = impl_->threads_for(which);
+  Acceptor acceptor(threads.front()->context());
   acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) acceptor.bind(endpoint, error);
@@ -679,23 +621,22 @@ Status HttpServer::listen(const std::string& host, std::uint16_t port, const Htt
   shared->port = which;
   shared->stream_handler = std::move(stream_handler);
   shared->tls_context = std::move(tls_context);
-  shared->durability_gate = impl_->durability_gate;
   impl_->listeners.push_back(
-      std::make_shared<Listener>(impl_->context_pointers(), std::move(acceptor),
-                                 std::move(shared)));
+      std::make_shared<Listener>(threads, std::move(acceptor), std::move(shared)));
   return Status::ok();
 }
-
-void HttpServer::set_durability_gate(DurabilityGate gate) { impl_->durability_gate = std::move(gate); }
 
 void HttpServer::run() {
   impl_->signals.emplace(impl_->signals_context, SIGINT, SIGTERM);
   impl_->signals->async_wait(
       [impl = impl_.get()](beast::error_code, int number) { impl->received_signal = number; });
-  for (auto& context : impl_->contexts) impl_->work.push_back(asio::make_work_guard(*context));
+  for (IoThread* thread : impl_->all_threads()) {
+    impl_->work.push_back(asio::make_work_guard(thread->context()));
+    thread->start();
+  }
   for (auto& listener : impl_->listeners) listener->start();
-  for (auto& context : impl_->contexts) {
-    impl_->threads.emplace_back([context = context.get()] { context->run(); });
+  for (IoThread* thread : impl_->all_threads()) {
+    impl_->threads.emplace_back([thread] { thread->context().run(); });
   }
 }
 
@@ -718,7 +659,7 @@ void HttpServer::run_until_signal(std::chrono::seconds grace) {
     if (open == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  impl_->stop_contexts();
+  impl_->stop_threads();
 }
 
 bool split_host_port(const std::string& text, std::string* host, std::uint16_t* port) {

@@ -38,18 +38,18 @@ struct TlsFiles {
   std::string private_key_file;
 };
 
-using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
+// Answers a request into the answer the connection lends it (reset, its body's memory kept from
+// the connection's earlier requests). An answer that must wait for the journal says so
+// (ApiResponse::durable_in) and the server holds it back until then.
+using Handler = std::function<void(const api::ApiRequest&, api::ApiResponse&)>;
 // Asked with a request's head (no body yet): a consumer to take the body as it arrives, or
 // nothing to have the body read whole and the request handed to the Handler.
 using StreamHandler = std::function<std::optional<api::BodyConsumer>(const api::ApiRequest&)>;
 
-// Calls done(true) once the journal holds sequence on disk, or done(false) if it never will
-// (Engine::when_durable). An answer whose durable_after is set leaves only after done(true).
-using DurabilityGate =
-    std::function<void(std::uint64_t sequence, std::function<void(bool durable)> done)>;
-
 class HttpServer {
  public:
+  // threads serve the data port's connections; the admin port's have one more thread of their
+  // own, so that admin work never holds up a checkout.
   explicit HttpServer(unsigned threads);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -64,9 +64,6 @@ class HttpServer {
                 Handler handler, std::string* bound, api::Metrics* metrics = nullptr,
                 api::Port which = api::Port::data, StreamHandler stream_handler = {},
                 const std::optional<TlsFiles>& tls = std::nullopt);
-
-  // The gate for answers that must wait for the journal; listeners made after this call use it.
-  void set_durability_gate(DurabilityGate gate);
 
   // Starts handling SIGINT and SIGTERM, starts the I/O threads, and returns.
   void run();

@@ -22,6 +22,12 @@ void write_response_head(std::string& head, int status, unsigned version,
                          std::string_view content_type, std::size_t content_length,
                          bool keep_alive) {
   head.clear();
+  append_response_head(head, status, version, content_type, content_length, keep_alive);
+}
+
+void append_response_head(std::string& head, int status, unsigned version,
+                          std::string_view content_type, std::size_t content_length,
+                          bool keep_alive) {
   head += "HTTP/";
   head += static_cast<char>('0' + version / 10 % 10);
   head += '.';

@@ -15,5 +15,9 @@ namespace coupond::http {
 void write_response_head(std::string& head, int status, unsigned version,
                          std::string_view content_type, std::size_t content_length,
                          bool keep_alive);
+// The same head appended to out, after the answers gathered there already.
+void append_response_head(std::string& out, int status, unsigned version,
+                          std::string_view content_type, std::size_t content_length,
+                          bool keep_alive);
 
 }  // namespace coupond::http

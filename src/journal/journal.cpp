@@ -177,7 +177,21 @@ void Journal::publish(std::uint64_t durable_through) {
     waiters_.erase(done, waiters_.end());
   }
   durable_changed_.notify_all();
+  notify_listeners();
   for (DurableCallback& callback : ready) callback(true);
+}
+
+void Journal::subscribe(std::function<void()> wake) {
+  std::lock_guard lock(listeners_mutex_);
+  listeners_.push_back(std::move(wake));
+}
+
+void Journal::notify_listeners() {
+  // Pairs with the fence a waiter makes between saying it waits and reading durable_: either the
+  // waiter sees the new durable_, or this call sees the waiter.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::lock_guard lock(listeners_mutex_);
+  for (const auto& wake : listeners_) wake();
 }
 
 void Journal::fail(const Status& status) {
@@ -189,6 +203,7 @@ void Journal::fail(const Status& status) {
     waiters.swap(waiters_);
   }
   durable_changed_.notify_all();
+  notify_listeners();
   for (auto& waiter : waiters) waiter.second(false);
   if (options_.on_failure) options_.on_failure(status);
   // Appends go on piling up in pending_ with nobody to write them; coupond exits in on_failure.

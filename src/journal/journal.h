@@ -69,6 +69,10 @@ class Journal {
   // at once, on the caller's thread, when that is already known; otherwise on the writer thread.
   using DurableCallback = std::function<void(bool durable)>;
   void when_durable(std::uint64_t sequence, DurableCallback done);
+  // Calls wake, from the writer thread, after every group made durable and once on failure, for
+  // the journal's life: a server waiting on many answers hears once per group, not per answer.
+  // wake must be quick (post elsewhere, do not work).
+  void subscribe(std::function<void()> wake);
 
   // Deletes the segments whose records all have sequences at most sequence (a snapshot covers
   // them). The segment being written is never deleted. Returns how many were deleted.
@@ -99,6 +103,9 @@ class Journal {
   std::condition_variable durable_changed_;
   std::vector<std::pair<std::uint64_t, DurableCallback>> waiters_;
   Status failure_;  // under waiters_mutex_
+  std::mutex listeners_mutex_;
+  std::vector<std::function<void()>> listeners_;
+  void notify_listeners();
 
   // The writer thread's own: the segment being written.
   int fd_ = -1;

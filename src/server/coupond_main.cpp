@@ -266,17 +266,14 @@ int main(int argc, char** argv) {
   admin_limits.body_bytes_max = flags.admin_body_bytes_max;
 
   coupond::http::HttpServer server(flags.threads);
-  server.set_durability_gate([&engine](std::uint64_t sequence, std::function<void(bool)> done) {
-    engine->when_durable(sequence, std::move(done));
-  });
   std::string bound, admin_bound;
   auto status = server.listen(
-      host, port, limits, [&](const auto& request) { return data_plane.handle(request); }, &bound,
+      host, port, limits, [&](const auto& request, auto& answer) { data_plane.handle(request, answer); }, &bound,
       &metrics, coupond::api::Port::data);
   if (status.is_ok()) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
-        [&](const auto& request) { return admin.handle(request); }, &admin_bound, &metrics,
+        [&](const auto& request, auto& answer) { answer = admin.handle(request); }, &admin_bound, &metrics,
         coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); },
         admin_tls);
   }
