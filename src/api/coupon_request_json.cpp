@@ -360,8 +360,11 @@ class RequestHandler {
 
 std::string parse_coupon_request(std::string_view body, bool needs_order_id,
                                  ParsedCouponRequest* out) {
+  // out may be one reused from an earlier request: everything is reset, the memory kept.
   out->text.clear();
   out->items.clear();
+  out->request = CouponRequest{};
+  out->ttl_s.reset();
   out->text.reserve(body.size());
   boost::json::basic_parser<RequestHandler> parser(boost::json::parse_options(), out);
   boost::json::error_code error;

@@ -1,6 +1,7 @@
 // The data port's connection: see data_session.h.
 #include "http/data_session.h"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "api/responses.h"
+#include "http/handler_memory.h"
 #include "http/io_thread.h"
 #include "http/request_reader.h"
 #include "http/request_target.h"
@@ -60,6 +62,9 @@ class DataSession final : public Connection {
   void close();
 
   Socket socket_;
+  // The state of the read and of the write under way (at most one of each).
+  HandlerMemory read_memory_;
+  HandlerMemory write_memory_;
   IoThread& thread_;
   std::shared_ptr<Shared> shared_;
   std::string peer_;  // the client's address
@@ -151,7 +156,10 @@ void DataSession::read_more() {
   reading_ = true;
   socket_.async_read_some(
       asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
-      [self = self()](const error_code& error, std::size_t bytes) { self->on_read(error, bytes); });
+      asio::bind_allocator(HandlerAllocator<void>(read_memory_),
+                           [self = self()](const error_code& error, std::size_t bytes) {
+                             self->on_read(error, bytes);
+                           }));
 }
 
 void DataSession::on_read(const error_code& error, std::size_t bytes) {
@@ -292,7 +300,10 @@ void DataSession::write_gathered() {
   answered_.clear();
   waiting_since_ = thread_.seconds();
   asio::async_write(socket_, asio::buffer(output_),
-                    [self = self()](const error_code& error, std::size_t) { self->on_sent(error); });
+                    asio::bind_allocator(HandlerAllocator<void>(write_memory_),
+                                         [self = self()](const error_code& error, std::size_t) {
+                                           self->on_sent(error);
+                                         }));
 }
 
 void DataSession::on_sent(const error_code& error) {
