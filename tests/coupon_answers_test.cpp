@@ -154,3 +154,17 @@ TEST(CouponAnswers, AnswersAppendToWhatTheStringHolds) {
 
 }  // namespace
 }  // namespace coupond::testing
+
+namespace coupond::testing {
+namespace {
+
+// Redemption ids are named "rdm_" and sixteen lower-case hex digits, zero-padded.
+TEST(RedemptionNameTest, IsRdmAndSixteenLowerCaseHexDigits) {
+  EXPECT_EQ(api::redemption_name(0), "rdm_0000000000000000");
+  EXPECT_EQ(api::redemption_name(0x1234abcdULL), "rdm_000000001234abcd");
+  EXPECT_EQ(api::redemption_name(~0ULL), "rdm_ffffffffffffffff");
+  EXPECT_EQ(api::redemption_name(0xf000000000000001ULL), "rdm_f000000000000001");
+}
+
+}  // namespace
+}  // namespace coupond::testing

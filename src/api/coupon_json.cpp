@@ -1,8 +1,6 @@
 // The small names of the data plane's JSON: discount types and redemptions.
 #include "api/coupon_json.h"
 
-#include <cstdio>
-
 namespace coupond::api {
 
 std::string_view discount_type_name(DiscountType type) {
@@ -20,10 +18,14 @@ std::string_view discount_type_name(DiscountType type) {
 }
 
 void append_redemption_name(std::uint64_t redemption_id, std::string* out) {
-  char text[32];
-  const int size = std::snprintf(text, sizeof(text), "rdm_%016llx",
-                                 static_cast<unsigned long long>(redemption_id));
-  out->append(text, static_cast<std::size_t>(size));
+  // "rdm_" and sixteen lower-case hex digits, written by hand: every redemption's answer has one,
+  // and snprintf's format parsing cost more than the rest of the answer.
+  char text[20] = {'r', 'd', 'm', '_'};
+  constexpr char digits[] = "0123456789abcdef";
+  for (int i = 0; i < 16; ++i) {
+    text[4 + i] = digits[(redemption_id >> (60 - 4 * i)) & 0xf];
+  }
+  out->append(text, sizeof(text));
 }
 
 std::string redemption_name(std::uint64_t redemption_id) {

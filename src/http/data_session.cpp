@@ -117,6 +117,11 @@ void DataSession::begin(bool over_limit) {
     shared_->sessions.insert(this);
   }
   thread_.watch(this);
+  // Answers leave in whole batches, one write each, so Nagle's algorithm could only hold a batch
+  // back until the client acknowledges the one before, which a client pipelining and waiting
+  // for its answers delays by its delayed-ACK timer (up to 40 ms). nginx sets it too.
+  error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   input_.resize(input_bytes_initial);
   if (over_limit) {
     refuse(503, "overloaded", "too many connections; try again later");
