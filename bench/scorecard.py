@@ -96,11 +96,12 @@ def validate_row(benches):
     hit, reference = (benches.get(VALIDATE_AT_SIZE), benches.get(VALIDATE_REFERENCE)) \
         if benches else (None, None)
     coupons = f"{int(reference['coupons']):,}" if reference and "coupons" in reference else "10M"
-    a = bench_ns(hit) if hit else None
-    b = bench_ns(reference) if reference else None
+    # CPU time: on a machine shared with other work, wall time adds whatever ran in between.
+    a = bench_ns(hit, "cpu_time") if hit else None
+    b = bench_ns(reference, "cpu_time") if reference else None
     r = ratio(a, b)
     return row(f"in-process validate at {coupons} coupons vs (one HMAC + one random memory "
-               "access), same run", f"{r:.2f}x ({a:,.0f} vs {b:,.0f} ns)" if r else "",
+               "access), same run", f"{r:.2f}x ({a:,.0f} vs {b:,.0f} ns of CPU)" if r else "",
                "<= 1.2x", None if r is None else r <= 1.2)
 
 
