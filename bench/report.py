@@ -67,16 +67,19 @@ def data_plane_rows(b, hmac):
             for name, what in DATA_PLANE if name in b]
 
 
-def validate_reference_rows(b, validate):
-    """BM_ValidateHit against one HMAC plus one random read of the table's size (the scorecard's
-    in-process figure), when the run has the reference."""
+def validate_reference_rows(b):
+    """BM_ValidateHit against one HMAC plus one random read of the table's size, in CPU time as the
+    scorecard takes them, when the run has the reference."""
     if "BM_HmacRandomReadReference" not in b:
         return []
     reference = ns(b["BM_HmacRandomReadReference"])
+    validate_cpu = ns(b["BM_ValidateHit"], "cpu_time")
+    reference_cpu = ns(b["BM_HmacRandomReadReference"], "cpu_time")
     return [("BM_HmacRandomReadReference: one HMAC, then one random 8-byte read over the table's "
              "bytes", f"{reference:.0f} ns", "", "", ""),
-            ("BM_ValidateHit against it", "", f"{validate / reference:.2f}x", "<= 1.2x",
-             verdict(validate <= 1.2 * reference))]
+            ("BM_ValidateHit against it, in CPU time", f"{validate_cpu:.0f} vs {reference_cpu:.0f} ns",
+             f"{validate_cpu / reference_cpu:.2f}x", "<= 1.2x",
+             verdict(validate_cpu <= 1.2 * reference_cpu))]
 
 
 def render(context, b, command):
@@ -113,7 +116,7 @@ def render(context, b, command):
         ("BM_RandomAccessReference: one dependent random load over the table's bytes",
          f"{memory:.0f} ns", f"{memory / hmac:.2f}x", "", ""),
     ]
-    rows += validate_reference_rows(b, validate)
+    rows += validate_reference_rows(b)
     rows += request_stage_rows(b, hmac)
     rows += data_plane_rows(b, hmac)
     rows += [
