@@ -183,9 +183,9 @@ rm -rf "$bin/flash-sale-results"
 cp -r "$results" "$bin/flash-sale-results"
 
 # The command as run, with the sizes that were changed from their defaults.
-command=bench/flash_sale.sh
+run_command=bench/flash_sale.sh
 for size in COUPOND_BENCH_ADMIN_CODES COUPOND_BENCH_COUPONS COUPOND_BENCH_CODES COUPOND_BENCH_SECONDS; do
-  [[ -n ${!size:-} ]] && command="$size=${!size} $command"
+  if [[ -n ${!size:-} ]]; then run_command="$size=${!size} $run_command"; fi
 done
 python3 bench/flash_sale_report.py "$results" "$seconds" "$codes_count" \
-  "$( ((write_docs)) && echo docs || echo -)" "$command"
+  "$( ((write_docs)) && echo docs || echo -)" "$run_command"
