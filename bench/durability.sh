@@ -16,9 +16,9 @@ write_docs=1
 coupons=${COUPOND_BENCH_COUPONS:-10000000}
 seconds=${COUPOND_BENCH_SECONDS:-5}
 
-tools/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF \
-  -DCOUPOND_BUILD_BENCH=OFF -DCOUPOND_FAULT_POINTS=OFF \
-  --target coupond --target couponctl --target coupon-load
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_release coupond couponctl coupon-load
 bin=$root/build-release
 work=$(mktemp -d "${TMPDIR:-/tmp}/coupond-durability-XXXXXX")
 server_pid=
@@ -27,9 +27,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 
 # load NAME [coupon-load flags...]: 50 connections redeeming for $seconds seconds.
 load() {

@@ -1,7 +1,9 @@
 // The engine's hot paths over a table of ten million coupons (COUPOND_BENCH_COUPONS overrides):
 // validate of a random existing code, its miss and forged variants, an in-memory redemption, and
 // the loading figures (generation rate, bytes per coupon). Compare each with
-// BM_HmacSha256Reference from codes_bench.cpp: the HMAC every validation must pay.
+// BM_HmacSha256Reference from codes_bench.cpp, the HMAC every validation must pay, and
+// BM_ValidateHit with BM_HmacRandomReadReference, that HMAC plus one random read of the table's
+// size: the scorecard's in-process validate figure.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -16,6 +18,7 @@
 
 #include "bench_batch.h"
 #include "codes/code_format.h"
+#include "codes/signer.h"
 #include "coupond/engine.h"
 
 namespace coupond {
@@ -241,6 +244,59 @@ void BM_RandomAccessReference(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_RandomAccessReference);
+
+// What a validation cannot avoid, measured in the same run as BM_ValidateHit for the scorecard's
+// ratio: one HMAC of a sample code's header with the signer the engine loaded (Signer::open on the
+// engine's key file: the same precomputed key states), then one random 8-byte read in a buffer as
+// large as the table. The read's address comes from the HMAC's output, so the two are paid one
+// after the other, as a lookup that waited for its verification would pay them; the engine's
+// prefetch may overlap them and come in under this.
+void BM_HmacRandomReadReference(benchmark::State& state) {
+  BigTable& table = big_table();
+  std::unique_ptr<codes::Signer> signer;
+  if (!codes::Signer::open(table.directory / "keys", /*create_if_missing=*/false, &signer)
+           .is_ok()) {
+    return state.SkipWithError("the engine's key file did not load");
+  }
+  struct Signed {
+    std::uint64_t packed_header;
+    std::uint32_t key_id;
+    std::uint32_t tag_bits;
+  };
+  std::vector<Signed> headers(table.sample_count);
+  for (std::uint64_t i = 0; i < table.sample_count; ++i) {
+    codes::NormalizedCode normalized;
+    codes::SignedCodeParts parts;
+    if (!codes::normalize_signed(table.sample_code(i), &normalized) ||
+        codes::parse_signed(normalized, &parts) != codes::ParseError::none) {
+      return state.SkipWithError("a sample code did not parse");
+    }
+    headers[i] = {codes::pack_header(parts.header), parts.header.key_id,
+                  parts.header.tag_chars * 5};
+    if (i == 0 && signer->tag(headers[i].key_id, headers[i].packed_header,
+                              headers[i].tag_bits) != parts.tag) {
+      return state.SkipWithError("the signer is not the engine's: a sample code's tag differs");
+    }
+  }
+  const std::uint64_t words = std::max<std::uint64_t>(table.engine->table_bytes() / 8, 1);
+  std::vector<std::uint64_t> memory(words);
+  for (std::uint64_t i = 0; i < words; ++i) memory[i] = i * 0x9E3779B97F4A7C15u;
+  __extension__ using uint128 = unsigned __int128;
+  std::uint64_t next = 0;
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    const Signed& code = headers[next++ % headers.size()];
+    const std::uint64_t tag = signer->tag(code.key_id, code.packed_header, code.tag_bits);
+    // Fixed-point scaling of a mixed tag onto the buffer, as the table scales a hash onto its
+    // slots.
+    const auto index = static_cast<std::uint64_t>(
+        (static_cast<uint128>(tag * 0x9E3779B97F4A7C15u) * words) >> 64);
+    sum += memory[index];
+    benchmark::DoNotOptimize(sum);
+  }
+  state.counters["coupons"] = static_cast<double>(table.count);
+}
+BENCHMARK(BM_HmacRandomReadReference);
 
 // Every iteration redeems a code of the sample not redeemed before, with its own order id. The
 // sample holds a million codes, so three repetitions of 300,000 never run out.

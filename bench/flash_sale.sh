@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The flash-sale bench suite, in one run on loopback: coupond against Redis (a Lua GET-check-SET,
 # the usual alternative) and against the machine's HTTP ceiling (nginx answering a constant),
-# side by side, same client, same connections, same codes. Writes a table and a plot into
-# docs/benchmarks.md and docs/flash-sale.png (between the "flash-sale-bench" markers).
+# side by side, same client, same connections, same codes; then the admin-interference run
+# (bench/admin_interference.sh) and the in-process figures of coupond-bench. Writes a table and a
+# plot into docs/benchmarks.md and docs/flash-sale.png (between the "flash-sale-bench" markers),
+# and the data plane's scorecard (between the "fast-path-scorecard" markers), every figure of it
+# from this run. The results are kept in build-release/flash-sale-results for bench/run.sh.
 #
-#   bench/flash_sale.sh                # about 10 minutes
+#   bench/flash_sale.sh                # about 12 minutes
 #   bench/flash_sale.sh --no-docs      # print the table only
 #   COUPOND_BENCH_SECONDS=3 COUPOND_BENCH_CODES=200000 bench/flash_sale.sh --no-docs   # a quick look
+#   (COUPOND_BENCH_COUPONS: the in-process table, 10M; COUPOND_BENCH_ADMIN_CODES: the import's and
+#   the generate's codes in the admin-interference run, 1M)
 #
 # Targets:     coupond --threads 1, then the default (one per core); --durability group (every
 #              200 on disk before it is sent)
@@ -16,6 +21,8 @@
 #              (1,000 connections, 100 Zipf codes) and its uniform reference, the brute-force
 #              attack's reference without guesses, p99 at half of coupond's peak (open loop), and
 #              wrk against coupond and nginx with one request script for both.
+# CPU:         the server process's user + system time around each run (/proc/PID/stat; nginx's
+#              worker, not its master), divided by the requests the run completed.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -24,15 +31,14 @@ write_docs=1
 seconds=${COUPOND_BENCH_SECONDS:-8}
 codes_count=${COUPOND_BENCH_CODES:-1000000}
 
-COUPOND_EXTRA_PACKAGES="nginx wrk gnuplot-nox" tools/setup.sh build-release \
-  -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF -DCOUPOND_BUILD_BENCH=OFF \
-  -DCOUPOND_FAULT_POINTS=OFF --target coupond --target couponctl --target coupon-load
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+COUPOND_EXTRA_PACKAGES="nginx wrk gnuplot-nox" build_release coupond couponctl coupon-load \
+  coupond-bench
 bin=$root/build-release
 work=$(mktemp -d "${TMPDIR:-/tmp}/coupond-flash-sale-XXXXXX")
 results=$work/results
 mkdir -p "$results"
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 redis_pid=
 nginx_pid=
 cleanup() {
@@ -42,18 +48,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# load NAME TARGET CODES_FILE [coupon-load flags...]
-load() {
-  local name=$1 target=$2 codes=$3
-  shift 3
-  "$bin/coupon-load" --target "$target" --codes "$codes" --duration "$seconds" --quiet \
-    --json "$results/$name.json" "$@" > "$results/$name.txt" || true
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("   %-45s %9.0f requests/s  p99 %8.2f ms" % (sys.argv[2], r["requests_per_second"], r["latency_ms"]["p99"]))' \
-    "$results/$name.json" "$name"
-}
 
 # The runs, each on codes of its own: NAME and coupon-load flags.
 runs=(
@@ -66,12 +60,24 @@ runs=(
   "uniform-1000|--connections 1000 --redeem-share 1"
 )
 
+# The scorecard's in-process figures (coupond-bench, bench/scorecard.py reads them).
+scorecard_benchmarks='^(BM_DataPlaneValidate|BM_DataPlaneRedeem.*|BM_ValidateHit|BM_HmacRandomReadReference)$'
+
+# Stores a run's codes in Redis as coupon-load --redis-store-codes would (SET c:CODE 1, pipelined),
+# but before the run, so that the CPU time measured around the run is the redemptions' alone.
+store_codes_in_redis() {
+  LC_ALL=C awk '{ key = "c:" $1; printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$1\r\n1\r\n", length(key), key }' \
+    "$1" | redis-cli -p "$redis_port" --pipe > "$work/redis-pipe.log"
+  grep -q 'errors: 0' "$work/redis-pipe.log" || { cat "$work/redis-pipe.log" >&2; exit 1; }
+}
+
 keys=$work/keys
 run_coupond() {
   local label=$1
   shift
   echo "== coupond $label"
   start_server "$work/coupond-$label" --keys "$keys" --snapshot-interval 0 "$@"
+  cpu_pid=$server_pid
   local i=0
   for run in "${runs[@]}"; do
     local name=${run%%|*} flags=${run#*|}
@@ -112,6 +118,8 @@ NGINX
 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" 2> "$work/nginx.log" &
 nginx_pid=$!
 sleep 0.5
+# The worker answers; the master only watches it.
+nginx_worker=$(ps -o pid= --ppid "$nginx_pid" | head -1 | tr -d ' ')
 first_code=$(head -1 "$work/codes-wrk.csv")
 cat > "$work/validate.lua" <<LUA
 wrk.method = "POST"
@@ -131,12 +139,15 @@ request = function()
 end
 LUA
 for script in validate redeem; do
-  for target in "coupond|http://$data" "nginx|http://127.0.0.1:$nginx_port"; do
-    wrk -t1 -c50 -d"${seconds}s" --latency -s "$work/$script.lua" "${target#*|}" \
-      > "$results/wrk-${target%%|*}-$script.txt"
-    echo "   wrk $script ${target%%|*}: $(grep 'Requests/sec' "$results/wrk-${target%%|*}-$script.txt")"
+  for target in "coupond|http://$data|$server_pid" "nginx|http://127.0.0.1:$nginx_port|$nginx_worker"; do
+    IFS='|' read -r name url pid <<< "$target"
+    record_cpu "$pid" "$results/wrk-$name-$script.cpu" \
+      wrk -t1 -c50 -d"${seconds}s" --latency -s "$work/$script.lua" "$url" \
+      > "$results/wrk-$name-$script.txt"
+    echo "   wrk $script $name: $(grep 'Requests/sec' "$results/wrk-$name-$script.txt")"
   done
 done
+cpu_pid=
 stop_server
 kill -TERM "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=
 
@@ -147,16 +158,34 @@ for fsync in everysec always; do
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly yes \
     --appendfsync "$fsync" --dir "$work/redis-$fsync" > "$work/redis-$fsync.log" 2>&1 &
   redis_pid=$!
+  cpu_pid=$redis_pid
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.05; done
   for run in "${runs[@]}"; do
     name=${run%%|*} flags=${run#*|}
+    store_codes_in_redis "$work/codes-$name.csv"
     # shellcheck disable=SC2086
-    load "redis-$fsync-$name" "redis://127.0.0.1:$redis_port" "$work/codes-$name.csv" \
-      --redis-store-codes $flags
+    load "redis-$fsync-$name" "redis://127.0.0.1:$redis_port" "$work/codes-$name.csv" $flags
   done
+  cpu_pid=
   kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=
 done
 
+echo "== admin interference: redemption p99 while an import and a generate run"
+bench/admin_interference.sh --json "$results/admin-interference.json"
+
+echo "== in-process: allocations per data-plane request, validate at ${COUPOND_BENCH_COUPONS:-10000000} coupons"
+"$bin/bench/coupond-bench" --benchmark_filter="$scorecard_benchmarks" \
+  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$results/microbench.json" --benchmark_out_format=json |
+  grep -E '^BM_.*median' || true
+
+rm -rf "$bin/flash-sale-results"
+cp -r "$results" "$bin/flash-sale-results"
+
+# The command as run, with the sizes that were changed from their defaults.
+run_command=bench/flash_sale.sh
+for size in COUPOND_BENCH_ADMIN_CODES COUPOND_BENCH_COUPONS COUPOND_BENCH_CODES COUPOND_BENCH_SECONDS; do
+  if [[ -n ${!size:-} ]]; then run_command="$size=${!size} $run_command"; fi
+done
 python3 bench/flash_sale_report.py "$results" "$seconds" "$codes_count" \
-  "$( ((write_docs)) && echo docs || echo -)" \
-  "bench/flash_sale.sh${COUPOND_BENCH_SECONDS:+ (COUPOND_BENCH_SECONDS=$seconds)}"
+  "$( ((write_docs)) && echo docs || echo -)" "$run_command"

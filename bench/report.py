@@ -5,31 +5,15 @@ Every figure is a median of the repetitions of one run, and every target is chec
 against a reference measured in that same run, so that the machine's speed of the day cancels out.
 Usage: report.py RESULTS.json DOCS.md|- COMMAND
 """
-import json
+import pathlib
 import platform
-import subprocess
 import sys
 from datetime import datetime, timezone
 
+from run_results import bench_medians, bench_ns as ns
+
 BEGIN = "<!-- engine-microbench:begin -->"
 END = "<!-- engine-microbench:end -->"
-
-
-def medians(path):
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        name = b.get("run_name", b["name"])
-        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
-            continue
-        out[name] = b
-    return data.get("context", {}), out
-
-
-def ns(bench):
-    scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[bench.get("time_unit", "ns")]
-    return bench["real_time"] * scale
 
 
 def cpu_model():
@@ -69,6 +53,35 @@ def request_stage_rows(b, hmac):
     return rows
 
 
+# DataPlane::handle of one request (data_plane_bench.cpp), with the heap allocations it makes.
+DATA_PLANE = [
+    ("BM_DataPlaneValidate", "DataPlane::handle of a validation: decode, engine, encode"),
+    ("BM_DataPlaneRedeem/iterations:200000",
+     "DataPlane::handle of a redemption, journal on (group commit), not waited for"),
+]
+
+
+def data_plane_rows(b, hmac):
+    return [(f"{name}: {what}", f"{ns(b[name]):.0f} ns, {b[name]['allocs']:.2f} allocs",
+             f"{ns(b[name]) / hmac:.2f}x", "0 allocs", verdict(round(b[name]["allocs"], 2) == 0))
+            for name, what in DATA_PLANE if name in b]
+
+
+def validate_reference_rows(b):
+    """BM_ValidateHit against one HMAC plus one random read of the table's size, in CPU time as the
+    scorecard takes them, when the run has the reference."""
+    if "BM_HmacRandomReadReference" not in b:
+        return []
+    reference = ns(b["BM_HmacRandomReadReference"])
+    validate_cpu = ns(b["BM_ValidateHit"], "cpu_time")
+    reference_cpu = ns(b["BM_HmacRandomReadReference"], "cpu_time")
+    return [("BM_HmacRandomReadReference: one HMAC, then one random 8-byte read over the table's "
+             "bytes", f"{reference:.0f} ns", "", "", ""),
+            ("BM_ValidateHit against it, in CPU time", f"{validate_cpu:.0f} vs {reference_cpu:.0f} ns",
+             f"{validate_cpu / reference_cpu:.2f}x", "<= 1.2x",
+             verdict(validate_cpu <= 1.2 * reference_cpu))]
+
+
 def render(context, b, command):
     hmac = ns(b["BM_HmacSha256Reference"])
     one_shot = ns(b["BM_HmacOneShot"])
@@ -103,7 +116,9 @@ def render(context, b, command):
         ("BM_RandomAccessReference: one dependent random load over the table's bytes",
          f"{memory:.0f} ns", f"{memory / hmac:.2f}x", "", ""),
     ]
+    rows += validate_reference_rows(b)
     rows += request_stage_rows(b, hmac)
+    rows += data_plane_rows(b, hmac)
     rows += [
         ("BM_GenerateMillion: sign, format and load 1M codes, one core", f"{generate_ms:.0f} ms",
          f"{1000 / generate_ms:.2f}M codes/s", "< 1000 ms",
@@ -130,7 +145,7 @@ def render(context, b, command):
 
 def main():
     results, docs, command = sys.argv[1], sys.argv[2], sys.argv[3]
-    context, benches = medians(results)
+    context, benches = bench_medians(pathlib.Path(results))
     try:
         table = render(context, benches, command)
     except KeyError as missing:

@@ -9,10 +9,9 @@
 //   BM_HttpSerializeResponse: that answer made an HTTP/1.1 message as HttpServer's answer() makes
 //     it, and its bytes as the serializer hands them to the socket.
 // BM_RedeemRequestAllStages runs the four in one iteration, so that their sum can be set against
-// BM_RedeemInMemory (engine_bench.cpp), the engine's part of the same request. BM_DataPlaneValidate
-// calls DataPlane::handle itself on a small engine: decode, decision and encode of a validation.
-// The JSON stages and those two report allocs, the heap allocations an iteration makes (every
-// operator new of this binary is counted).
+// BM_RedeemInMemory (engine_bench.cpp), the engine's part of the same request; data_plane_bench.cpp
+// calls DataPlane::handle itself. The JSON stages and BM_RedeemRequestAllStages report allocs, the
+// heap allocations an iteration makes (allocation_count.h).
 // Left out: the socket, TLS, the API key check, the rate limiter, the metrics and the wait for the
 // journal. Each benchmark first checks once that its stage yields what it should (the parsed body
 // is the one sent, the answer is the expected bytes), and counts the failures of its timed loop,
@@ -24,39 +23,21 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <stdlib.h>
-
-#include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
-#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "allocation_count.h"
 #include "api/api_types.h"
 #include "api/coupon_json.h"
-#include "api/data_plane.h"
 #include "api/responses.h"
 #include "bench_batch.h"
 #include "coupond/engine.h"
 #include "http/http_server.h"
-
-// Every allocation of this binary is counted, so that a benchmark can report how many its
-// iterations make (a request's allocations cost more than their malloc: they contend across
-// threads and scatter the request's data).
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-}  // namespace
-
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* memory = std::malloc(size == 0 ? 1 : size)) return memory;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* memory) noexcept { std::free(memory); }
-[[gnu::noinline]] void operator delete(void* memory, std::size_t) noexcept { std::free(memory); }
+#include "redeem_request_text.h"
+#include "temp_engine.h"
 
 namespace coupond {
 namespace {
@@ -66,25 +47,6 @@ namespace bhttp = boost::beast::http;
 
 using HttpRequest = bhttp::request<bhttp::string_body>;
 
-// Allocations per iteration of state's timed loop, as a counter beside the time.
-class AllocationCount {
- public:
-  AllocationCount() : start_(allocations.load(std::memory_order_relaxed)) {}
-  void report(benchmark::State& state) const {
-    const auto made = allocations.load(std::memory_order_relaxed) - start_;
-    state.counters["allocs"] = benchmark::Counter(
-        static_cast<double>(made), benchmark::Counter::kAvgIterations);
-  }
-
- private:
-  std::uint64_t start_;
-};
-
-constexpr std::string_view redeem_code = "D11-7KQ2-M9XA-4RTB-XXXX-YY";
-constexpr std::string_view redeem_body =
-    R"({"code":"D11-7KQ2-M9XA-4RTB-XXXX-YY","order_id":"o-20261111-0001","customer":"cust-42",)"
-    R"("order":{"amount":12900,"currency":"CNY","channel":"app","store":"sh-001",)"
-    R"("items":[{"sku":"LATTE-L","category":"drinks","price":1500,"quantity":2}]}})";
 constexpr std::string_view authorization = "Bearer k3y-checkout-7d2f9a41c6e8b05d";
 constexpr std::string_view redeem_batch = "d11-100-20";
 constexpr std::string_view redeem_answer =
@@ -133,44 +95,25 @@ bool parse_http_request(std::string_view wire, const http::HttpLimits& limits, H
   return true;
 }
 
-// An engine in a temporary directory with one batch of 16 codes: the batch an accepted redemption
-// names, and the engine of the benchmarks that call the data plane itself. Made once, on first use.
-struct SmallEngine {
-  std::filesystem::path directory;
-  std::unique_ptr<Engine> engine;
-  const Batch* batch = nullptr;
-  std::string code;
-
-  SmallEngine() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "coupond-request-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    directory = pattern;
-    EngineOptions options;
-    options.data_dir = directory;
-    if (!Engine::open(options, &engine).is_ok()) std::abort();
-    const BatchDefinition definition = bench_batch(std::string(redeem_batch));
-    if (!engine->create_batch(definition, &batch).is_ok()) std::abort();
-    if (!engine->generate(redeem_batch, 16, [&](std::string_view text) { code = text; })
-             .is_ok()) {
-      std::abort();
+// The batch an accepted redemption names, in an engine of its own. Made once, on first use.
+const Batch& redeem_answer_batch() {
+  static const struct AnswerBatch {
+    TempEngine temp{"coupond-request"};
+    const Batch* batch = nullptr;
+    AnswerBatch() {
+      if (!temp.engine->create_batch(bench_batch(std::string(redeem_batch)), &batch).is_ok()) {
+        std::abort();
+      }
     }
-  }
-  ~SmallEngine() {
-    engine.reset();
-    std::filesystem::remove_all(directory);
-  }
-};
-
-SmallEngine& small_engine() {
-  static SmallEngine engine;
-  return engine;
+  } answer_batch;
+  return *answer_batch.batch;
 }
 
 // The engine's answer to the request: the redemption taken, as BM_RedeemInMemory's would be.
 Outcome accepted_redemption(std::string_view code) {
   Outcome outcome;
   outcome.reason = Reason::ok;
-  outcome.batch = small_engine().batch;
+  outcome.batch = &redeem_answer_batch();
   outcome.code.size = static_cast<std::uint8_t>(code.copy(outcome.code.chars.data(), code_text_max));
   outcome.discount.type = DiscountType::threshold;
   outcome.discount.amount = 2000;
@@ -229,7 +172,7 @@ std::string http_request_problem(const HttpRequest& request) {
 
 std::string decoded_request_problem(const api::ParsedCouponRequest& parsed) {
   const CouponRequest& request = parsed.request;
-  if (request.code != redeem_code || request.order_id != "o-20261111-0001" ||
+  if (request.code != redeem_code || request.order_id != redeem_order_id ||
       request.customer != "cust-42") {
     return "the request's fields were not read";
   }
@@ -364,47 +307,6 @@ void BM_RedeemRequestAllStages(benchmark::State& state) {
   if (!problem.empty()) state.SkipWithError(problem.c_str());
 }
 BENCHMARK(BM_RedeemRequestAllStages);
-
-// The body of redeem_body with another code.
-std::string body_with_code(std::string_view code) {
-  std::string body(redeem_body);
-  body.replace(body.find(redeem_code), redeem_code.size(), code);
-  return body;
-}
-
-// DataPlane::handle on a POST /v1/validate that the engine accepts: the request body decoded,
-// the engine's decision, the answer encoded. The allocations counter is the figure to watch: the
-// time includes the engine's HMAC and table lookup.
-void BM_DataPlaneValidate(benchmark::State& state) {
-  SmallEngine& small = small_engine();
-  api::DataPlaneOptions options;
-  api::DataPlane plane(*small.engine, options, nullptr);
-  const std::string body = body_with_code(small.code);
-  api::ApiRequest request;
-  request.method = "POST";
-  request.path = "/v1/validate";
-  request.body = body;
-  request.peer = "127.0.0.1";
-  {
-    const api::ApiResponse checked = plane.handle(request);
-    if (checked.status != 200 || checked.body.find(R"("valid":true)") == std::string::npos) {
-      return state.SkipWithError("the validation was not accepted");
-    }
-  }
-  benchmark::IterationCount answered = 0;
-  // As a connection does: one answer lent for every request, its body's memory kept.
-  api::ApiResponse response;
-  const AllocationCount count;
-  for (auto _ : state) {
-    response.reset();
-    plane.handle(request, response);
-    answered += response.status == 200;
-    benchmark::DoNotOptimize(response.body.data());
-  }
-  count.report(state);
-  if (answered != state.iterations()) state.SkipWithError("a validation was not answered");
-}
-BENCHMARK(BM_DataPlaneValidate);
 
 }  // namespace
 }  // namespace coupond

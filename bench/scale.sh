@@ -14,12 +14,11 @@ write_docs=1
 coupons=${COUPOND_BENCH_COUPONS:-100000000}
 chunk=10000000  # the most one generate call makes
 
-tools/setup.sh build-release -DCMAKE_BUILD_TYPE=Release -DCOUPOND_BUILD_TESTS=OFF \
-  -DCOUPOND_BUILD_BENCH=OFF -DCOUPOND_FAULT_POINTS=OFF --target coupond --target couponctl
-bin=$root/build-release
-work=$(mktemp -d "${TMPDIR:-/tmp}/coupond-scale-XXXXXX")
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
+build_release coupond couponctl
+bin=$root/build-release
+work=$(mktemp -d "${TMPDIR:-/tmp}/coupond-scale-XXXXXX")
 trap 'cleanup_server; rm -rf "$work"' EXIT
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$server_pid/status"; }
