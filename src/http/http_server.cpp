@@ -636,7 +636,8 @@ void HttpServer::run() {
   }
   for (auto& listener : impl_->listeners) listener->start();
   for (IoThread* thread : impl_->all_threads()) {
-    impl_->threads.emplace_back([thread] { thread->context().run(); });
+    const bool background = thread == impl_->admin_thread.get();
+    impl_->threads.emplace_back([thread, background] { thread->run(background); });
   }
 }
 

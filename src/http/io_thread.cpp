@@ -3,12 +3,19 @@
 
 #include <boost/asio/post.hpp>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "coupond/invariant.h"
 
 namespace coupond::http {
 
 namespace {
 constexpr auto sweep_interval = std::chrono::seconds(1);
+// A nice value of 10 weighs about a tenth of the default in Linux's scheduler: admin work still
+// runs on an idle machine at full speed, and yields to checkouts on a busy one.
+constexpr int background_nice = 10;
 }  // namespace
 
 // The context's hint is 1: one thread runs it, so its scheduler skips the work of waking others;
@@ -21,6 +28,15 @@ void IoThread::start() {
   sweep_timer_.async_wait([this](const boost::system::error_code& error) {
     if (!error) sweep();
   });
+}
+
+void IoThread::run(bool background) {
+  if (background) {
+    // Per thread on Linux: setpriority on a thread id changes that thread alone. Failing leaves
+    // the thread at the default priority, which is what it was.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), background_nice);
+  }
+  context_.run();
 }
 
 void IoThread::stop() {

@@ -30,8 +30,12 @@ class IoThread {
 
   boost::asio::io_context& context() { return context_; }
 
-  // Starts the deadline sweep; the thread then runs context().run().
+  // Starts the deadline sweep; the thread then runs run().
   void start();
+  // Runs the context on the calling thread until stop(). A background thread (the admin port's)
+  // first lowers its own scheduling priority, so that on a busy machine an import or a generate
+  // takes the CPU the checkouts leave, not the other way round.
+  void run(bool background);
   // Stops the sweep and the context; abandons what is queued.
   void stop();
   // Destroys every handler still queued, while every other thread's context still exists (a
