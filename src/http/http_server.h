@@ -39,9 +39,10 @@ struct TlsFiles {
 };
 
 using Handler = std::function<api::ApiResponse(const api::ApiRequest&)>;
-// Asked with a request's head (no body yet): a consumer to take the body as it arrives, or
-// nothing to have the body read whole and the request handed to the Handler.
-using StreamHandler = std::function<std::optional<api::BodyConsumer>(const api::ApiRequest&)>;
+// Asked with a request's head (no body yet): an answer to give at once (the body is then never
+// read, and the connection closes unless there was no body), a consumer to take the body as it
+// arrives, or neither to have the body read whole and the request handed to the Handler.
+using StreamHandler = std::function<api::HeadDecision(const api::ApiRequest&)>;
 
 // Calls done(true) once the journal holds sequence on disk, or done(false) if it never will
 // (Engine::when_durable). An answer whose durable_after is set leaves only after done(true).

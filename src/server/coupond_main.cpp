@@ -277,7 +277,7 @@ int main(int argc, char** argv) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
         [&](const auto& request) { return admin.handle(request); }, &admin_bound, &metrics,
-        coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); },
+        coupond::api::Port::admin, [&](const auto& head) { return admin.on_head(head); },
         admin_tls);
   }
   if (!status.is_ok()) return fail(status.message());
