@@ -41,30 +41,40 @@ load() {
     "$work/$1.json"
 }
 
-# How many slow connections slowhttptest last reported open (its status lines are coloured).
-slow_connected() {
-  sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$work/slowhttptest.log" | grep -o 'connected: *[0-9]*' |
-    tail -1 | grep -o '[0-9]*$' || echo 0
+# Connections open on the data plane, as coupond counts them.
+open_connections() {
+  curl -s -H "Authorization: Bearer $(cat "$work/data/admin-token")" "http://$admin/metrics" |
+    sed -n 's/^coupond_open_connections{port="data"} //p'
+}
+# CPU time a process has used, in clock ticks (user + system).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_share PID TICKS_BEFORE: the share of one core the process used over the last load.
+cpu_share() {
+  echo $(( ($(cpu_ticks "$1") - $2) * 100 / ($(getconf CLK_TCK) * seconds) ))
 }
 
 start_server "$work/data"
 create_batch slowloris 100000 "$work/codes.csv"
 
+before=$(cpu_ticks "$server_pid")
 alone=$(load alone)
-echo "alone:                      $alone requests/s"
+echo "alone:                       $alone requests/s (coupond used $(cpu_share "$server_pid" "$before")% of a core)"
 
-slowhttptest -H -c "$slow" -r "$slow_rate" -i 5 -x 24 -p 3 -l $((seconds + 30)) \
+slowhttptest -H -c "$slow" -r "$slow_rate" -i 5 -x 24 -p 3 -l $((seconds + 60)) \
   -u "http://$data/healthz" > "$work/slowhttptest.log" 2>&1 &
 slow_pid=$!
-# Until every slow connection is open (slowhttptest's status lines count them).
+# Until every slow connection is open.
 for _ in $(seq 1 $((slow / slow_rate * 10 + 100))); do
-  connected=$(slow_connected)
-  [[ $connected -ge $slow ]] && break
+  [[ $(open_connections) -ge $slow ]] && break
   sleep 0.1
 done
-echo "slow connections open:      $connected of $slow"
+echo "slow connections open:       $(open_connections) of $slow"
+before=$(cpu_ticks "$server_pid")
+slow_before=$(cpu_ticks "$slow_pid")
 beside=$(load beside)
-echo "beside them:                $beside requests/s ($(slow_connected) slow connections still open)"
+echo "beside them:                 $beside requests/s (coupond used $(cpu_share "$server_pid" "$before")%" \
+  "of a core, slowhttptest $(cpu_share "$slow_pid" "$slow_before")%)"
+echo "slow connections still open: $(open_connections)"
 kill -TERM "$slow_pid" 2>/dev/null || true
 wait "$slow_pid" 2>/dev/null || true
 slow_pid=
