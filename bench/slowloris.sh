@@ -37,8 +37,8 @@ ulimit -n "$(ulimit -Hn)"
 load() {
   "$bin/coupon-load" --target "http://$data" --codes "$work/codes.csv" --connections 50 \
     --duration "$seconds" --redeem-share 0 --quiet --json "$work/$1.json" > /dev/null
-  python3 -c 'import json,sys; print("%.0f" % json.load(open(sys.argv[1]))["requests_per_second"])' \
-    "$work/$1.json"
+  python3 -c 'import json, sys; print(round(json.load(sys.stdin)["requests_per_second"]))' \
+    < "$work/$1.json"
 }
 
 # Connections open on the data plane, as coupond counts them.
@@ -58,7 +58,8 @@ create_batch slowloris 100000 "$work/codes.csv"
 
 before=$(cpu_ticks "$server_pid")
 alone=$(load alone)
-echo "alone:                       $alone requests/s (coupond used $(cpu_share "$server_pid" "$before")% of a core)"
+echo "alone:                       $alone requests/s" \
+  "(coupond used $(cpu_share "$server_pid" "$before")% of a core)"
 
 slowhttptest -H -c "$slow" -r "$slow_rate" -i 5 -x 24 -p 3 -l $((seconds + 60)) \
   -u "http://$data/healthz" > "$work/slowhttptest.log" 2>&1 &
@@ -72,12 +73,13 @@ echo "slow connections open:       $(open_connections) of $slow"
 before=$(cpu_ticks "$server_pid")
 slow_before=$(cpu_ticks "$slow_pid")
 beside=$(load beside)
-echo "beside them:                 $beside requests/s (coupond used $(cpu_share "$server_pid" "$before")%" \
-  "of a core, slowhttptest $(cpu_share "$slow_pid" "$slow_before")%)"
+echo "beside them:                 $beside requests/s" \
+  "(coupond used $(cpu_share "$server_pid" "$before")% of a core," \
+  "slowhttptest $(cpu_share "$slow_pid" "$slow_before")%)"
 echo "slow connections still open: $(open_connections)"
 kill -TERM "$slow_pid" 2>/dev/null || true
 wait "$slow_pid" 2>/dev/null || true
 slow_pid=
 stop_server
-python3 -c 'import sys; print("ratio (beside / alone):     %.2f" % (float(sys.argv[2]) / float(sys.argv[1])))' \
-  "$alone" "$beside"
+awk -v alone="$alone" -v beside="$beside" \
+  'BEGIN { printf "ratio (beside / alone):      %.2f\n", beside / alone }'

@@ -31,7 +31,8 @@ constexpr std::size_t upload_bytes = 8 << 20;  // well under the admin body limi
 constexpr auto answer_wait = std::chrono::seconds(5);
 
 std::string upload_head(const std::string& target, const std::string& authorization) {
-  std::string head = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n";
+  std::string head =
+      "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n";
   if (!authorization.empty()) head += "Authorization: " + authorization + "\r\n";
   return head + "Content-Length: " + std::to_string(upload_bytes) + "\r\n\r\n";
 }
@@ -47,7 +48,8 @@ bool answer_to_head(unsigned short port, const std::string& head, std::string* a
 }
 
 void create_batch(const ServerProcess& server, const std::string& id) {
-  const std::string body = R"({"id": ")" + id + R"(", "discount": {"type": "amount_off", "amount": 500},
+  const std::string body = R"({"id": ")" + id + R"(",
+      "discount": {"type": "amount_off", "amount": 500},
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})";
   ASSERT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", body,
                          server.admin_token())
@@ -137,7 +139,8 @@ TEST(AdminEarlyRefusalTest, CurlReads401WithAndWithoutExpectContinue) {
         "/usr/bin/curl",
         {"--silent", "--show-error", "--output", "/dev/null", "--write-out",
          "%{http_code} %{size_upload}", "--header", "Content-Type: text/csv", "--header", expect,
-         "--header", "Authorization: Bearer wrong-token", "--data-binary", "@" + file.string(), url},
+         "--header", "Authorization: Bearer wrong-token", "--data-binary", "@" + file.string(),
+         url},
         output);
   };
   std::string output;
@@ -196,9 +199,10 @@ TEST(HandlerFailureTest, AStreamedAnswerFailingAfterItsHeadIsCutOffWithoutItsLas
   ASSERT_TRUE(run.server.started());
   create_batch(run.server, "spring");
   const std::string body = R"({"count": 25000})";
-  const std::string request = "POST /admin/v1/batches/spring/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                              "Authorization: Bearer " + run.server.admin_token() +
-                              "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST /admin/v1/batches/spring/generate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " + run.server.admin_token() +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   const int fd = connect_loopback(run.server.admin_port());
   ASSERT_GE(fd, 0);
   std::string answer;

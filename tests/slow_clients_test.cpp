@@ -125,8 +125,8 @@ TEST(SlowClientsTest, ThousandsOfSlowlorisConnectionsAreCutOffWhileAnOrdinaryCli
   // Each slow connection costs a descriptor here and one in the server, whose connection limit
   // per port is about half its descriptors.
   const rlim_t descriptors = raise_descriptor_limit();
-  const std::size_t slow_count =
-      std::min<std::size_t>(slow_connections_wanted, descriptors > 512 ? (descriptors - 256) / 2 : 0);
+  const std::size_t fit = descriptors > 512 ? (descriptors - 256) / 2 : 0;
+  const std::size_t slow_count = std::min(slow_connections_wanted, fit);
   if (slow_count < 200) GTEST_SKIP() << "too few descriptors: " << descriptors;
   ServerProcess server({"--request-timeout", std::to_string(request_timeout_s)});
   ASSERT_TRUE(server.started());
@@ -147,7 +147,8 @@ TEST(SlowClientsTest, ThousandsOfSlowlorisConnectionsAreCutOffWhileAnOrdinaryCli
 
   // Each is closed once a whole head has not arrived within the request timeout, however steadily
   // its bytes come; the bound is generous, the count is what is checked.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(request_timeout_s * 6);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(request_timeout_s * 6);
   EXPECT_EQ(slowloris.wait_for_all_closed(deadline), slow_count);
   EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(server.stop(), 0);
