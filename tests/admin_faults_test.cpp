@@ -137,10 +137,11 @@ TEST(AdminEarlyRefusalTest, CurlReads401WithAndWithoutExpectContinue) {
   auto curl = [&](const std::string& expect, std::string* output) {
     return testing::run_program(
         "/usr/bin/curl",
-        {"--silent", "--show-error", "--output", "/dev/null", "--write-out",
-         "%{http_code} %{size_upload}", "--header", "Content-Type: text/csv", "--header", expect,
-         "--header", "Authorization: Bearer wrong-token", "--data-binary", "@" + file.string(),
-         url},
+        // However long the 401 takes, curl waits for it rather than send the body after 1 s.
+        {"--silent", "--show-error", "--expect100-timeout", "60", "--output", "/dev/null",
+         "--write-out", "%{http_code} %{size_upload}", "--header", "Content-Type: text/csv",
+         "--header", expect, "--header", "Authorization: Bearer wrong-token", "--data-binary",
+         "@" + file.string(), url},
         output);
   };
   std::string output;
