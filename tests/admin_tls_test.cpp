@@ -123,6 +123,20 @@ TEST_F(AdminTlsTest, AdminCallsAnswerOverHttps) {
   EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
 }
 
+// The 401 from the head alone, over TLS: the client sends its 8 MiB body anyway (it reads only
+// once it has written the whole request), the server reads and drops it, and the client reads
+// the 401 instead of a broken connection.
+TEST_F(AdminTlsTest, AnUploadWithoutTheTokenGets401OverHttps) {
+  ServerProcess server(tls_flags());
+  ASSERT_TRUE(server.started());
+  const std::string body(8 << 20, 'x');
+  EXPECT_EQ(https_request(server.admin_port(), certificate(), "POST",
+                          "/admin/v1/batches/tls-batch/import", body, "wrong-token")
+                .status,
+            401);
+  EXPECT_EQ(https_request(server.admin_port(), certificate(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(AdminTlsTest, PlainHttpOnTheTlsPortGetsNoAnswerAndHurtsNoOne) {
   ServerProcess server(tls_flags());
   ASSERT_TRUE(server.started());

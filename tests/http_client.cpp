@@ -108,26 +108,43 @@ HttpResult https_request(unsigned short port, const std::string& ca_file, const 
   return to_result(parser.get());
 }
 
-std::string raw_exchange(unsigned short port, const std::string& bytes,
-                         std::chrono::milliseconds wait) {
-  // Plain sockets with poll: Asio's blocking reads wait without a deadline.
+int connect_loopback(unsigned short port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return {};
+  if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string received;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 &&
-      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
-    char chunk[4096];
-    pollfd poll_fd{fd, POLLIN, 0};
-    while (::poll(&poll_fd, 1, static_cast<int>(wait.count())) > 0) {
-      const ssize_t got = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (got <= 0) break;
-      received.append(chunk, static_cast<std::size_t>(got));
-    }
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return -1;
   }
+  return fd;
+}
+
+bool send_all(int fd, const std::string& bytes) {
+  return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+bool read_until_closed(int fd, std::chrono::milliseconds wait, std::string* received) {
+  // Plain sockets with poll: Asio's blocking reads wait without a deadline.
+  char chunk[4096];
+  pollfd poll_fd{fd, POLLIN, 0};
+  while (::poll(&poll_fd, 1, static_cast<int>(wait.count())) > 0) {
+    const ssize_t got = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (got == 0) return true;
+    if (got < 0) return false;
+    received->append(chunk, static_cast<std::size_t>(got));
+  }
+  return false;
+}
+
+std::string raw_exchange(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds wait) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return {};
+  std::string received;
+  if (send_all(fd, bytes)) read_until_closed(fd, wait, &received);
   ::close(fd);
   return received;
 }

@@ -29,6 +29,14 @@ HttpResult https_request(unsigned short port, const std::string& ca_file, const 
                          const std::string& target, const std::string& body = {},
                          const std::string& token = {});
 
+// A blocking TCP connection to 127.0.0.1:port, or -1.
+int connect_loopback(unsigned short port);
+// Sends all of bytes (without SIGPIPE); false when the connection took fewer.
+bool send_all(int fd, const std::string& bytes);
+// Appends what arrives to *received until the server closes the connection (true), or it breaks
+// or no byte arrives for wait (false).
+bool read_until_closed(int fd, std::chrono::milliseconds wait, std::string* received);
+
 // Writes bytes as they are on a fresh connection, then reads until the server closes or no byte
 // arrives for wait; returns everything read.
 std::string raw_exchange(unsigned short port, const std::string& bytes,

@@ -13,6 +13,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libssl-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  # The admin port's early 401 is tested with curl, as operators send uploads.
+  curl
   # The loader's Redis comparison is tested against a real redis-server the test starts.
   redis-server
   # tools/fuzz.sh: clang and its runtimes, libFuzzer among them.

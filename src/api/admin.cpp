@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include "api/batch_json.h"
 #include "api/json_fields.h"
 #include "api/import_stream.h"
 #include "api/responses.h"
 #include "csv/csv.h"
+#include "journal/fault_point.h"
 #include "rules/time_text.h"
 
 namespace coupond::api {
@@ -52,7 +54,24 @@ std::string loggable_path(std::string_view path) {
   return shown;
 }
 
+// Fault points that make a streamed import or answer fail as running out of memory would, to
+// check that the server answers (or cuts off) that one request and goes on serving.
+void fail_if_injected(const char* point) {
+  if (journal::fault_injected(point)) throw std::runtime_error(std::string("fault point ") + point);
+}
+
+// A streamed answer has no other way to say that it broke off: the server then cuts the body
+// short, and the client sees a broken transfer instead of a complete-looking, shorter list.
+void throw_unless_ok(const Status& status) {
+  if (!status.is_ok()) throw std::runtime_error("generating codes failed: " + status.message());
+}
+
 }  // namespace
+
+std::optional<ApiResponse> Admin::refusal_without_token(const ApiRequest& request) const {
+  if (request.path == "/healthz" || authorized(request.authorization)) return std::nullopt;
+  return error_response(401, "unauthorized", "missing or wrong admin token");
+}
 
 bool Admin::authorized(std::string_view authorization) const {
   constexpr std::string_view scheme = "Bearer ";
@@ -94,9 +113,7 @@ ApiResponse Admin::route(const ApiRequest& request) {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, {{"status", "ok"}});
   }
-  if (!authorized(request.authorization)) {
-    return error_response(401, "unauthorized", "missing or wrong admin token");
-  }
+  if (auto refusal = refusal_without_token(request)) return std::move(*refusal);
   constexpr std::string_view batches = "/admin/v1/batches";
   constexpr std::string_view coupons = "/admin/v1/coupons/";
   if (request.path == "/metrics") {
@@ -242,28 +259,37 @@ ApiResponse Admin::import_codes(const Batch& batch, std::string_view body) {
   return stream.finish(engine_, batch.id());
 }
 
-std::optional<BodyConsumer> Admin::stream_body(const ApiRequest& head) {
+HeadDecision Admin::on_head(const ApiRequest& head) {
+  HeadDecision decision;
+  if ((decision.answer = refusal_without_token(head))) {
+    if (head.method != "GET") log_action(head.method, head.path, *decision.answer);
+    return decision;
+  }
   constexpr std::string_view batches = "/admin/v1/batches/";
   constexpr std::string_view import = "/import";
   if (head.method != "POST" || !head.path.starts_with(batches) || !head.path.ends_with(import) ||
-      head.path.size() <= batches.size() + import.size() || !authorized(head.authorization)) {
-    return std::nullopt;  // answered the ordinary way, with its error if it has one
+      head.path.size() <= batches.size() + import.size()) {
+    return decision;  // read whole and answered the ordinary way, with its error if it has one
   }
   const std::string_view id =
       head.path.substr(batches.size(), head.path.size() - batches.size() - import.size());
   const Batch* batch = engine_.find_batch(id);
-  if (batch == nullptr) return std::nullopt;
+  if (batch == nullptr) return decision;
   auto stream = std::make_shared<ImportStream>();
   Engine* engine = &engine_;
   const std::string batch_id = batch->id();
-  BodyConsumer consumer;
-  consumer.consume = [stream](std::string_view chunk) { stream->consume(chunk); };
+  BodyConsumer& consumer = decision.consumer.emplace();
+  consumer.consume = [stream](std::string_view chunk) {
+    fail_if_injected("admin.import_consume");
+    stream->consume(chunk);
+  };
   consumer.finish = [this, stream, engine, batch_id, path = std::string(head.path)] {
+    fail_if_injected("admin.import_finish");
     ApiResponse response = stream->finish(*engine, batch_id);
     log_action("POST", path, response);
     return response;
   };
-  return consumer;
+  return decision;
 }
 
 // The answer is text/csv (RFC 4180), streamed in chunks: a code per line, or customer,code lines.
@@ -295,13 +321,15 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     auto left = std::make_shared<std::uint64_t>(static_cast<std::uint64_t>(*count));
     Engine* engine = &engine_;
     response.stream = [engine, batch_id, left](std::string* chunk) {
+      fail_if_injected("admin.generate_chunk");
       const std::uint64_t now = std::min(*left, generate_chunk_codes);
       const Status status = engine->generate(batch_id, now, [&](std::string_view code) {
         chunk->append(code);
         chunk->push_back('\n');
       });
       *left -= now;
-      return status.is_ok() && *left > 0;
+      throw_unless_ok(status);
+      return *left > 0;
     };
     return response;
   }
@@ -336,7 +364,8 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
           chunk->push_back('\n');
         });
     *next = end;
-    return status.is_ok() && *next < pending->size();
+    throw_unless_ok(status);
+    return *next < pending->size();
   };
   return response;
 }

@@ -25,12 +25,16 @@ class Admin {
         snapshots_(std::move(snapshots)) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
-  // For an authorized import into an existing batch, a consumer that parses the CSV body as it
-  // arrives; otherwise nothing, and the request is read whole and answered by handle().
-  std::optional<BodyConsumer> stream_body(const ApiRequest& head);
+  // Decides from a request's head alone: a 401 at once for a request without the token (its
+  // body is never read); for an authorized import into an existing batch, a consumer that parses
+  // the CSV body as it arrives; otherwise nothing, and the request is read whole and answered by
+  // handle().
+  HeadDecision on_head(const ApiRequest& head);
 
  private:
   bool authorized(std::string_view authorization) const;
+  // The 401 for a request that needs the token and lacks it, or nothing.
+  std::optional<ApiResponse> refusal_without_token(const ApiRequest& request) const;
   void log_action(std::string_view method, std::string_view path, const ApiResponse& response) const;
   ApiResponse route(const ApiRequest& request);
   ApiResponse create_batch(std::string_view body);

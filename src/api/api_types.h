@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,7 +45,8 @@ struct ApiResponse {
   std::string_view content_type = "application/json";
   std::string body;
   // When set, the body is streamed: each call appends the next chunk to *chunk and returns true
-  // while more may follow; false ends the body (after appending the last chunk, if any).
+  // while more may follow; false ends the body (after appending the last chunk, if any). A
+  // producer that cannot go on throws: the server then cuts the body off without its end.
   std::function<bool(std::string* chunk)> stream;
   // When durable_in is set, the answer completes itself only once durable_in holds sequence on
   // disk: a 200 to a redemption is a promise that survives a crash. The transport holds it back
@@ -77,6 +79,16 @@ struct ApiResponse {
 struct BodyConsumer {
   std::function<void(std::string_view chunk)> consume;
   std::function<ApiResponse()> finish;
+};
+
+// What a request's head alone decides, before any of its body is read. Neither set: the body is
+// read whole and the request answered the ordinary way.
+struct HeadDecision {
+  // The body is taken piece by piece as it arrives.
+  std::optional<BodyConsumer> consumer;
+  // The request is answered at once, its body never read (a 401 to a client without the token,
+  // who need not upload 50 MiB to learn it).
+  std::optional<ApiResponse> answer;
 };
 
 }  // namespace coupond::api

@@ -7,13 +7,16 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
+#include "api/api_types.h"
 #include "api/metrics.h"
 #include "http/http_server.h"
 
@@ -24,9 +27,26 @@ namespace coupond::http {
 using Executor = boost::asio::io_context::executor_type;
 using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 
+// A connection closed with part of its request unread (a 401 or a 413 before an upload's body)
+// first stops sending, then reads and drops what the client still sends, for this long and this
+// much at most, as nginx's lingering close does: a socket closed with unread bytes sends the
+// client a reset, which can destroy the answer before the client has read it.
+inline constexpr auto lingering_close_time = std::chrono::seconds(5);
+inline constexpr std::size_t lingering_close_bytes = std::size_t{64} << 20;
+
 // The client's address as the api sees it, read once per connection: an IPv4 client of a
 // dual-stack listener as IPv4. Empty when the socket cannot tell (it closed already).
 std::string peer_address_of(const Socket& socket);
+
+// What a handler's exception says, for the log; called inside a catch block only.
+std::string current_exception_text();
+
+// A handler that throws (out of memory, a bug) costs its own request, never the process: a log
+// line (without the path, which may hold a coupon code) saying what became of the request.
+// Called inside a catch block only.
+void log_handler_failure(api::Port port, std::string_view outcome);
+// The 500 such a request gets, its failure logged.
+api::ApiResponse handler_failure_response(api::Port port);
 
 // A session as the listener, the graceful stop and the I/O thread see it.
 class Connection : public std::enable_shared_from_this<Connection> {

@@ -59,6 +59,7 @@ class DataSession final : public Connection {
   void send();
   void write_gathered();
   void on_sent(const error_code& error);
+  void linger();
   void close();
 
   Socket socket_;
@@ -94,6 +95,9 @@ class DataSession final : public Connection {
   bool sending_ = false;  // gathered answers are held for the journal or being written
   bool held_ = false;     // held for the journal: no deadline runs
   bool closing_ = false;  // the last answer is gathered: close once it is written
+  bool request_unread_ = false;  // and part of its request may still be on its way
+  bool lingering_ = false;       // reading and dropping it before closing (lingering_close_time)
+  std::size_t lingered_bytes_ = 0;
   bool closed_ = false;
   // When the request awaited began to be awaited, or the write under way began (IoThread::seconds).
   std::uint64_t waiting_since_ = 0;
@@ -139,7 +143,8 @@ void DataSession::stop_if_idle() {
 
 void DataSession::check_deadline(std::uint64_t now_s) {
   if (closed_ || held_ || (!reading_ && !sending_)) return;
-  if (now_s - waiting_since_ > static_cast<std::uint64_t>(shared_->limits.request_timeout.count())) {
+  const auto limit = lingering_ ? lingering_close_time : shared_->limits.request_timeout;
+  if (now_s - waiting_since_ > static_cast<std::uint64_t>(limit.count())) {
     // A client trickling a request, idle past the keep-alive time, or not reading its answers:
     // the connection is cut, as Beast's stream timeout would.
     close();
@@ -219,10 +224,9 @@ void DataSession::answer_request() {
                                   peer_};
     try {
       shared_->handler(request, answer_);
-    } catch (const std::exception& exception) {
+    } catch (...) {
       // A handler must not throw; if one does (out of memory), the client still gets an answer.
-      std::cerr << "coupond: answering " << path_ << " failed: " << exception.what() << "\n";
-      answer_ = api::error_response(500, "internal", "the server failed to answer");
+      answer_ = handler_failure_response(shared_->port);
     }
     if (answer_.stream || answer_.deferred) {
       // Neither shape belongs on the data port; answering it would need the admin's session.
@@ -249,6 +253,7 @@ void DataSession::refuse_unreadable(const error_code& error) {
 
 // The request cannot be read any further: its answer is the connection's last.
 void DataSession::refuse(int status, std::string_view code, std::string_view message) {
+  request_unread_ = true;
   reader_.reset();
   answer_ = api::error_response(status, code, message);
   path_.clear();
@@ -315,8 +320,28 @@ void DataSession::on_sent(const error_code& error) {
   sending_ = false;
   output_.clear();
   if (error) return close();
+  if (closing_ && request_unread_) return linger();
   if (closing_ || shared_->stopping->load()) return close();
   answer_buffered();
+}
+
+void DataSession::linger() {
+  lingering_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  waiting_since_ = thread_.seconds();
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(input_.data(), input_.size()),
+      asio::bind_allocator(HandlerAllocator<void>(read_memory_),
+                           [self = self()](const error_code& error, std::size_t bytes) {
+                             self->reading_ = false;
+                             self->lingered_bytes_ += bytes;
+                             if (error || self->lingered_bytes_ >= lingering_close_bytes) {
+                               return self->close();
+                             }
+                             self->linger();
+                           }));
 }
 
 void DataSession::close() {

@@ -54,6 +54,8 @@ using TlsStream = beast::ssl_stream<PlainStream>;
 // graceful stop, waiting.
 constexpr auto tls_shutdown_timeout = std::chrono::seconds(5);
 
+constexpr std::size_t lingering_read_bytes = 16 * 1024;
+
 // Out of descriptors (or kernel memory), accepting again at once fails again at once: the
 // listener would spin a core while the connections that hold the descriptors stay unanswered. It
 // waits this long between tries instead; the waiting connections stay in the kernel's backlog.
@@ -104,14 +106,20 @@ class Session : public Connection {
   void on_header(beast::error_code error, std::size_t bytes);
   void read_body_some();
   void on_body_some(beast::error_code error, std::size_t bytes);
+  bool feed_consumer();
   void finish_stream();
+  void answer_from_head(api::ApiResponse response);
+  bool keep_alive() const;
   void on_read(beast::error_code error, std::size_t bytes);
   api::ApiResponse call_handler(const api::ApiRequest& request);
   void respond(api::ApiResponse response, unsigned version, bool keep_alive);
   void answer(api::ApiResponse response, unsigned version, bool keep_alive);
   void write_chunk();
+  void end_stream();
   void after_write(beast::error_code error, bool keep_alive);
   void refuse(bhttp::status status, std::string_view code, std::string_view message);
+  void linger();
+  void discard_some();
   void close();
   void close_transport();
 
@@ -131,6 +139,10 @@ class Session : public Connection {
   unsigned held_version_ = 11;
   bool held_keep_alive_ = false;
   bool busy_ = false;  // between a request's arrival and its answer's last byte
+  // Part of the request being answered (its body) is left unread: the connection cannot go on
+  // to a next request, and closes lingering after the answer.
+  bool request_unread_ = false;
+  std::size_t lingered_bytes_ = 0;  // read and dropped while lingering
   // A request whose body is streamed to a consumer as it arrives.
   std::optional<api::BodyConsumer> consumer_;
   // The request being answered: its path and when it arrived, for the metrics.
@@ -202,6 +214,7 @@ void Session<Stream>::stop_if_idle() {
 
 template <class Stream>
 void Session<Stream>::do_read() {
+  request_unread_ = false;
   parser_.emplace(request_);
   parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_bytes_max));
   parser_->body_limit(shared_->limits.body_bytes_max);
@@ -219,10 +232,17 @@ void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
     decode_request_path(request_.target, &request_path_);
     const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
                                   peer_};
-    consumer_ = shared_->stream_handler(request);
+    request_started_ = std::chrono::steady_clock::now();
+    api::HeadDecision decision;
+    try {
+      decision = shared_->stream_handler(request);
+    } catch (...) {
+      decision.answer = handler_failure_response(shared_->port);
+    }
+    if (decision.answer) return answer_from_head(std::move(*decision.answer));
+    consumer_ = std::move(decision.consumer);
     if (consumer_) {
       busy_ = true;
-      request_started_ = std::chrono::steady_clock::now();
       if (parser_->is_done()) return finish_stream();
       return read_body_some();
     }
@@ -245,20 +265,53 @@ void Session<Stream>::on_body_some(beast::error_code error, std::size_t bytes) {
     consumer_.reset();
     return on_read(error, bytes);
   }
-  consumer_->consume(request_.body);
-  request_.body.clear();
+  if (!feed_consumer()) return;
   if (!parser_->is_done()) return read_body_some();
   finish_stream();
 }
 
+// Hands the body read so far to the consumer. False when the consumer threw: the request is then
+// answered 500, and the rest of its body never read.
+template <class Stream>
+bool Session<Stream>::feed_consumer() {
+  try {
+    if (!request_.body.empty()) consumer_->consume(request_.body);
+  } catch (...) {
+    request_.body.clear();
+    consumer_.reset();
+    answer_from_head(handler_failure_response(shared_->port));
+    return false;
+  }
+  request_.body.clear();
+  return true;
+}
+
 template <class Stream>
 void Session<Stream>::finish_stream() {
-  if (!request_.body.empty()) consumer_->consume(request_.body);
-  request_.body.clear();
-  api::ApiResponse response = consumer_->finish();
+  if (!feed_consumer()) return;
+  api::ApiResponse response;
+  try {
+    response = consumer_->finish();
+  } catch (...) {
+    response = handler_failure_response(shared_->port);
+  }
   consumer_.reset();
-  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
-  respond(std::move(response), request_.version, keep_alive);
+  respond(std::move(response), request_.version, keep_alive());
+}
+
+// An answer given before the body was read whole (or at all): unless nothing of it is left, the
+// connection closes after the answer.
+template <class Stream>
+void Session<Stream>::answer_from_head(api::ApiResponse response) {
+  busy_ = true;
+  request_unread_ = !parser_->is_done();
+  respond(std::move(response), request_.version, keep_alive());
+}
+
+// Whether the connection may carry a next request after this one's answer.
+template <class Stream>
+bool Session<Stream>::keep_alive() const {
+  return !request_unread_ && parser_->keep_alive() && !shared_->stopping->load();
 }
 
 template <class Stream>
@@ -284,8 +337,7 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
                                     request_.authorization, peer_};
   request_started_ = std::chrono::steady_clock::now();
-  const bool keep_alive = parser_->keep_alive() && !shared_->stopping->load();
-  respond(call_handler(api_request), request_.version, keep_alive);
+  respond(call_handler(api_request), request_.version, keep_alive());
 }
 
 // The handler's answer, built in place: an ApiResponse made empty first and assigned after would
@@ -296,9 +348,9 @@ api::ApiResponse Session<Stream>::call_handler(const api::ApiRequest& request) {
     api::ApiResponse response;
     shared_->handler(request, response);
     return response;
-  } catch (const std::exception& exception) {
+  } catch (...) {
     // A handler must not throw; if one does (out of memory), the client still gets an answer.
-    return api::error_response(500, "internal", "the server failed to answer");
+    return handler_failure_response(shared_->port);
   }
 }
 
@@ -310,12 +362,17 @@ void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool 
     // The handler answers later, from a thread of its own; the session goes on on its own
     // thread.
     auto deferred = std::move(response.deferred);
-    deferred([self = shared_this(), version, keep_alive](api::ApiResponse later) {
-      asio::post(self->stream_.get_executor(),
-                 [self, later = std::move(later), version, keep_alive]() mutable {
-                   self->respond(std::move(later), version, keep_alive);
-                 });
-    });
+    try {
+      deferred([self = shared_this(), version, keep_alive](api::ApiResponse later) {
+        asio::post(self->stream_.get_executor(),
+                   [self, later = std::move(later), version, keep_alive]() mutable {
+                     self->respond(std::move(later), version, keep_alive);
+                   });
+      });
+    } catch (...) {
+      // It could not start the work (no memory for a copy, say), so it will never call back.
+      respond(handler_failure_response(shared_->port), version, keep_alive);
+    }
     return;
   }
   if (!response.is_complete()) {
@@ -355,14 +412,8 @@ void Session<Stream>::answer(api::ApiResponse response, unsigned version, bool k
         std::make_shared<bhttp::response_serializer<bhttp::buffer_body>>(*stream_response_);
     producer_ = std::move(response.stream);
     stream_keep_alive_ = keep_alive;
-    // The write deadline grows with the answer: each chunk gets the request timeout anew.
-    transport().expires_after(shared_->limits.request_timeout);
-    bhttp::async_write_header(stream_, *serializer_,
-                              [self = shared_this()](beast::error_code error, std::size_t) {
-                                if (error) return self->close_transport();
-                                self->write_chunk();
-                              });
-    return;
+    // The head goes out with the first chunk: a producer that fails at once still gets a 500.
+    return write_chunk();
   }
   response_body_ = std::move(response.body);
   write_response_head(response_head_, response.status, version, response.content_type,
@@ -379,7 +430,21 @@ void Session<Stream>::answer(api::ApiResponse response, unsigned version, bool k
 template <class Stream>
 void Session<Stream>::write_chunk() {
   chunk_.clear();
-  const bool more = producer_(&chunk_);
+  bool more = false;
+  try {
+    more = producer_(&chunk_);
+  } catch (...) {
+    const bool head_sent = serializer_->is_header_done();
+    const unsigned version = stream_response_->version();
+    end_stream();
+    if (!head_sent) {
+      return answer(handler_failure_response(shared_->port), version, stream_keep_alive_);
+    }
+    // The head said 200: the body is cut off without its last chunk, so that the client sees a
+    // broken transfer rather than one that looks complete.
+    log_handler_failure(shared_->port, "the streamed answer was cut off");
+    return close_transport();
+  }
   stream_response_->body().data = chunk_.empty() ? nullptr : chunk_.data();
   stream_response_->body().size = chunk_.size();
   stream_response_->body().more = more;
@@ -389,17 +454,23 @@ void Session<Stream>::write_chunk() {
                        if (error == bhttp::error::need_buffer) error = {};
                        if (error) return self->close_transport();
                        if (!self->serializer_->is_done()) return self->write_chunk();
-                       self->serializer_.reset();
-                       self->stream_response_.reset();
-                       self->producer_ = nullptr;
+                       self->end_stream();
                        self->after_write({}, self->stream_keep_alive_);
                      });
+}
+
+template <class Stream>
+void Session<Stream>::end_stream() {
+  serializer_.reset();
+  stream_response_.reset();
+  producer_ = nullptr;
 }
 
 template <class Stream>
 void Session<Stream>::after_write(beast::error_code error, bool keep_alive) {
   busy_ = false;
   if (error) return close_transport();
+  if (request_unread_) return linger();
   if (!keep_alive || shared_->stopping->load()) return close();
   do_read();
 }
@@ -409,7 +480,36 @@ template <class Stream>
 void Session<Stream>::refuse(bhttp::status status, std::string_view code,
                              std::string_view message) {
   busy_ = true;
+  request_unread_ = true;
   answer(api::error_response(static_cast<int>(status), code, message), 11, false);
+}
+
+// The answer is out, part of the request unread: see lingering_close_time. Over plain TCP the
+// client reads the end of the answer at once; over TLS close_notify follows the lingering.
+template <class Stream>
+void Session<Stream>::linger() {
+  buffer_.consume(buffer_.size());
+  lingered_bytes_ = 0;
+  if constexpr (!uses_tls) {
+    beast::error_code ignored;
+    transport().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  transport().expires_after(lingering_close_time);
+  discard_some();
+}
+
+template <class Stream>
+void Session<Stream>::discard_some() {
+  stream_.async_read_some(buffer_.prepare(lingering_read_bytes),
+                          [self = shared_this()](beast::error_code error, std::size_t bytes) {
+                            // Never committed to the buffer: the bytes are dropped.
+                            self->lingered_bytes_ += bytes;
+                            if (is_transport_broken(error)) return self->close_transport();
+                            if (error || self->lingered_bytes_ >= lingering_close_bytes) {
+                              return self->close();
+                            }
+                            self->discard_some();
+                          });
 }
 
 // Over TLS, close_notify goes first (bounded in time) so that the client can tell the end of the

@@ -42,9 +42,10 @@ struct TlsFiles {
 // the connection's earlier requests). An answer that must wait for the journal says so
 // (ApiResponse::durable_in) and the server holds it back until then.
 using Handler = std::function<void(const api::ApiRequest&, api::ApiResponse&)>;
-// Asked with a request's head (no body yet): a consumer to take the body as it arrives, or
-// nothing to have the body read whole and the request handed to the Handler.
-using StreamHandler = std::function<std::optional<api::BodyConsumer>(const api::ApiRequest&)>;
+// Asked with a request's head (no body yet): an answer to give at once (the body is then never
+// read, and the connection closes unless there was no body), a consumer to take the body as it
+// arrives, or neither to have the body read whole and the request handed to the Handler.
+using StreamHandler = std::function<api::HeadDecision(const api::ApiRequest&)>;
 
 class HttpServer {
  public:

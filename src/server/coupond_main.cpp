@@ -273,8 +273,8 @@ int main(int argc, char** argv) {
   if (status.is_ok()) {
     status = server.listen(
         admin_host, admin_port, admin_limits,
-        [&](const auto& request, auto& answer) { answer = admin.handle(request); }, &admin_bound, &metrics,
-        coupond::api::Port::admin, [&](const auto& head) { return admin.stream_body(head); },
+        [&](const auto& request, auto& answer) { answer = admin.handle(request); }, &admin_bound,
+        &metrics, coupond::api::Port::admin, [&](const auto& head) { return admin.on_head(head); },
         admin_tls);
   }
   if (!status.is_ok()) return fail(status.message());
