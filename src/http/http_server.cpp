@@ -31,6 +31,7 @@
 
 #include "api/responses.h"
 #include "http/request_reader.h"
+#include "http/request_target.h"
 #include "http/response_head.h"
 #include "journal/fault_point.h"
 
@@ -64,31 +65,6 @@ bool is_out_of_resources(const beast::error_code& error) {
   if (error.category() != asio::error::get_system_category()) return false;
   const int value = error.value();
   return value == EMFILE || value == ENFILE || value == ENOBUFS || value == ENOMEM;
-}
-
-// Decodes %XX in a path segment ("%20" -> " ") into *out, reusing its memory; malformed escapes
-// are kept as they are.
-void percent_decode(std::string_view text, std::string* out) {
-  out->clear();
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
-      out->push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-      i += 2;
-    } else {
-      out->push_back(text[i]);
-    }
-  }
-}
-
-// The path of a request target, without its query string, decoded into *out.
-void decode_path(std::string_view target, std::string* out) {
-  percent_decode(target.substr(0, target.find('?')), out);
 }
 
 // Errors of a connection that broke under the HTTP: it can carry nothing more, not even TLS's
@@ -276,7 +252,9 @@ template <class Stream>
 void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
   if (shared_->stream_handler) {
-    decode_path(request_.target, &request_path_);
+    if (!decode_request_path(request_.target, &request_path_)) {
+      return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
+    }
     const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
                                   peer_};
     consumer_ = shared_->stream_handler(request);
@@ -340,7 +318,9 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   if (error) return refuse(bhttp::status::bad_request, "bad_request", "malformed HTTP request");
 
   busy_ = true;
-  decode_path(request_.target, &request_path_);
+  if (!decode_request_path(request_.target, &request_path_)) {
+    return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
+  }
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
                                     request_.authorization, peer_};
   request_started_ = std::chrono::steady_clock::now();
