@@ -49,8 +49,9 @@ foreach(header IN LISTS unreachable)
   if(result EQUAL 0)
     message(FATAL_ERROR "#include \"${header}\" compiles here: the module boundary is open")
   endif()
-  string(REGEX MATCH "${header}[^\n]*(No such file or directory|file not found)|'${header}' file not found"
-         not_found "${errors}")
+  # GCC says "x/y.h: No such file or directory", clang "'x/y.h' file not found".
+  string(REGEX MATCH "${header}'?:? (No such file or directory|file not found)" not_found
+         "${errors}")
   if(NOT not_found)
     message(FATAL_ERROR "#include \"${header}\" failed for another reason than a missing file:\n"
                         "${errors}")

@@ -15,11 +15,12 @@ inline constexpr std::string_view malformed_target_message =
 
 // Replaces *out with the path of target, an origin-form request target ("/v1/coupons/AB%20CD?x"
 // gives "/v1/coupons/AB CD"): the query string dropped and every %XX decoded but an escaped slash,
-// which stays "%2F" so that it never splits a segment in two ("/admin/v1/batches/a%2Fb/stats"
-// names one batch, "a%2Fb", which no batch id can be). Reuses *out's memory: nothing is allocated when its
-// capacity holds the path. False, with *out cleared, when target is not origin-form as RFC 3986
-// and RFC 9112 define it: a malformed escape ("%G1", "%2"), a character a URL may not hold (space,
-// '"', '#', a non-ASCII byte), an absolute-form target ("http://host/path") or the asterisk ("*").
+// which stays "%2F" so that it never splits a segment in two: "/admin/v1/batches/a%2Fb/stats"
+// names one batch, "a%2Fb", which no batch id can be. Reuses *out's memory: nothing is allocated
+// when its capacity holds the path. False, with *out cleared, when target is not origin-form as
+// RFC 3986 and RFC 9112 define it: a malformed escape ("%G1", "%2"), a character a URL may not
+// hold (space, '"', '#', a non-ASCII byte), an absolute-form target ("http://host/path") or the
+// asterisk ("*").
 bool decode_request_path(std::string_view target, std::string* out);
 
 }  // namespace coupond::http
