@@ -36,6 +36,14 @@ class CouponctlTest : public ::testing::Test {
     std::ofstream(path) << text;
     return path;
   }
+  // Creates a batch of $5 off codes that start with prefix; false (with why in output) if not.
+  bool create_batch(const std::string& id, const std::string& prefix, std::string* output) {
+    const auto definition = write(id + ".json", R"({"id": ")" + id + R"(",
+      "discount": {"type": "amount_off", "amount": 500},
+      "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
+      "code": {"prefix": ")" + prefix + R"("}})");
+    return couponctl({"batch", "create", definition.string()}, output) == 0;
+  }
 
   ServerProcess server;
   testing::TemporaryDirectory files;
@@ -74,12 +82,8 @@ TEST_F(CouponctlTest, OperatorsWorkflowFromBatchToStats) {
 }
 
 TEST_F(CouponctlTest, QuotedCustomerIdsKeepTheirCodes) {
-  const auto definition = write("batch.json", R"({
-    "id": "gifts", "discount": {"type": "amount_off", "amount": 500},
-    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
-    "code": {"prefix": "GFT"}})");
   std::string output;
-  ASSERT_EQ(couponctl({"batch", "create", definition.string()}, &output), 0) << output;
+  ASSERT_TRUE(create_batch("gifts", "GFT", &output)) << output;
   const auto customers = write("customers.csv", "\"Doe, Jane\",gold\r\ncust-2\n");
   ASSERT_EQ(couponctl({"generate", "gifts", "--customers", customers.string()}, &output), 0) << output;
   // Each line is customer,code as RFC 4180 writes it: the comma inside the id is quoted.
@@ -102,6 +106,52 @@ TEST_F(CouponctlTest, QuotedCustomerIdsKeepTheirCodes) {
   ASSERT_EQ(couponctl({"import", "gifts", csv.string()}, &output), 0) << output;
   EXPECT_NE(output.find("imported 1, duplicates 0, rejected 0"), std::string::npos) << output;
   EXPECT_EQ(customer_of("PARTNER7"), "Roe, Richard");
+}
+
+// Whatever an operator types as a code or an id travels as one path segment: a code typed with
+// spaces is the code, and a '?', '#', '/' or '%' in one names no coupon or batch instead of
+// cutting the path short or reaching another resource.
+TEST_F(CouponctlTest, CodesAndIdsReachTheServerAsOneSegment) {
+  std::string output;
+  ASSERT_TRUE(create_batch("spring", "SPR", &output)) << output;
+  ASSERT_EQ(couponctl({"generate", "spring", "--count", "2"}, &output), 0) << output;
+  std::istringstream lines(output);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  ASSERT_TRUE(first.starts_with("SPR-") && second.starts_with("SPR-")) << output;
+
+  // As a person reads it out: lower case, spaces for dashes.
+  std::string typed = first;
+  for (char& c : typed) c = c == '-' ? ' ' : static_cast<char>(std::tolower(c));
+  ASSERT_EQ(couponctl({"revoke-code", typed}, &output), 0) << output;
+  EXPECT_NE(output.find("revoked 1"), std::string::npos) << output;
+  const auto first_now =
+      testing::http_request(server.data_port(), "GET", "/v1/coupons/" + first);
+  EXPECT_EQ(boost::json::parse(first_now.body).at("state"), "revoked") << first_now.body;
+
+  // Not codes: refused as such, the code before the '?' or the '/' untouched.
+  for (const std::string& not_a_code :
+       std::vector<std::string>{second + "?x", second + " ?/x", second + "#", "50%"}) {
+    EXPECT_NE(couponctl({"revoke-code", not_a_code}, &output), 0) << not_a_code;
+    EXPECT_NE(output.find("invalid_code, HTTP 400"), std::string::npos) << output;
+  }
+  const auto second_now =
+      testing::http_request(server.data_port(), "GET", "/v1/coupons/" + second);
+  EXPECT_EQ(boost::json::parse(second_now.body).at("state"), "active") << second_now.body;
+
+  // Not batch ids: no batch, rather than spring's answer to another call.
+  for (const std::string not_an_id : {"spring/stats", "spring?x", "spring #1", "spring%"}) {
+    EXPECT_NE(couponctl({"batch", "show", not_an_id}, &output), 0) << not_an_id;
+    EXPECT_NE(output.find("no batch spring"), std::string::npos) << output;
+    EXPECT_NE(output.find("not_found, HTTP 404"), std::string::npos) << output;
+    EXPECT_NE(couponctl({"stats", not_an_id}, &output), 0) << not_an_id;
+    EXPECT_NE(output.find("not_found, HTTP 404"), std::string::npos) << output;
+    EXPECT_NE(couponctl({"revoke", not_an_id}, &output), 0) << not_an_id;
+    EXPECT_NE(output.find("not_found, HTTP 404"), std::string::npos) << output;
+  }
+  ASSERT_EQ(couponctl({"--json", "stats", "spring"}, &output), 0) << output;
+  EXPECT_NE(output.find("\"revoked\":1,"), std::string::npos) << output;
 }
 
 TEST_F(CouponctlTest, FailuresExitNonZeroWithTheServersMessage) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "http_client.h"
 #include "server_process.h"
@@ -157,6 +158,24 @@ TEST_F(ServerTest, CouponLookupAcceptsACodeAsTypedInTheUrl) {
   ASSERT_EQ(found.status, 200) << found.body;
   EXPECT_EQ(json_of(found).at("code").as_string(), codes[0]);
   EXPECT_EQ(json_of(found).at("state").as_string(), "active");
+}
+
+TEST_F(ServerTest, ATargetThatIsNoUrlPathIsABadRequest) {
+  // A malformed escape once went to the api as part of the code (400 invalid_code, counted as a
+  // guess); it is now refused before any routing, on either port, streamed import included.
+  for (const auto& [port, method, target] :
+       {std::tuple{server.data_port(), "GET", "/v1/coupons/AB%ZZ"},
+        std::tuple{server.data_port(), "GET", "/v1/coupons/AB%2"},
+        std::tuple{server.admin_port(), "POST", "/admin/v1/coupons/AB%G1/revoke"},
+        std::tuple{server.admin_port(), "POST", "/admin/v1/batches/d11%zz/import"}}) {
+    const HttpResult refused =
+        http_request(port, method, target, "CODE1\n", server.admin_token());
+    EXPECT_EQ(refused.status, 400) << target;
+    EXPECT_EQ(error_code_of(refused), "bad_request") << target;
+    EXPECT_NE(refused.body.find("request target must be a URL path"), std::string::npos)
+        << refused.body;
+  }
+  EXPECT_EQ(http_request(server.data_port(), "GET", "/healthz").status, 200);
 }
 
 TEST_F(ServerTest, RefusalsCarryTheApiStatusAndReason) {

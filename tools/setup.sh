@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ make pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-url1.81-dev
   libssl-dev libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3
   # The admin port's early 401 is tested with curl, as operators send uploads.

@@ -217,21 +217,21 @@ void DataSession::answer_request() {
   const unsigned version = request_.version;
   reader_.reset();
   answer_.reset();
+  // A client that sends a target that is no URL path is not one to keep: its answer is the last.
   if (!decode_request_path(request_.target, &path_)) {
-    answer_ = api::error_response(400, "bad_request", "the request target is not a path");
-  } else {
-    const api::ApiRequest request{request_.method, path_, request_.body, request_.authorization,
-                                  peer_};
-    try {
-      shared_->handler(request, answer_);
-    } catch (...) {
-      // A handler must not throw; if one does (out of memory), the client still gets an answer.
-      answer_ = handler_failure_response(shared_->port);
-    }
-    if (answer_.stream || answer_.deferred) {
-      // Neither shape belongs on the data port; answering it would need the admin's session.
-      answer_ = api::error_response(500, "internal", "the server failed to answer");
-    }
+    return refuse(400, "bad_request", malformed_target_message);
+  }
+  const api::ApiRequest request{request_.method, path_, request_.body, request_.authorization,
+                                peer_};
+  try {
+    shared_->handler(request, answer_);
+  } catch (...) {
+    // A handler must not throw; if one does (out of memory), the client still gets an answer.
+    answer_ = handler_failure_response(shared_->port);
+  }
+  if (answer_.stream || answer_.deferred) {
+    // Neither shape belongs on the data port; answering it would need the admin's session.
+    answer_ = api::error_response(500, "internal", "the server failed to answer");
   }
   gather(version, keep_alive);
 }

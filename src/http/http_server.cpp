@@ -229,7 +229,9 @@ template <class Stream>
 void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
   if (error) return on_read(error, bytes);
   if (shared_->stream_handler) {
-    decode_request_path(request_.target, &request_path_);
+    if (!decode_request_path(request_.target, &request_path_)) {
+      return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
+    }
     const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
                                   peer_};
     request_started_ = std::chrono::steady_clock::now();
@@ -333,7 +335,9 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
   if (error) return refuse(bhttp::status::bad_request, "bad_request", "malformed HTTP request");
 
   busy_ = true;
-  decode_request_path(request_.target, &request_path_);
+  if (!decode_request_path(request_.target, &request_path_)) {
+    return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
+  }
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
                                     request_.authorization, peer_};
   request_started_ = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/url/url.hpp>
 
 #include <optional>
 
@@ -36,6 +37,13 @@ bool parse_admin_url(std::string_view url, AdminEndpoint* out) {
   out->host = std::string(host);
   out->port = std::string(url.substr(colon + 1));
   return true;
+}
+
+std::string admin_path(std::initializer_list<std::string_view> segments) {
+  boost::urls::url path;
+  path.set_path_absolute(true);
+  for (const std::string_view segment : segments) path.segments().push_back(segment);
+  return std::string(path.buffer());
 }
 
 namespace {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,12 @@ struct AdminEndpoint {
 // Parses "http://HOST:PORT" or "https://HOST:PORT" (without a scheme: http). False when it does
 // not parse.
 bool parse_admin_url(std::string_view url, AdminEndpoint* out);
+
+// The request target of an admin call: "/" and the segments, each percent-encoded whole, so that
+// a code or id holding a space, '?', '#', '/' or '%' reaches the server as the one segment it is:
+// admin_path({"admin", "v1", "coupons", "ab cd?", "revoke"}) is
+// "/admin/v1/coupons/ab%20cd%3F/revoke".
+std::string admin_path(std::initializer_list<std::string_view> segments);
 
 struct Reply {
   int status = 0;           // 0: no answer; error then says why

@@ -18,6 +18,7 @@ namespace {
 
 namespace po = boost::program_options;
 namespace json = boost::json;
+using coupond::ctl::admin_path;
 using coupond::ctl::AdminEndpoint;
 using coupond::ctl::Reply;
 
@@ -199,8 +200,8 @@ int generate(const Context& context, const std::string& id, const po::variables_
   std::uint64_t lines = 0;
   const auto show = progress_for(context, "generate");
   const Reply reply = coupond::ctl::request(
-      context.endpoint, "POST", "/admin/v1/batches/" + id + "/generate", json::serialize(body),
-      "application/json",
+      context.endpoint, "POST", admin_path({"admin", "v1", "batches", id, "generate"}),
+      json::serialize(body), "application/json",
       [&](std::string_view chunk) {
         for (char c : chunk) lines += c == '\n';
         std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
@@ -218,9 +219,9 @@ int generate(const Context& context, const std::string& id, const po::variables_
 int import(const Context& context, const std::string& id, const std::string& path) {
   std::string csv;
   if (!read_file(path, &csv)) return fail("cannot read " + path);
-  const Reply reply =
-      coupond::ctl::request(context.endpoint, "POST", "/admin/v1/batches/" + id + "/import", csv,
-                            "text/csv", {}, progress_for(context, "import"));
+  const Reply reply = coupond::ctl::request(context.endpoint, "POST",
+                                            admin_path({"admin", "v1", "batches", id, "import"}),
+                                            csv, "text/csv", {}, progress_for(context, "import"));
   if (context.show_progress) std::fprintf(stderr, "\n");
   if (reply.status != 200) return fail(server_message(reply));
   if (context.json_output) {
@@ -253,19 +254,22 @@ int run(const Context& context, const std::vector<std::string>& words,
     return call(context, "GET", "/admin/v1/batches", "", render_batches);
   }
   if (command == "batch" && words.size() == 3 && words[1] == "show") {
-    return call(context, "GET", "/admin/v1/batches/" + words[2], "",
+    return call(context, "GET", admin_path({"admin", "v1", "batches", words[2]}), "",
                 [](const json::value& value) { std::cout << json::serialize(value) << "\n"; });
   }
   if (command == "generate" && words.size() == 2) return generate(context, words[1], options);
   if (command == "import" && words.size() == 3) return import(context, words[1], words[2]);
   if (command == "revoke" && words.size() == 2) {
-    return call(context, "POST", "/admin/v1/batches/" + words[1] + "/revoke", "", print_count);
+    return call(context, "POST", admin_path({"admin", "v1", "batches", words[1], "revoke"}), "",
+                print_count);
   }
   if (command == "revoke-code" && words.size() == 2) {
-    return call(context, "POST", "/admin/v1/coupons/" + words[1] + "/revoke", "", print_count);
+    return call(context, "POST", admin_path({"admin", "v1", "coupons", words[1], "revoke"}), "",
+                print_count);
   }
   if (command == "stats" && words.size() == 2) {
-    return call(context, "GET", "/admin/v1/batches/" + words[1] + "/stats", "", render_stats);
+    return call(context, "GET", admin_path({"admin", "v1", "batches", words[1], "stats"}), "",
+                render_stats);
   }
   if (command == "snapshot" && words.size() == 1) {
     return call(context, "POST", "/admin/v1/snapshot", "",
