@@ -65,7 +65,7 @@ if imported != int(sys.argv[3]) or generated != int(sys.argv[3]):
     "$work/import-$round.json" "$work/generate-$round.count" "$admin_codes"
 }
 
-start_server "$work/data" --snapshot-interval 0
+start_server "$work/data" --snapshot-interval 0 --threads 1
 echo "== peak: 50 connections redeeming, closed loop, ${seconds}s"
 create_batch peak "$codes_count" "$work/codes-peak.csv"
 load peak "http://$data" "$work/codes-peak.csv" --connections 50 --redeem-share 1

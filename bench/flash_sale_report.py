@@ -63,7 +63,7 @@ def cpu_runs(results):
             name = f"{server}-{script}"
             runs.append((f"wrk-{name}", f"wrk {what} (`{script}.lua`)", process,
                          wrk_requests(results, name)))
-    for prefix, label in (("coupond-default", "coupond"), ("redis-everysec", "redis-server, everysec"),
+    for prefix, label in (("coupond-threads-1", "coupond, 1 thread"), ("redis-everysec", "redis-server, everysec"),
                           ("redis-always", "redis-server, always")):
         result = load(results, f"{prefix}-redeem-peak")
         runs.append((f"{prefix}-redeem-peak", "coupon-load redeem-peak", label,

@@ -42,12 +42,12 @@ def server_rows(results):
     def got(result, value):
         return value if result else None
 
-    peak = load(results, "coupond-default-redeem-peak") if results else None
+    peak = load(results, "coupond-threads-1-redeem-peak") if results else None
     everysec = load(results, "redis-everysec-redeem-peak") if results else None
     always = load(results, "redis-always-redeem-peak") if results else None
-    half = load(results, "coupond-default-half-peak") if results else None
-    attack = load(results, "coupond-default-brute-force-attack") if results else None
-    calm = load(results, "coupond-default-no-attack") if results else None
+    half = load(results, "coupond-threads-1-half-peak") if results else None
+    attack = load(results, "coupond-threads-1-brute-force-attack") if results else None
+    calm = load(results, "coupond-threads-1-no-attack") if results else None
     admin = load(results, "admin-interference") if results else None
     wrk = {name: (wrk_rate(results, name) or None) if results else None
            for name in ("coupond-validate", "nginx-validate", "coupond-redeem", "nginx-redeem")}
@@ -75,7 +75,7 @@ def server_rows(results):
                   (2, " µs"), "<= 1.5x", lambda r: r <= 1.5),
         ratio_row("server CPU per durable redeem vs redis-server's CPU per Lua redeem (`everysec`, "
                   "the redeem runs of the first row)",
-                  load_cpu("coupond-default-redeem-peak", peak),
+                  load_cpu("coupond-threads-1-redeem-peak", peak),
                   load_cpu("redis-everysec-redeem-peak", everysec), (2, " µs"), "<= 1.0x",
                   lambda r: r <= 1.0),
     ]
