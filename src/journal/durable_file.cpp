@@ -30,7 +30,6 @@ template <typename WriteSome>
 Status write_fully(const void* data, std::size_t size, const std::filesystem::path& path,
                    WriteSome write_some) {
   const char* bytes = static_cast<const char*>(data);
-  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
   std::size_t done = 0;
   while (done < size) {
     const ssize_t written = write_some(bytes + done, size - done, done);
@@ -43,9 +42,17 @@ Status write_fully(const void* data, std::size_t size, const std::filesystem::pa
   return Status::ok();
 }
 
+Status pwrite_fully(int fd, const void* data, std::size_t size, std::uint64_t offset,
+                    const std::filesystem::path& path) {
+  return write_fully(data, size, path, [&](const char* bytes, std::size_t left, std::size_t done) {
+    return ::pwrite(fd, bytes, left, static_cast<off_t>(offset + done));
+  });
+}
+
 }  // namespace
 
 Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
   return write_fully(data, size, path, [fd](const char* bytes, std::size_t left, std::size_t) {
     return ::write(fd, bytes, left);
   });
@@ -53,9 +60,13 @@ Status write_all(int fd, const void* data, std::size_t size, const std::filesyst
 
 Status write_all_at(int fd, const void* data, std::size_t size, std::uint64_t offset,
                     const std::filesystem::path& path) {
-  return write_fully(data, size, path, [&](const char* bytes, std::size_t left, std::size_t done) {
-    return ::pwrite(fd, bytes, left, static_cast<off_t>(offset + done));
-  });
+  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
+  return pwrite_fully(fd, data, size, offset, path);
+}
+
+Status write_zeros_at(int fd, const char* zeros, std::size_t size, std::uint64_t offset,
+                      const std::filesystem::path& path) {
+  return pwrite_fully(fd, zeros, size, offset, path);
 }
 
 Status sync_data(int fd, const std::filesystem::path& path) {

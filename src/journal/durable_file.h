@@ -15,6 +15,11 @@ Status write_all(int fd, const void* data, std::size_t size, const std::filesyst
 // The same at offset (pwrite): the file's position is neither used nor moved.
 Status write_all_at(int fd, const void* data, std::size_t size, std::uint64_t offset,
                     const std::filesystem::path& path);
+// Writes size zero bytes at offset, from zeros (at least size bytes): a journal segment made
+// ahead. The fault point write.enospc stands for a failed write of data, and does not count
+// these, whose number depends on sizes and on when a thread gets to them.
+Status write_zeros_at(int fd, const char* zeros, std::size_t size, std::uint64_t offset,
+                      const std::filesystem::path& path);
 // fdatasync: the file's bytes (and its size) are on disk when this returns ok.
 Status sync_data(int fd, const std::filesystem::path& path);
 // fsync of a directory: a file created, renamed or removed in it stays so after a crash.

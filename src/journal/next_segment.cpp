@@ -57,11 +57,14 @@ Status NextSegment::prepare(int* fd) {
     }
     const std::size_t size = static_cast<std::size_t>(
         std::min<std::uint64_t>(zeros.size(), segment_bytes_ - offset));
-    status = write_all_at(*fd, zeros.data(), size, offset, path);
+    status = write_zeros_at(*fd, zeros.data(), size, offset, path);
   }
   if (status.is_ok()) status = sync_data(*fd, path);
   if (status.is_ok()) status = sync_open_directory(directory_fd_, directory_);
   if (!status.is_ok()) {
+    // What was written of it goes back to the file system: on a full disk, the room the writer
+    // still has in its segment's zeros is all there is, and that stays its own.
+    ::unlink(path.c_str());
     ::close(*fd);
     *fd = -1;
   }
