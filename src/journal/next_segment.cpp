@@ -37,11 +37,12 @@ std::filesystem::path NextSegment::prepared_path() const {
   return directory_ / prepared_segment_file_name;
 }
 
-// The file is written with zeros, not fallocate()d: fallocate leaves unwritten extents, and the
-// first write into each one converts it, which commits metadata through the file system's
-// journal at the group's fdatasync again. On ext4 a small write and fdatasync costs about the
-// same into a fallocated region as at the end of a growing file, and clearly less into a region
-// written with zeros and synced beforehand (bench/journal_bench.cpp; docs/storage.md).
+// The file is written with zeros, not fallocate()d: fallocate leaves unwritten extents, and a
+// write into one converts it, which commits metadata through the file system's journal at the
+// group's fdatasync again. Measured on ext4 (bench/journal_bench.cpp, docs/storage.md): a write
+// and fdatasync of a 16 KiB group costs as much into a fallocated region as at the end of a
+// growing file, about a third more than into zeros written and synced beforehand; only single
+// small records are as cheap there, since ext4 converts 32 KiB at a time.
 Status NextSegment::prepare(int* fd) {
   const std::filesystem::path path = prepared_path();
   // O_TRUNC: whatever a crash or an earlier run left under this name was never a segment.
