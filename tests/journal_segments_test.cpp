@@ -26,6 +26,13 @@ bool only_zeros(const std::string& bytes, std::size_t from) {
                      [](char c) { return c == 0; });
 }
 
+TEST(JournalSegments, AHeaderOfZerosIsNeverARecord) {
+  // Its sequence, 0, is never written; and it does not even verify (its checksum is not zero).
+  const RecordHeader zeros;
+  EXPECT_EQ(zeros.sequence, 0u);
+  EXPECT_NE(record_checksum(zeros, ""), zeros.checksum);
+}
+
 TEST(JournalSegments, SegmentsArePreallocatedWithZerosAndTheirZeroTailIsTheirEnd) {
   constexpr std::uint64_t segment_bytes = 8192;
   TemporaryDirectory directory;

@@ -26,10 +26,12 @@ inline std::string payload_for(std::uint64_t sequence) {
   return "record " + std::to_string(sequence) + std::string(sequence % 37, 'x');
 }
 
+// Segments of 64 KiB unless said otherwise: every segment is written whole with zeros, and read
+// whole, however few records it holds.
 inline std::unique_ptr<Journal> open_journal(const std::filesystem::path& directory,
                                       Durability durability = Durability::group,
                                       std::uint64_t next_sequence = 1,
-                                      std::uint64_t segment_bytes_max = 64u << 20) {
+                                      std::uint64_t segment_bytes_max = 64u << 10) {
   JournalOptions options;
   options.directory = directory;
   options.durability = durability;
