@@ -25,8 +25,9 @@
 // when the sync was called. Writes in place (pwrite, as into the journal's preallocated segments)
 // are noted, so that the cut can undo those that no later sync of their file covers: they read as
 // zeros then, which is what a preallocated segment held there. The writes to one file and its
-// syncs are taken to come from one thread at a time, as the journal's do. sync_file_range is no sync (it flushes no metadata and no disk cache) and is not a durability
-// point. The library is built without sanitizers and uses the C library alone.
+// syncs are taken to come from one thread at a time, as the journal's do. sync_file_range is no
+// sync (it flushes no metadata and no disk cache) and is not a durability point. The library is
+// built without sanitizers and uses the C library alone.
 #undef _FORTIFY_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>

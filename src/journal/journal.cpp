@@ -56,7 +56,9 @@ Status Journal::open(JournalOptions options, std::uint64_t next_sequence,
   journal->next_segment_ = std::make_unique<NextSegment>(directory, journal->directory_fd_,
                                                          journal->options_.segment_bytes_max);
   Status status = journal->next_segment_->prepare_now();
-  if (status.is_ok()) status = journal->start_segment(journal->next_segment_->take(), next_sequence);
+  if (status.is_ok()) {
+    status = journal->start_segment(journal->next_segment_->take(), next_sequence);
+  }
   if (!status.is_ok()) return status;
   journal->next_segment_->start();
   journal->last_sequence_.store(next_sequence - 1);
