@@ -71,8 +71,9 @@ std::vector<std::string> create_flash_sale(const ServerProcess& server) {
   return lines_of(generated.body);
 }
 
-std::vector<std::string> prepare(const std::filesystem::path& data_dir) {
-  ServerProcess server(ServerOptions{{}, data_dir, {}, false});
+std::vector<std::string> prepare(const std::filesystem::path& data_dir,
+                                 const std::vector<std::string>& flags) {
+  ServerProcess server(ServerOptions{flags, data_dir, {}, false});
   EXPECT_TRUE(server.started());
   std::vector<std::string> codes = create_flash_sale(server);
   EXPECT_EQ(server.stop(), 0);

@@ -39,8 +39,9 @@ class Ledger {
 // Creates the batch "flash" and crash_codes_count codes on a running server; returns the codes.
 std::vector<std::string> create_flash_sale(const ServerProcess& server);
 // A data directory with the batch "flash" and crash_codes_count codes, made by a server that then
-// stops cleanly; returns the codes.
-std::vector<std::string> prepare(const std::filesystem::path& data_dir);
+// stops cleanly; returns the codes. flags: coupond's, as for every later run on data_dir.
+std::vector<std::string> prepare(const std::filesystem::path& data_dir,
+                                 const std::vector<std::string>& flags = {});
 
 std::string redeem_body(const std::string& code, const std::string& order_id);
 

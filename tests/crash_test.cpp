@@ -16,6 +16,7 @@
 
 #include "crash_support.h"
 #include "http_client.h"
+#include "journal_test_support.h"
 #include "test_support.h"
 
 namespace coupond {
@@ -82,16 +83,20 @@ TEST(CrashTest, KilledAfterSyncBeforeTheAnswer) {
 }
 
 TEST(CrashTest, KilledDuringJournalRotation) {
-  // The new segment exists, its header not yet written.
-  const auto a_segment_without_header = [](const fs::path& data_dir, const PowerCutReport&) {
-    const std::vector<fs::path> segments = files_in(data_dir / "journal");
-    EXPECT_GE(segments.size(), 2u);
-    EXPECT_TRUE(std::any_of(segments.begin(), segments.end(),
-                            [](const fs::path& segment) { return fs::file_size(segment) == 0; }));
+  // The new segment is named, its directory not yet synced: it holds its header and the zeros
+  // it was made with, no record.
+  const auto a_segment_without_records = [](const fs::path& data_dir, const PowerCutReport&) {
+    const std::vector<fs::path> segments = journal_files::segment_files(data_dir / "journal");
+    ASSERT_GE(segments.size(), 2u);
+    const std::string newest = journal_files::read_bytes(segments.back());
+    EXPECT_EQ(newest.size(), 4096u);
+    EXPECT_EQ(journal_files::records_end(newest), sizeof(journal::SegmentHeader));
+    EXPECT_TRUE(std::all_of(newest.begin() + sizeof(journal::SegmentHeader), newest.end(),
+                            [](char c) { return c == 0; }));
   };
   run_fault_case({.point = "journal.rotate:4",
                   .flags = {"--journal-segment-bytes", "4096"},
-                  .after_kill = a_segment_without_header});
+                  .after_kill = a_segment_without_records});
 }
 
 TEST(CrashTest, KilledDuringASnapshotBeforeItsRename) {
@@ -128,10 +133,11 @@ TEST(CrashTest, KilledHalfWayThroughABatchLoad) {
 void expect_full_disk_is_fatal_and_clean(const std::filesystem::path& data_dir,
                                          const std::vector<std::string>& environment,
                                          const std::vector<std::string>& codes,
-                                         const std::function<void()>& make_room = {}) {
+                                         const std::function<void()>& make_room = {},
+                                         const std::vector<std::string>& flags = {}) {
   Ledger ledger;
   {
-    ServerProcess server(ServerOptions{{}, data_dir, environment, true});
+    ServerProcess server(ServerOptions{flags, data_dir, environment, true});
     ASSERT_TRUE(server.started());
     Shoppers shoppers(server, codes, ledger, "disk");
     const int ended = server.wait_for_end(std::chrono::seconds(60));
@@ -143,7 +149,7 @@ void expect_full_disk_is_fatal_and_clean(const std::filesystem::path& data_dir,
     ASSERT_GT(ledger.size(), 0u) << "nothing was acknowledged before the disk was full";
   }
   if (make_room) make_room();
-  ServerProcess restarted(ServerOptions{{}, data_dir, {}, false});
+  ServerProcess restarted(ServerOptions{flags, data_dir, {}, false});
   ASSERT_TRUE(restarted.started());
   expect_ledger_holds(restarted, ledger);
 }
@@ -163,7 +169,10 @@ TEST(CrashTest, ARealFullFileSystemStopsAcknowledgingAndLosesNothing) {
     GTEST_SKIP() << "cannot mount a small tmpfs here (not root?)";
   }
   const std::filesystem::path data_dir = mount_point.path() / "data";
-  const std::vector<std::string> codes = prepare(data_dir);
+  // Segments small enough for this file system: the journal makes each in full before its first
+  // record, and runs out of room only once it must grow the segment at hand.
+  const std::vector<std::string> flags = {"--journal-segment-bytes", "65536"};
+  const std::vector<std::string> codes = prepare(data_dir, flags);
   // Fill the file system but for a little room, so that the journal runs out while redeeming.
   {
     std::ofstream filler(mount_point.path() / "filler", std::ios::binary);
@@ -175,8 +184,8 @@ TEST(CrashTest, ARealFullFileSystemStopsAcknowledgingAndLosesNothing) {
   std::filesystem::resize_file(mount_point.path() / "filler",
                                std::filesystem::file_size(mount_point.path() / "filler") - 64 * 1024,
                                ignored);
-  expect_full_disk_is_fatal_and_clean(data_dir, {}, codes,
-                                      [&] { std::filesystem::remove(mount_point.path() / "filler"); });
+  expect_full_disk_is_fatal_and_clean(
+      data_dir, {}, codes, [&] { std::filesystem::remove(mount_point.path() / "filler"); }, flags);
   ::umount2(mount_point.path().c_str(), MNT_DETACH);
 }
 
@@ -194,12 +203,18 @@ TEST(CrashTest, ADamagedJournalIsRefusedUnlessTruncationIsForced) {
     }
     server.kill_now();  // no final snapshot: the redemptions live in the journal only
   }
+  // The middle of the records of the segment that holds the redemptions (not of its zero tail).
   std::filesystem::path segment;
-  for (const auto& entry : std::filesystem::directory_iterator(directory.path() / "journal")) {
-    if (std::filesystem::file_size(entry.path()) > 2000) segment = entry.path();
+  std::size_t records_bytes = 0;
+  for (const fs::path& candidate : journal_files::segment_files(directory.path() / "journal")) {
+    const std::size_t end = journal_files::records_end(journal_files::read_bytes(candidate));
+    if (end > 2000) {
+      segment = candidate;
+      records_bytes = end;
+    }
   }
   ASSERT_FALSE(segment.empty());
-  const auto middle = static_cast<std::streamoff>(std::filesystem::file_size(segment) / 2);
+  const auto middle = static_cast<std::streamoff>(records_bytes / 2);
   {
     std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
     file.seekg(middle);

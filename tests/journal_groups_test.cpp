@@ -76,7 +76,7 @@ TEST(JournalGroups, TheWriterMarksEachRecordWithItsPlaceInItsGroup) {
   ASSERT_EQ(journal.offsets.size(), 17u);
   SegmentHeader segment_header;
   std::memcpy(&segment_header, journal.bytes.data(), sizeof(segment_header));
-  EXPECT_EQ(segment_header.format_version, 2u);
+  EXPECT_EQ(segment_header.format_version, segment_format_version);
   const std::vector<std::uint32_t> expected = {0, 0, 0, 0, 1, 2, 3, 4, 5,
                                                0, 0, 1, 2, 3, 4, 5, 6};
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -150,6 +150,17 @@ TEST(JournalGroups, ADamagedRecordFollowedByALaterGroupIsCorruption) {
   }
 }
 
+// Segments of versions 1 and 2 end at the file's end, without the zeros of a preallocated one.
+std::string as_version(std::string bytes, std::uint32_t version) {
+  bytes.resize(records_end(bytes));
+  SegmentHeader header;
+  std::memcpy(&header, bytes.data(), sizeof(header));
+  header.format_version = version;
+  header.checksum = segment_header_checksum(header);
+  std::memcpy(bytes.data(), &header, sizeof(header));
+  return bytes;
+}
+
 TEST(JournalGroups, VersionOneSegmentsAreStillReadWithoutGroupMarks) {
   TemporaryDirectory directory;
   {
@@ -157,29 +168,25 @@ TEST(JournalGroups, VersionOneSegmentsAreStillReadWithoutGroupMarks) {
     append_records(*journal, 6, /*wait_each=*/true);
   }
   const std::filesystem::path segment = only_segment(directory.path());
-  std::string bytes = read_bytes(segment);
-  SegmentHeader header;
-  std::memcpy(&header, bytes.data(), sizeof(header));
-  header.format_version = 1;
-  header.checksum = segment_header_checksum(header);
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  write_bytes(segment, bytes);
-  const Replayed replayed = replay(directory.path());
-  ASSERT_TRUE(replayed.status.is_ok()) << replayed.status.message();
-  EXPECT_EQ(replayed.sequences.size(), 6u);
-  EXPECT_TRUE(replayed.payloads_match);
+  const std::string written = read_bytes(segment);
+  for (const std::uint32_t version : {1u, 2u}) {
+    write_bytes(segment, as_version(written, version));
+    const Replayed replayed = replay(directory.path());
+    ASSERT_TRUE(replayed.status.is_ok()) << replayed.status.message();
+    EXPECT_EQ(replayed.sequences.size(), 6u);
+    EXPECT_TRUE(replayed.payloads_match);
+    EXPECT_TRUE(replayed.report.repairs.empty()) << "version " << version;
+  }
 
   // Without marks every record is its own group: damage before valid records is corruption.
+  std::string bytes = as_version(written, 1);
   const std::vector<std::size_t> offsets = record_offsets(bytes);
   bytes[offsets[2] + sizeof(RecordHeader)] ^= 0x01;
   write_bytes(segment, bytes);
   EXPECT_EQ(replay(directory.path()).status.code(), Status::Code::corruption);
 
-  header.format_version = 3;  // from a newer coupond: refused, not guessed at
-  header.checksum = segment_header_checksum(header);
-  std::memcpy(bytes.data(), &header, sizeof(header));
-  bytes[offsets[2] + sizeof(RecordHeader)] ^= 0x01;
-  write_bytes(segment, bytes);
+  // From a newer coupond: refused, not guessed at.
+  write_bytes(segment, as_version(written, segment_format_version + 1));
   EXPECT_EQ(replay(directory.path()).status.code(), Status::Code::corruption);
 }
 

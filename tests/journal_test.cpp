@@ -83,9 +83,7 @@ TEST(Journal, SegmentsRotateAndReplayAcrossThemAfterASnapshot) {
     auto journal = open_journal(directory.path(), Durability::group, 1, 4096);
     append_records(*journal, 500, /*wait_each=*/true);
   }
-  const auto segments = std::distance(std::filesystem::directory_iterator(directory.path()),
-                                      std::filesystem::directory_iterator());
-  EXPECT_GT(segments, 3);
+  EXPECT_GT(segment_files(directory.path()).size(), 3u);
   Replayed all = replay(directory.path());
   ASSERT_TRUE(all.status.is_ok()) << all.status.message();
   EXPECT_EQ(all.sequences.size(), 500u);
@@ -101,48 +99,65 @@ TEST(Journal, SegmentsRotateAndReplayAcrossThemAfterASnapshot) {
     auto journal = open_journal(directory.path(), Durability::group, 501, 4096);
     append_records(*journal, 10, /*wait_each=*/true);
     EXPECT_GT(journal->remove_segments_through(300), 0u);
+    // The segment made ahead is no segment of records: never removed, and rotation still uses it.
+    ASSERT_TRUE(wait_for_next_segment(*journal));
+    EXPECT_TRUE(std::filesystem::exists(directory.path() / prepared_segment_file_name));
+    const std::size_t before = segment_files(directory.path()).size();
+    append_records(*journal, 100, /*wait_each=*/true);
+    EXPECT_GT(segment_files(directory.path()).size(), before);
   }
   Replayed after_removal = replay(directory.path(), 300);
   ASSERT_TRUE(after_removal.status.is_ok()) << after_removal.status.message();
-  EXPECT_EQ(after_removal.sequences.size(), 210u);
+  EXPECT_EQ(after_removal.sequences.size(), 310u);
   // The records before 300 are gone: asking for them is a gap, not silence.
   EXPECT_EQ(replay(directory.path(), 0).status.code(), Status::Code::corruption);
 }
 
+// Each cut is tried twice: the file ends at the cut (a segment of the versions before
+// preallocation), or the bytes from the cut on are zeros to the segment's preallocated size (a
+// group whose pages after the cut never reached the disk).
 TEST(Journal, TruncationAtEveryByteOfTheLastRecordsKeepsTheValidPrefix) {
+  constexpr std::uint64_t segment_bytes = 8192;
   TemporaryDirectory source;
   {
-    auto journal = open_journal(source.path());
+    auto journal = open_journal(source.path(), Durability::group, 1, segment_bytes);
     append_records(*journal, 20);
   }
   const std::filesystem::path segment = only_segment(source.path());
-  const std::string bytes = read_bytes(segment);
+  const std::string preallocated = read_bytes(segment);
+  ASSERT_EQ(preallocated.size(), segment_bytes);
+  const std::string bytes = preallocated.substr(0, records_end(preallocated));
   const std::vector<std::size_t> offsets = record_offsets(bytes);
   ASSERT_EQ(offsets.size(), 20u);
   // Where each record ends: a cut exactly there leaves whole records only.
   std::vector<std::size_t> ends(offsets.begin() + 1, offsets.end());
   ends.push_back(bytes.size());
   for (std::size_t cut = offsets[16]; cut < bytes.size(); ++cut) {
-    TemporaryDirectory directory;
-    const std::filesystem::path copy = directory.path() / segment.filename();
-    write_bytes(copy, bytes.substr(0, cut));
-    const std::size_t whole = std::upper_bound(ends.begin(), ends.end(), cut) - ends.begin();
-    const bool torn = std::find(ends.begin(), ends.end(), cut) == ends.end();
-    Replayed replayed = replay(directory.path());
-    ASSERT_TRUE(replayed.status.is_ok()) << "cut at " << cut << ": " << replayed.status.message();
-    ASSERT_EQ(replayed.sequences.size(), whole) << "cut at " << cut;
-    EXPECT_TRUE(replayed.payloads_match);
-    EXPECT_EQ(replayed.report.repairs.size(), torn ? 1u : 0u) << "cut at " << cut;
-    // The torn bytes are gone from the file, so that what is appended next follows the prefix.
-    EXPECT_EQ(std::filesystem::file_size(copy), ends[whole - 1]) << "cut at " << cut;
-    {
-      auto journal = open_journal(directory.path(), Durability::group, whole + 1);
-      append_records(*journal, 3);
+    for (const bool zero_tail : {false, true}) {
+      TemporaryDirectory directory;
+      const std::filesystem::path copy = directory.path() / segment.filename();
+      std::string written = bytes.substr(0, cut);
+      if (zero_tail) written.resize(segment_bytes, '\0');
+      write_bytes(copy, written);
+      const std::string what = "cut at " + std::to_string(cut) + (zero_tail ? ", zeros after" : "");
+      const std::size_t whole = std::upper_bound(ends.begin(), ends.end(), cut) - ends.begin();
+      const bool torn = std::find(ends.begin(), ends.end(), cut) == ends.end();
+      Replayed replayed = replay(directory.path());
+      ASSERT_TRUE(replayed.status.is_ok()) << what << ": " << replayed.status.message();
+      ASSERT_EQ(replayed.sequences.size(), whole) << what;
+      EXPECT_TRUE(replayed.payloads_match);
+      EXPECT_EQ(replayed.report.repairs.size(), torn ? 1u : 0u) << what;
+      // The torn bytes are gone from the file, so that what is appended next follows the prefix.
+      EXPECT_EQ(std::filesystem::file_size(copy), torn ? ends[whole - 1] : written.size()) << what;
+      {
+        auto journal = open_journal(directory.path(), Durability::group, whole + 1, segment_bytes);
+        append_records(*journal, 3);
+      }
+      replayed = replay(directory.path());
+      ASSERT_TRUE(replayed.status.is_ok()) << replayed.status.message();
+      EXPECT_EQ(replayed.sequences.size(), whole + 3);
+      EXPECT_TRUE(replayed.payloads_match);
     }
-    replayed = replay(directory.path());
-    ASSERT_TRUE(replayed.status.is_ok()) << replayed.status.message();
-    EXPECT_EQ(replayed.sequences.size(), whole + 3);
-    EXPECT_TRUE(replayed.payloads_match);
   }
 }
 
@@ -207,10 +222,9 @@ TEST(Journal, AMissingSegmentIsASequenceGap) {
     append_records(*journal, 200, /*wait_each=*/true);
   }
   std::vector<std::uint64_t> firsts;
-  for (const auto& entry : std::filesystem::directory_iterator(directory.path())) {
-    firsts.push_back(parse_segment_file_name(entry.path().filename().string()));
+  for (const auto& segment : segment_files(directory.path())) {
+    firsts.push_back(parse_segment_file_name(segment.filename().string()));
   }
-  std::sort(firsts.begin(), firsts.end());
   ASSERT_GE(firsts.size(), 3u);
   std::filesystem::remove(directory.path() / segment_file_name(firsts[1]));
   const Replayed replayed = replay(directory.path());

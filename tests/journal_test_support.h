@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "journal/journal.h"
@@ -23,10 +26,12 @@ inline std::string payload_for(std::uint64_t sequence) {
   return "record " + std::to_string(sequence) + std::string(sequence % 37, 'x');
 }
 
+// Segments of 64 KiB unless said otherwise: every segment is written whole with zeros, and read
+// whole, however few records it holds.
 inline std::unique_ptr<Journal> open_journal(const std::filesystem::path& directory,
                                       Durability durability = Durability::group,
                                       std::uint64_t next_sequence = 1,
-                                      std::uint64_t segment_bytes_max = 64u << 20) {
+                                      std::uint64_t segment_bytes_max = 64u << 10) {
   JournalOptions options;
   options.directory = directory;
   options.durability = durability;
@@ -48,6 +53,14 @@ inline void append_records(Journal& journal, std::uint64_t count, bool wait_each
     }
   }
   ASSERT_TRUE(journal.wait_durable(last).is_ok());
+}
+
+// Waits, a bounded while, for the journal's thread to have made the next segment ahead.
+inline bool wait_for_next_segment(const Journal& journal) {
+  for (int i = 0; i < 2000 && !journal.next_segment_ready(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return journal.next_segment_ready();
 }
 
 struct Replayed {
@@ -72,11 +85,20 @@ inline Replayed replay(const std::filesystem::path& directory, std::uint64_t aft
   return out;
 }
 
-inline std::filesystem::path only_segment(const std::filesystem::path& directory) {
+// The segment files of a journal directory (not the next segment, made ahead), in order.
+inline std::vector<std::filesystem::path> segment_files(const std::filesystem::path& directory) {
   std::vector<std::filesystem::path> segments;
   for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-    segments.push_back(entry.path());
+    if (parse_segment_file_name(entry.path().filename().string()) != 0) {
+      segments.push_back(entry.path());
+    }
   }
+  std::sort(segments.begin(), segments.end());
+  return segments;
+}
+
+inline std::filesystem::path only_segment(const std::filesystem::path& directory) {
+  const std::vector<std::filesystem::path> segments = segment_files(directory);
   EXPECT_EQ(segments.size(), 1u);
   return segments.empty() ? std::filesystem::path() : segments.front();
 }
@@ -91,17 +113,28 @@ inline void write_bytes(const std::filesystem::path& path, const std::string& by
   file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-// Offsets where each record of a segment starts, from its bytes.
+// Offsets where each record of a segment starts, from its bytes, up to the file's end or the
+// zeros that follow the last record of a preallocated segment.
 inline std::vector<std::size_t> record_offsets(const std::string& bytes) {
   std::vector<std::size_t> offsets;
   std::size_t offset = sizeof(SegmentHeader);
   while (offset + sizeof(RecordHeader) <= bytes.size()) {
-    offsets.push_back(offset);
     RecordHeader header;
     std::memcpy(&header, bytes.data() + offset, sizeof(header));
+    if (header.sequence == 0) break;
+    offsets.push_back(offset);
     offset += sizeof(header) + header.payload_bytes;
   }
   return offsets;
+}
+
+// Where the records of a segment end: the file's end, or where its zero tail begins.
+inline std::size_t records_end(const std::string& bytes) {
+  const std::vector<std::size_t> offsets = record_offsets(bytes);
+  if (offsets.empty()) return sizeof(SegmentHeader);
+  RecordHeader last;
+  std::memcpy(&last, bytes.data() + offsets.back(), sizeof(last));
+  return offsets.back() + sizeof(last) + last.payload_bytes;
 }
 
 }  // namespace coupond::testing::journal_files

@@ -116,8 +116,47 @@ std::map<std::uint64_t, std::uint64_t> synced_sizes(const std::vector<LogLine>& 
   return sizes;
 }
 
+struct InPlaceWrite {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Each inode's writes in place that no later sync of it covers.
+std::map<std::uint64_t, std::vector<InPlaceWrite>> unsynced_writes(
+    const std::vector<LogLine>& lines) {
+  std::map<std::uint64_t, std::vector<InPlaceWrite>> writes;
+  for (const LogLine& line : lines) {
+    if (line.kind == "pwrite") {
+      writes[std::stoull(line.fields.at(0))].push_back(
+          {std::stoull(line.fields.at(1)), std::stoull(line.fields.at(2))});
+    } else if (line.kind == "sync") {
+      writes.erase(std::stoull(line.fields.at(0)));
+    }
+  }
+  return writes;
+}
+
+// Overwrites with zeros what of the writes lies within the file's size; how many bytes.
+std::uint64_t zero_writes(const fs::path& path, std::uint64_t size,
+                          const std::vector<InPlaceWrite>& writes) {
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  std::uint64_t zeroed = 0;
+  for (const InPlaceWrite& write : writes) {
+    if (write.offset >= size) continue;
+    const std::uint64_t length = std::min(write.length, size - write.offset);
+    file.seekp(static_cast<std::streamoff>(write.offset));
+    const std::string zeros(length, '\0');
+    file.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+    zeroed += length;
+  }
+  return zeroed;
+}
+
+// Cuts each file back to its size at its last sync, and makes what it had written in place since
+// read as zeros (what the journal's preallocated segments held there before).
 void cut_files_to_synced_sizes(const fs::path& directory, const std::vector<fs::path>& rebuilt,
                                const std::map<std::uint64_t, std::uint64_t>& sizes,
+                               const std::map<std::uint64_t, std::vector<InPlaceWrite>>& writes,
                                PowerCutReport& report) {
   std::error_code error;
   for (const auto& entry : fs::recursive_directory_iterator(directory, error)) {
@@ -128,6 +167,17 @@ void cut_files_to_synced_sizes(const fs::path& directory, const std::vector<fs::
     }
     const auto synced = sizes.find(static_cast<std::uint64_t>(status.st_ino));
     const auto size = static_cast<std::uint64_t>(status.st_size);
+    const auto written = writes.find(static_cast<std::uint64_t>(status.st_ino));
+    if (written != writes.end()) {
+      const std::uint64_t kept = synced == sizes.end() ? size : std::min(size, synced->second);
+      const std::uint64_t zeroed = zero_writes(entry.path(), kept, written->second);
+      if (zeroed > 0) {
+        ++report.files_cut;
+        report.bytes_dropped += zeroed;
+        report.notes.push_back("zeroed " + std::to_string(zeroed) + " bytes of " +
+                               entry.path().string() + " written in place after its last sync");
+      }
+    }
     if (synced == sizes.end() || size <= synced->second) continue;
     fs::resize_file(entry.path(), synced->second, error);
     ++report.files_cut;
@@ -187,7 +237,8 @@ PowerCutReport cut_power(const fs::path& directory, const fs::path& log,
     if (std::all_of(paths.begin(), paths.end(), is_skipped)) continue;
     undo(lines[i], report);
   }
-  cut_files_to_synced_sizes(root, skipped, synced_sizes(lines, report), report);
+  cut_files_to_synced_sizes(root, skipped, synced_sizes(lines, report), unsynced_writes(lines),
+                            report);
   remove_log(log);
   return report;
 }

@@ -2,8 +2,8 @@
 // (tests/power_cut_shim.cpp, LD_PRELOAD), which logs every completed sync and every change of a
 // name under its directory; once the program has been killed, cut_power() turns what it left into
 // what a power cut at that moment could have left: each file cut back to its size at its last
-// completed sync, and each creation, rename and unlink undone unless its directory was synced
-// after it.
+// completed sync, what it had written in place since then turned back to zeros, and each
+// creation, rename and unlink undone unless its directory was synced after it.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,8 @@ std::vector<std::string> power_cut_environment(const std::filesystem::path& dire
 
 struct PowerCutReport {
   int syncs_seen = 0;               // completed syncs of files the log holds
-  int files_cut = 0;                // files cut back to their synced size
-  std::uint64_t bytes_dropped = 0;  // what was cut from them
+  int files_cut = 0;                // files cut back to their synced size, or zeroed in place
+  std::uint64_t bytes_dropped = 0;  // what was cut from them or zeroed
   int names_undone = 0;             // creations, renames and unlinks undone
   std::vector<std::string> notes;   // one line per change the cut made
   std::string describe() const;

@@ -15,14 +15,19 @@
 //   base INODE SIZE PATH       an existing file was opened for writing: its size then
 //   truncate INODE SIZE PATH   O_TRUNC, ftruncate or truncate
 //   sync INODE SIZE PATH       fsync or fdatasync returned 0; SIZE is the size when it was called
+//   pwrite INODE OFFSET LENGTH PATH   bytes written in place at OFFSET (pwrite)
 //   mkdir PATH                 a directory was created
 //   dirsync PATH               fsync or fdatasync of a directory returned 0
 //   rename FROM TO SAVED       SAVED: the hard link kept of the file TO replaced, or -
 //   unlink PATH SAVED          SAVED: the hard link kept of the file removed, or -
 //
-// Writes need no watching: what a sync makes durable is the file's size when the sync was called.
-// sync_file_range is no sync (it flushes no metadata and no disk cache) and is not a durability
-// point. The library is built without sanitizers and uses the C library alone.
+// Writes at the file's position need no watching: what a sync makes durable is the file's size
+// when the sync was called. Writes in place (pwrite, as into the journal's preallocated segments)
+// are noted, so that the cut can undo those that no later sync of their file covers: they read as
+// zeros then, which is what a preallocated segment held there. The writes to one file and its
+// syncs are taken to come from one thread at a time, as the journal's do. sync_file_range is no
+// sync (it flushes no metadata and no disk cache) and is not a durability point. The library is
+// built without sanitizers and uses the C library alone.
 #undef _FORTIFY_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -209,6 +214,19 @@ int watched_sync(int fd, SyncFunction real) {
   return result;
 }
 
+ssize_t watched_pwrite(int fd, const void* data, size_t size, off_t offset) {
+  REAL(pwrite);
+  char path[PATH_MAX];
+  struct stat status;
+  const ssize_t written = real(fd, data, size, offset);
+  if (written > 0 && watching() && path_of_fd(fd, path) && is_watched(path, false) &&
+      fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
+    note("pwrite\t%llu\t%lld\t%lld\t%s\n", static_cast<unsigned long long>(status.st_ino),
+         static_cast<long long>(offset), static_cast<long long>(written), path);
+  }
+  return written;
+}
+
 void note_truncate(const struct stat& status, off_t length, const char* path) {
   note("truncate\t%llu\t%lld\t%s\n", static_cast<unsigned long long>(status.st_ino),
        static_cast<long long>(length), path);
@@ -300,6 +318,10 @@ int fdatasync(int fd) {
   return watched_sync(fd, real);
 }
 
+ssize_t pwrite(int fd, const void* data, size_t size, off_t offset) {
+  return watched_pwrite(fd, data, size, offset);
+}
+
 int ftruncate(int fd, off_t length) {
   REAL(ftruncate);
   char path[PATH_MAX];
@@ -373,6 +395,8 @@ int open64(const char* path, int flags, ...) __attribute__((alias("open")));
 int openat64(int directory_fd, const char* path, int flags, ...) __attribute__((alias("openat")));
 int creat64(const char* path, mode_t mode) __attribute__((alias("creat")));
 int ftruncate64(int fd, off64_t length) __attribute__((alias("ftruncate")));
+ssize_t pwrite64(int fd, const void* data, size_t size, off64_t offset)
+    __attribute__((alias("pwrite")));
 int truncate64(const char* path, off64_t length) __attribute__((alias("truncate")));
 
 }  // extern "C"

@@ -62,6 +62,19 @@ TEST(PowerCutTest, KeepsOnlyTheBytesSyncedBeforeTheCut) {
   EXPECT_FALSE(fs::exists(watched.log)) << "the next run starts a new log";
 }
 
+// As into a preallocated journal segment: zeros synced before the run, then records written over
+// them in place. What no later sync covered reads as the zeros again.
+TEST(PowerCutTest, WritesInPlaceAfterTheLastSyncReadAsZeros) {
+  Watched watched;
+  const std::string file = (watched / "segment").string();
+  put(file, std::string(32, '\0'));
+  watched.run({"pwrite", file, "0", "synced", "sync", file, "pwrite", file, "6", "unsynced"});
+  ASSERT_EQ(contents(file), "syncedunsynced" + std::string(18, '\0'));
+  const PowerCutReport report = watched.cut();
+  EXPECT_EQ(contents(file), "synced" + std::string(26, '\0')) << report.describe();
+  EXPECT_EQ(report.bytes_dropped, std::string("unsynced").size());
+}
+
 TEST(PowerCutTest, AFileThatExistedBeforeTheRunIsCutBackToItsSizeThen) {
   Watched watched;
   put(watched / "old", "on disk before;");

@@ -3,6 +3,7 @@
 // fsync of a directory, std::filesystem's rename and remove), so that the test can cut the power
 // afterwards and see that only what was synced is left. Exits 1 at the first operation that fails.
 //   append PATH TEXT   open (creating it if needed) and append TEXT
+//   pwrite PATH OFFSET TEXT   open the file and write TEXT at OFFSET in place (pwrite)
 //   sync PATH          fdatasync the file
 //   syncdir PATH       fsync the directory
 //   rename FROM TO     std::filesystem::rename
@@ -13,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -27,6 +29,15 @@ bool append(const char* path, const std::string& text) {
   return written;
 }
 
+bool write_in_place(const char* path, const char* offset, const std::string& text) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool written = ::pwrite(fd, text.data(), text.size(), std::atoll(offset)) ==
+                       static_cast<ssize_t>(text.size());
+  ::close(fd);
+  return written;
+}
+
 bool sync(const char* path, int flags) {
   const int fd = ::open(path, flags | O_CLOEXEC);
   if (fd < 0) return false;
@@ -36,12 +47,14 @@ bool sync(const char* path, int flags) {
 }
 
 int arguments_of(const std::string& operation) {
+  if (operation == "pwrite") return 3;
   return operation == "append" || operation == "rename" ? 2 : 1;
 }
 
 bool perform(const std::string& operation, char** arguments) {
   std::error_code error;
   if (operation == "append") return append(arguments[0], arguments[1]);
+  if (operation == "pwrite") return write_in_place(arguments[0], arguments[1], arguments[2]);
   if (operation == "sync") return sync(arguments[0], O_WRONLY);
   if (operation == "syncdir") return sync(arguments[0], O_RDONLY | O_DIRECTORY);
   if (operation == "rename") {

@@ -65,6 +65,8 @@ EngineOptions options_on(const SmallFileSystem& fs, const Clock& clock) {
   options.data_dir = fs.path() / "data";
   options.shard_bits = 2;
   options.clock = &clock;
+  // Journal segments are written whole before their first record: small ones, for a small disk.
+  options.journal_segment_bytes_max = 64 << 10;
   return options;
 }
 

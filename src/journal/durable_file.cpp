@@ -22,19 +22,51 @@ Status errno_status(const char* what, const std::filesystem::path& path, int err
   return Status::io_error(std::move(message));
 }
 
-Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+namespace {
+
+// Writes all of size bytes with write_some(bytes, size, done), which writes part of what remains
+// and answers as write(2) does, retrying short writes and EINTR.
+template <typename WriteSome>
+Status write_fully(const void* data, std::size_t size, const std::filesystem::path& path,
+                   WriteSome write_some) {
   const char* bytes = static_cast<const char*>(data);
-  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
-  while (size > 0) {
-    const ssize_t written = ::write(fd, bytes, size);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t written = write_some(bytes + done, size - done, done);
     if (written < 0) {
       if (errno == EINTR) continue;
       return errno_status("cannot write", path, errno);
     }
-    bytes += written;
-    size -= static_cast<std::size_t>(written);
+    done += static_cast<std::size_t>(written);
   }
   return Status::ok();
+}
+
+Status pwrite_fully(int fd, const void* data, std::size_t size, std::uint64_t offset,
+                    const std::filesystem::path& path) {
+  return write_fully(data, size, path, [&](const char* bytes, std::size_t left, std::size_t done) {
+    return ::pwrite(fd, bytes, left, static_cast<off_t>(offset + done));
+  });
+}
+
+}  // namespace
+
+Status write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
+  return write_fully(data, size, path, [fd](const char* bytes, std::size_t left, std::size_t) {
+    return ::write(fd, bytes, left);
+  });
+}
+
+Status write_all_at(int fd, const void* data, std::size_t size, std::uint64_t offset,
+                    const std::filesystem::path& path) {
+  if (fault_injected("write.enospc")) return errno_status("cannot write", path, ENOSPC);
+  return pwrite_fully(fd, data, size, offset, path);
+}
+
+Status write_zeros_at(int fd, const char* zeros, std::size_t size, std::uint64_t offset,
+                      const std::filesystem::path& path) {
+  return pwrite_fully(fd, zeros, size, offset, path);
 }
 
 Status sync_data(int fd, const std::filesystem::path& path) {
@@ -47,10 +79,13 @@ Status sync_data(int fd, const std::filesystem::path& path) {
 Status sync_directory(const std::filesystem::path& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_status("cannot open directory", directory, errno);
-  const int result = ::fsync(fd);
-  const int error_number = errno;
+  Status status = sync_open_directory(fd, directory);
   ::close(fd);
-  if (result != 0) return errno_status("cannot sync directory", directory, error_number);
+  return status;
+}
+
+Status sync_open_directory(int directory_fd, const std::filesystem::path& directory) {
+  if (::fsync(directory_fd) != 0) return errno_status("cannot sync directory", directory, errno);
   return Status::ok();
 }
 
@@ -73,12 +108,6 @@ Status create_directories_durably(const std::filesystem::path& directory) {
     Status status = sync_parent_directory(*made);
     if (!status.is_ok()) return status;
   }
-  return Status::ok();
-}
-
-Status open_for_append(const std::filesystem::path& path, int* fd) {
-  *fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (*fd < 0) return errno_status("cannot open", path, errno);
   return Status::ok();
 }
 

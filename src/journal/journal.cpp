@@ -47,9 +47,20 @@ Status Journal::open(JournalOptions options, std::uint64_t next_sequence,
   Status created = create_directories_durably(options.directory);
   if (!created.is_ok()) return created;
   std::unique_ptr<Journal> journal(new Journal(std::move(options)));
-  journal->segment_firsts_ = list_segments(journal->options_.directory);
-  Status status = journal->start_segment(next_sequence);
+  const std::filesystem::path& directory = journal->options_.directory;
+  journal->directory_fd_ = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (journal->directory_fd_ < 0) {
+    return errno_status("cannot open journal directory", directory, errno);
+  }
+  journal->segment_firsts_ = list_segments(directory);
+  journal->next_segment_ = std::make_unique<NextSegment>(directory, journal->directory_fd_,
+                                                         journal->options_.segment_bytes_max);
+  Status status = journal->next_segment_->prepare_now();
+  if (status.is_ok()) {
+    status = journal->start_segment(journal->next_segment_->take(), next_sequence);
+  }
   if (!status.is_ok()) return status;
+  journal->next_segment_->start();
   journal->last_sequence_.store(next_sequence - 1);
   journal->durable_.store(next_sequence - 1);
   journal->writer_ = std::thread([raw = journal.get()] { raw->run_writer(); });
@@ -65,23 +76,32 @@ Journal::~Journal() {
   group_ready_.notify_one();
   if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) ::close(fd_);
+  next_segment_.reset();  // its thread syncs the directory through directory_fd_
+  if (directory_fd_ >= 0) ::close(directory_fd_);
 }
 
-// Creates the segment file for records from first_sequence on, with its header synced and the
-// directory synced, so that a crash never leaves records in a file the directory does not name.
-Status Journal::start_segment(std::uint64_t first_sequence) {
+// Makes the prepared file fd the segment for records from first_sequence on: its header written
+// and synced, then the file renamed to the segment's name and the directory synced, so that a
+// crash never leaves records in a file the directory does not name, nor a named segment without
+// its header. Opens nothing.
+Status Journal::start_segment(int fd, std::uint64_t first_sequence) {
   const std::filesystem::path path = options_.directory / segment_file_name(first_sequence);
-  // A file of this name can only be an empty segment left by a crash right after it was made:
-  // recovery has checked that no record at or after first_sequence exists.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return errno_status("cannot create journal segment", path, errno);
-  fault_point("journal.rotate");
   SegmentHeader header;
   header.first_sequence = first_sequence;
   header.checksum = segment_header_checksum(header);
-  Status status = write_all(fd, &header, sizeof(header), path);
+  Status status = write_all_at(fd, &header, sizeof(header), 0, path);
   if (status.is_ok()) status = sync_data(fd, path);
-  if (status.is_ok()) status = sync_directory(options_.directory);
+  // A file of this name can only be an empty segment left by a crash right after it was made:
+  // recovery has checked that no record at or after first_sequence exists. The rename replaces it.
+  if (status.is_ok() && ::renameat(directory_fd_, prepared_segment_file_name, directory_fd_,
+                                   path.filename().c_str()) != 0) {
+    status = errno_status("cannot name journal segment", path, errno);
+  }
+  if (status.is_ok()) {
+    fault_point("journal.rotate");
+    status = sync_open_directory(directory_fd_, options_.directory);
+  }
+  next_segment_->ask_for_next();
   if (!status.is_ok()) {
     ::close(fd);
     return status;
@@ -95,6 +115,30 @@ Status Journal::start_segment(std::uint64_t first_sequence) {
     segment_firsts_.push_back(first_sequence);
   }
   return Status::ok();
+}
+
+// Moves to the next segment when the group does not fit in what is left of this one and the
+// next is ready. When it is not (still being made, or its making failed, out of descriptors or
+// space), the group goes on in this segment, growing it: the journal never stops for that.
+Status Journal::rotate_if_full(const std::string& group) {
+  if (segment_bytes_ == sizeof(SegmentHeader) ||
+      segment_bytes_ + group.size() <= options_.segment_bytes_max) {
+    return Status::ok();
+  }
+  const int fd = next_segment_->take();
+  if (fd < 0) {
+    next_segment_->ask_for_next();
+    return Status::ok();
+  }
+  RecordHeader first;
+  std::memcpy(&first, group.data(), sizeof(first));
+  return start_segment(fd, first.sequence);
+}
+
+Status Journal::write_in_place(const char* bytes, std::size_t size) {
+  Status status = write_all_at(fd_, bytes, size, segment_bytes_, segment_path_);
+  if (status.is_ok()) segment_bytes_ += size;
+  return status;
 }
 
 std::uint64_t Journal::append(RecordType type, std::string_view payload) {
@@ -134,6 +178,8 @@ void Journal::run_writer() {
 
 Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
   seal_records(group, options_.durability == Durability::sync);
+  Status status = rotate_if_full(group);
+  if (!status.is_ok()) return status;
   if (options_.durability == Durability::sync) {
     // One write and one sync per record: what group commit saves, made visible.
     std::size_t offset = 0;
@@ -141,14 +187,14 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
       RecordHeader header;
       std::memcpy(&header, group.data() + offset, sizeof(header));
       const std::size_t size = sizeof(header) + header.payload_bytes;
-      Status status = write_all(fd_, group.data() + offset, size, segment_path_);
+      status = write_in_place(group.data() + offset, size);
       if (status.is_ok()) status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
       publish(header.sequence);
       offset += size;
     }
   } else {
-    Status status = write_all(fd_, group.data(), group.size(), segment_path_);
+    status = write_in_place(group.data(), group.size());
     if (!status.is_ok()) return status;
     fault_point("journal.after_write");
     if (options_.durability == Durability::group) {
@@ -158,8 +204,6 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
     }
     publish(last_in_group);
   }
-  segment_bytes_ += group.size();
-  if (segment_bytes_ >= options_.segment_bytes_max) return start_segment(last_in_group + 1);
   return Status::ok();
 }
 

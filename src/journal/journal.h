@@ -10,6 +10,10 @@
 // A failed write or sync is fatal: the journal stops, nothing after the failure ever becomes
 // durable, waiters hear false, and on_failure is called once (coupond exits there).
 //
+// Segments are preallocated and the next one is made ahead by a thread of the journal
+// (journal/next_segment.h): groups are written in place, so their fdatasync commits data alone,
+// and rotating to a new segment opens no file.
+//
 // A Journal is safe for concurrent use by many threads.
 #pragma once
 
@@ -28,6 +32,7 @@
 #include "coupond/durability.h"
 #include "coupond/status.h"
 #include "journal/journal_format.h"
+#include "journal/next_segment.h"
 
 namespace coupond::journal {
 
@@ -36,9 +41,10 @@ using coupond::Durability;
 struct JournalOptions {
   std::filesystem::path directory;
   Durability durability = Durability::group;
-  // A segment that has grown past this is closed and a new one started. Segments are the unit
-  // of deletion once a snapshot covers them: smaller ones free space sooner, larger ones mean
-  // fewer files and directory syncs.
+  // Every segment is preallocated to this size; a group that would not fit in what is left of
+  // one goes to the next (a group larger than a whole segment grows its own). Segments are the
+  // unit of deletion once a snapshot covers them: smaller ones free space sooner, larger ones
+  // mean fewer files and directory syncs.
   std::uint64_t segment_bytes_max = 64u << 20;
   // Called once, from the writer thread, with the first write or sync failure.
   std::function<void(const Status&)> on_failure;
@@ -46,7 +52,8 @@ struct JournalOptions {
 
 class Journal {
  public:
-  // Starts a new segment whose first record will have sequence next_sequence (recovery says which).
+  // Starts a new segment whose first record will have sequence next_sequence (recovery says which),
+  // preallocating it on the caller's thread.
   static Status open(JournalOptions options, std::uint64_t next_sequence,
                      std::unique_ptr<Journal>* out);
   // Writes and syncs every record appended so far, then stops the writer thread.
@@ -78,12 +85,17 @@ class Journal {
   // them). The segment being written is never deleted. Returns how many were deleted.
   std::size_t remove_segments_through(std::uint64_t sequence);
 
+  // Whether the next segment has been made ahead and is waiting for the writer.
+  bool next_segment_ready() const { return next_segment_ && next_segment_->ready(); }
+
   Durability durability() const { return options_.durability; }
   bool failed() const { return failed_.load(std::memory_order_acquire); }
 
  private:
   explicit Journal(JournalOptions options) : options_(std::move(options)) {}
-  Status start_segment(std::uint64_t first_sequence);
+  Status start_segment(int fd, std::uint64_t first_sequence);
+  Status rotate_if_full(const std::string& group);
+  Status write_in_place(const char* bytes, std::size_t size);
   void run_writer();
   Status write_group(std::string& group, std::uint64_t last_in_group);
   void publish(std::uint64_t durable_through);
@@ -107,10 +119,12 @@ class Journal {
   std::vector<std::function<void()>> listeners_;
   void notify_listeners();
 
-  // The writer thread's own: the segment being written.
+  // The writer thread's own: the segment being written, and where the next group goes in it.
   int fd_ = -1;
   std::filesystem::path segment_path_;
   std::uint64_t segment_bytes_ = 0;
+  int directory_fd_ = -1;  // held: rotation and its directory sync open nothing
+  std::unique_ptr<NextSegment> next_segment_;
   std::mutex segments_mutex_;
   std::vector<std::uint64_t> segment_firsts_;  // first sequence of every segment on disk, in order
 

@@ -1,8 +1,10 @@
 // The journal's on-disk format, shared by the writer and the reader (and by anyone who dumps a
 // journal by hand). docs/storage.md describes the same layout in prose.
 //
-//   journal directory = segment files named <first sequence, 20 digits>.log, in sequence order
+//   journal directory = segment files named <first sequence, 20 digits>.log, in sequence order,
+//                       and the next segment, made ahead, under prepared_segment_file_name
 //   segment file      = SegmentHeader (32 bytes) + records, back to back, no padding
+//                       + zeros to the segment's preallocated size (version 3)
 //   record            = RecordHeader (24 bytes) + payload (payload_bytes bytes)
 //
 // Sequence numbers start at 1 and rise by exactly one from record to record, across segments: a
@@ -17,6 +19,13 @@
 // group's sync never completed, nothing in it was acknowledged) from corruption (a damaged record
 // followed by a record of a later group, which was written only after the damaged one's sync).
 // Version 1 segments carry zeros there (every record its own group) and are still read.
+//
+// Format version 3 segments are preallocated: the file is written with zeros to its full size
+// before its first record, and records are written over the zeros in place. The segment ends
+// where only zeros remain to the file's end. No record begins with 24 zero bytes: a record's
+// sequence is at least 1, so its header always holds a byte that is not zero; and a damaged
+// record followed by anything but zeros is judged as in the versions before (torn or corrupt).
+// Versions 1 and 2 end at the file's end and are read as before.
 #pragma once
 
 #include <bit>
@@ -28,9 +37,15 @@ namespace coupond::journal {
 static_assert(std::endian::native == std::endian::little, "the formats are little-endian");
 
 inline constexpr std::uint64_t segment_magic = 0x314c4e524a4e5043;  // "CPNJRNL1"
-inline constexpr std::uint32_t segment_format_version = 2;
+inline constexpr std::uint32_t segment_format_version = 3;
 // The oldest version the reader still reads: version 1 has no group marks.
 inline constexpr std::uint32_t segment_format_version_min = 1;
+// The first version whose segments are preallocated (a zero tail is their end).
+inline constexpr std::uint32_t segment_format_version_preallocated = 3;
+
+// The next segment while it is made ahead (journal/next_segment.h): not a segment's name, so
+// that readers pass it over; renamed to its segment's name when the writer starts using it.
+inline constexpr char prepared_segment_file_name[] = "next-segment.prepared";
 
 struct SegmentHeader {
   std::uint64_t magic = segment_magic;
@@ -48,7 +63,7 @@ struct RecordHeader {
   // How many records of this record's group come before it, 24 bits little-endian (version 2;
   // zero in version 1). group_position() and set_group_position() read and write it.
   std::uint8_t group_position_bytes[3] = {};
-  std::uint64_t sequence = 0;
+  std::uint64_t sequence = 0;  // at least 1: a header of zeros is never a record's
 };
 static_assert(sizeof(RecordHeader) == 24);
 

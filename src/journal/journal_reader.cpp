@@ -29,11 +29,16 @@ std::vector<Segment> list_segments(const std::filesystem::path& directory) {
   return segments;
 }
 
+// In one read of the file's size: a preallocated segment is its full size however few records
+// it holds.
 Status read_file(const std::filesystem::path& path, std::string* out) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::io_error("cannot open " + path.string());
-  out->assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-  if (file.bad()) return Status::io_error("cannot read " + path.string());
+  std::ifstream file(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = file ? static_cast<std::streamoff>(file.tellg()) : -1;
+  if (size < 0) return Status::io_error("cannot open " + path.string());
+  out->resize(static_cast<std::size_t>(size));
+  file.seekg(0);
+  file.read(out->data(), static_cast<std::streamsize>(out->size()));
+  if (!file) return Status::io_error("cannot read " + path.string());
   return Status::ok();
 }
 
@@ -75,10 +80,24 @@ bool record_verifies(const std::string& bytes, std::size_t offset, RecordHeader*
   return header->checksum == record_checksum(*header, bytes.data() + offset + sizeof(RecordHeader));
 }
 
-// Whether any record verifies at any byte after offset: what tells corruption from a torn tail.
-bool valid_record_after(const std::string& bytes, std::size_t offset) {
+// Where the segment's bytes end once the zeros after its last byte that is not zero are left
+// out. No record starts at or after it: a record's header holds its sequence, which is not zero.
+std::size_t end_before_zeros(const std::string& bytes) {
+  std::size_t end = bytes.size();
+  // Eight bytes at a time over what is mostly a long run of zeros, then byte by byte.
+  for (std::uint64_t word = 0; end >= sizeof(word); end -= sizeof(word)) {
+    std::memcpy(&word, bytes.data() + end - sizeof(word), sizeof(word));
+    if (word != 0) break;
+  }
+  while (end > 0 && bytes[end - 1] == 0) --end;
+  return end;
+}
+
+// Whether any record verifies at any byte after offset and before content_end (where only zeros
+// remain): what tells corruption from a torn tail.
+bool valid_record_after(const std::string& bytes, std::size_t offset, std::size_t content_end) {
   RecordHeader header;
-  for (std::size_t at = offset + 1; at + sizeof(RecordHeader) <= bytes.size(); ++at) {
+  for (std::size_t at = offset + 1; at < content_end; ++at) {
     if (record_verifies(bytes, at, &header)) return true;
   }
   return false;
@@ -92,11 +111,12 @@ bool valid_record_after(const std::string& bytes, std::size_t offset) {
 enum class AfterDamage { nothing, own_group_only, other_records };
 
 AfterDamage what_follows_damage(const std::string& bytes, std::size_t offset,
-                                std::uint64_t expected, bool groups_marked) {
+                                std::size_t content_end, std::uint64_t expected,
+                                bool groups_marked) {
   AfterDamage found = AfterDamage::nothing;
   RecordHeader header;
   std::size_t at = offset + 1;
-  while (at + sizeof(RecordHeader) <= bytes.size()) {
+  while (at < content_end) {
     if (!record_verifies(bytes, at, &header)) {
       ++at;
       continue;
@@ -154,10 +174,11 @@ class Replay {
     Status status = read_file(segment.path, &bytes);
     if (!status.is_ok()) return status;
     ++report_.segments_read;
+    content_end_ = end_before_zeros(bytes);
     const std::uint32_t version = verified_segment_version(bytes, segment.first_sequence);
     if (version == 0) {
       // A crash while a new segment was being started leaves it without a whole header.
-      if (last && !valid_record_after(bytes, 0)) {
+      if (last && !valid_record_after(bytes, 0, content_end_)) {
         std::error_code ignored;
         std::filesystem::remove(segment.path, ignored);
         report_.repairs.push_back("removed " + segment.path.string() +
@@ -175,6 +196,9 @@ class Replay {
     while (offset < bytes.size()) {
       RecordHeader header;
       if (!record_verifies(bytes, offset, &header)) {
+        // A preallocated segment ends where only its zeros remain (a segment made ahead and
+        // never written, after a crash just after rotation, is all zeros past its header).
+        if (version >= segment_format_version_preallocated && offset >= content_end_) break;
         return bad_record(k, bytes, offset, {}, version >= 2, stop);
       }
       if (const std::string wrong = whole_but_wrong(header); !wrong.empty()) {
@@ -221,7 +245,8 @@ class Replay {
     const bool later_segments = k + 1 < segments_.size();
     const AfterDamage after = later_segments || !wrong.empty()
                                   ? AfterDamage::other_records
-                                  : what_follows_damage(bytes, offset, expected_, groups_marked);
+                                  : what_follows_damage(bytes, offset, content_end_, expected_,
+                                                        groups_marked);
     *stop = true;
     if (after != AfterDamage::other_records) {
       Status status = truncate_file(segment.path, offset);
@@ -263,6 +288,7 @@ class Replay {
   ReplayReport& report_;
   std::vector<Segment> segments_;
   std::uint64_t expected_ = 0;
+  std::size_t content_end_ = 0;  // of the segment being read: only zeros from here on
 };
 
 }  // namespace

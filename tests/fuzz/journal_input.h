@@ -12,8 +12,9 @@
 
 namespace coupond::fuzz {
 
-// Built form: damage kind (byte), damage offset (u16), then records, each a payload length
-// byte, a type byte and the payload.
+// Built form: damage kind (byte; its high bit first pads the records with zeros, as in a
+// preallocated segment), damage offset (u16), then records, each a payload length byte, a type
+// byte and the payload.
 inline std::string built_segment(FuzzBytes& bytes, std::uint64_t first_sequence) {
   journal::SegmentHeader header;
   header.first_sequence = first_sequence;
@@ -34,6 +35,7 @@ inline std::string built_segment(FuzzBytes& bytes, std::uint64_t first_sequence)
     record.checksum = journal::record_checksum(record, payload.data());
     segment.append(reinterpret_cast<const char*>(&record), sizeof(record)).append(payload);
   }
+  if ((damage & 0x80) != 0) segment.resize(segment.size() + 256, '\0');
   if (damage % 3 == 1) segment[damage_at % segment.size()] ^= static_cast<char>(damage | 1);
   if (damage % 3 == 2) segment.resize(damage_at % segment.size());
   return segment;
