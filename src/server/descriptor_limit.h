@@ -1,6 +1,6 @@
 // The process's file descriptor budget, settled at start: a server out of descriptors can accept
-// no connection, open no journal segment and write no snapshot, so connections must not be
-// allowed to take them all.
+// no connection, prepare no next journal segment (the one it rotates into is opened ahead) and
+// write no snapshot, so connections must not be allowed to take them all.
 #pragma once
 
 #include <cstddef>
