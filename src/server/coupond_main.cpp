@@ -74,7 +74,7 @@ po::options_description describe_flags(Flags* flags) {
       "without --api-keys, serve the data plane to every address; otherwise only loopback "
       "clients are served and others get 403")(
       "threads", po::value(&flags->threads)->default_value(cores),
-      "I/O threads serving both ports")(
+      "I/O threads serving the data port (the admin port has one of its own, at nice 10)")(
       "durability", po::value(&flags->durability)->default_value("group"),
       "group|sync|none: how changes reach the disk before they are acknowledged. group: one "
       "fdatasync per group of redemptions that arrived together (every 200 is on disk); sync: "
