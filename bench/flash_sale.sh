@@ -7,7 +7,7 @@
 # and the data plane's scorecard (between the "fast-path-scorecard" markers), every figure of it
 # from this run. The results are kept in build-release/flash-sale-results for bench/run.sh.
 #
-#   bench/flash_sale.sh                # about 12 minutes
+#   bench/flash_sale.sh                # about 7 minutes
 #   bench/flash_sale.sh --no-docs      # print the table only
 #   COUPOND_BENCH_SECONDS=3 COUPOND_BENCH_CODES=200000 bench/flash_sale.sh --no-docs   # a quick look
 #   (COUPOND_BENCH_COUPONS: the in-process table, 10M; COUPOND_BENCH_ADMIN_CODES: the import's and
