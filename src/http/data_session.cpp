@@ -160,7 +160,13 @@ void DataSession::read_more() {
   if (input_end_ == input_.size()) {
     // Only a request's head stays whole in the buffer (bodies are taken as they come); the parser
     // refuses a head past its limit before the buffer reaches this size.
-    input_.resize(std::min(input_.size() * 2, shared_->limits.header_bytes_max + input_bytes_initial));
+    const std::size_t most = shared_->limits.header_bytes_max + input_bytes_initial;
+    input_.resize(std::min(input_.size() * 2, most));
+    if (input_end_ == input_.size()) {
+      // Not reachable while the parser keeps its head limit; a read of nothing would spin.
+      refuse(431, "headers_too_large", "the request headers are too large");
+      return send();
+    }
   }
   if (!reader_ && input_end_ == 0) waiting_since_ = thread_.seconds();
   reading_ = true;

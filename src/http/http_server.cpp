@@ -152,7 +152,9 @@ Status make_tls_context(const TlsFiles& files, std::shared_ptr<ssl::context>* ou
 // own, so that an import, a generate or a stats walk never holds a thread a checkout waits on.
 struct HttpServer::Impl {
   explicit Impl(unsigned thread_count) {
-    for (unsigned i = 0; i < thread_count; ++i) data_threads.push_back(std::make_unique<IoThread>());
+    for (unsigned i = 0; i < thread_count; ++i) {
+      data_threads.push_back(std::make_unique<IoThread>());
+    }
   }
   ~Impl() {
     stop_threads();
