@@ -60,6 +60,9 @@ class ByteReader {
   }
 
   bool ok() const { return ok_; }
+  // Marks the payload damaged from here on: for a value read whole that cannot be (a field out of
+  // its range), which the checksum cannot tell from a real one.
+  void fail() { ok_ = false; }
   bool at_end() const { return position_ == size_; }
   std::size_t remaining() const { return size_ - position_; }
 

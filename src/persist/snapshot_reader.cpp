@@ -124,6 +124,9 @@ store::MoneySum read_money_sum(ByteReader& reader, std::uint32_t format_version)
   return store::MoneySum{high} * (store::MoneySum{1} << 64) + store::MoneySum{low};
 }
 
+// The largest hour since the epoch whose start fits a Timestamp.
+constexpr std::int64_t hour_max = std::numeric_limits<std::int64_t>::max() / 3'600'000'000;
+
 void read_tallies(ByteReader& reader, std::uint32_t format_version, store::SideTables* side) {
   const auto count = reader.integer<std::uint32_t>();
   for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
@@ -140,6 +143,8 @@ void read_tallies(ByteReader& reader, std::uint32_t format_version, store::SideT
     const auto hours = reader.integer<std::uint32_t>();
     for (std::uint32_t h = 0; h < hours && reader.ok(); ++h) {
       const auto hour = reader.integer<std::int64_t>();
+      // Hours a Timestamp can hold (64-bit microseconds): a report would overflow on another.
+      if (hour > hour_max || hour < -hour_max) return reader.fail();
       tally.by_hour[hour] = reader.integer<std::int64_t>();
     }
   }
