@@ -75,5 +75,22 @@ TEST(BatchCheckTest, EveryBadFieldIsNamed) {
   expect_refused([](auto& b) { b.code.group_size = 17; }, "code.group_size");
 }
 
+TEST(BatchCheckTest, BadCampaignLimitsAreNamed) {
+  expect_refused([](auto& b) { b.max_uses_total = uses_total_max + 1; }, "max_uses_total");
+  expect_refused([](auto& b) { b.budget_discount_max = money_max + 1; }, "budget.discount_max");
+  expect_refused([](auto& b) { b.budget_discount_max = -1; }, "budget.discount_max");
+  expect_refused([](auto& b) { b.stacking_group = std::string(65, 's'); }, "stacking.group");
+  expect_refused([](auto& b) { b.schedule = Schedule{15 * 60, 0x7f, {}}; }, "schedule.time_zone");
+  expect_refused([](auto& b) { b.schedule = Schedule{0, 0, {}}; }, "schedule.weekdays");
+  expect_refused([](auto& b) { b.schedule = Schedule{0, 0x7f, {{600, 600}}}; }, "schedule.hours");
+  expect_refused([](auto& b) { b.schedule = Schedule{0, 0x7f, {{600, 24 * 60 + 1}}}; }, "schedule.hours");
+  BatchDefinition lunch = testing::amount_off_batch("lunch");
+  lunch.schedule = Schedule{8 * 60, 0x1f, {{11 * 60, 14 * 60}}};
+  lunch.max_uses_total = 10'000;
+  lunch.budget_discount_max = 50'000'000;
+  lunch.stacking_group = "store";
+  EXPECT_TRUE(check_batch_definition(lunch).is_ok());
+}
+
 }  // namespace
 }  // namespace coupond

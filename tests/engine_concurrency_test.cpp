@@ -20,9 +20,7 @@ constexpr int threads_count = 8;
 
 template <typename Work>
 void run_threads(Work work) {
-  std::vector<std::thread> threads;
-  for (int t = 0; t < threads_count; ++t) threads.emplace_back(work, t);
-  for (std::thread& thread : threads) thread.join();
+  testing::run_on_threads(threads_count, work);
 }
 
 TEST(EngineConcurrencyTest, EightThreadsRacingOnTheSameCodesLeaveExactlyOneWinnerEach) {

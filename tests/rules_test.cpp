@@ -164,5 +164,36 @@ TEST(RulesTest, OrdersWithValuesTheApiRefusesAreNamed) {
   EXPECT_NE(check_order(channel).find("order.channel"), std::string_view::npos);
 }
 
+// 2026-11-16 is a Monday; t(day, hour, minute) is that week's time in UTC.
+Timestamp utc(int day, int hour, int minute) {
+  using namespace std::chrono;
+  return Timestamp(duration_cast<microseconds>(
+      (sys_days(year(2026) / 11 / day) + hours(hour) + minutes(minute)).time_since_epoch()));
+}
+
+TEST(RulesTest, AScheduleIsReadInItsOwnOffsetWithEachRangeEndingBeforeItsUntil) {
+  Schedule afternoons;  // weekdays 14:00-17:00 at +08:00
+  afternoons.utc_offset_minutes = 8 * 60;
+  afternoons.weekdays = 0x1f;
+  afternoons.hours = {{14 * 60, 17 * 60}};
+  EXPECT_EQ(check_schedule(afternoons, utc(16, 6, 0)), Reason::ok);                 // Mon 14:00
+  EXPECT_EQ(check_schedule(afternoons, utc(16, 5, 59)), Reason::outside_schedule);  // Mon 13:59
+  EXPECT_EQ(check_schedule(afternoons, utc(16, 8, 59)), Reason::ok);                // Mon 16:59
+  EXPECT_EQ(check_schedule(afternoons, utc(16, 9, 0)), Reason::outside_schedule);   // Mon 17:00
+  EXPECT_EQ(check_schedule(afternoons, utc(21, 6, 30)), Reason::outside_schedule);  // Sat 14:30
+  // Sunday 20:00 UTC is already Monday 04:00 at +08:00: the day is the local one.
+  Schedule mondays;
+  mondays.utc_offset_minutes = 8 * 60;
+  mondays.weekdays = 0x01;
+  EXPECT_EQ(check_schedule(mondays, utc(15, 20, 0)), Reason::ok);
+  EXPECT_EQ(check_schedule(mondays, utc(15, 15, 59)), Reason::outside_schedule);
+  // West of UTC, and a range to the end of the day.
+  Schedule evenings;
+  evenings.utc_offset_minutes = -5 * 60;
+  evenings.hours = {{22 * 60, 24 * 60}};
+  EXPECT_EQ(check_schedule(evenings, utc(17, 4, 59)), Reason::ok);                 // 23:59 local
+  EXPECT_EQ(check_schedule(evenings, utc(17, 5, 0)), Reason::outside_schedule);   // 00:00 local
+}
+
 }  // namespace
 }  // namespace coupond::rules

@@ -42,7 +42,7 @@ void rewrite_slots(const fs::path& path, const std::function<void(store::Slot&)>
   for (std::uint32_t i = 0; i < batches; ++i) {
     reader.integer<std::uint32_t>();
     BatchDefinition definition;
-    records::read_definition(reader, &definition);
+    records::read_definition(reader, &definition, records::CampaignFields::present);
     reader.integer<std::uint64_t>();
     reader.integer<std::uint8_t>();
   }

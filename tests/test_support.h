@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "coupond/engine.h"
@@ -105,6 +106,14 @@ struct EngineFixture {
     return codes;
   }
 };
+
+// Runs work(t) on count threads at once, t = 0..count-1, and waits for them all.
+template <typename Work>
+void run_on_threads(int count, Work work) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < count; ++t) threads.emplace_back(work, t);
+  for (std::thread& thread : threads) thread.join();
+}
 
 inline CouponRequest request_for(std::string_view code, std::string_view order_id = {},
                                  std::string_view customer = {}) {

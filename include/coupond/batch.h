@@ -1,9 +1,11 @@
-// A batch is a campaign: one discount, one validity window, one scope and the settings of its
-// codes. Batches are immutable once created (only their revoked flag changes), so the hot path
-// reads them without a lock.
+// A batch is a campaign: one discount, one validity window, one scope, the campaign's own limits
+// (a weekly schedule, a cap on uses, a budget, a stacking group) and the settings of its codes.
+// Batches are immutable once created (only their revoked flag changes), so the hot path reads
+// them without a lock.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,19 @@ struct CodeSettings {
   std::uint32_t group_size = 4;               // characters between dashes in the canonical form
 };
 
+// When in the week a coupon can be used, in the shop's local time: a fixed UTC offset (no daylight
+// saving rules: a shop that changes its clocks changes the schedule with them).
+struct Schedule {
+  // Minutes of a local day, [from, until); until may be 1440 (24:00).
+  struct Hours {
+    std::uint16_t from = 0;
+    std::uint16_t until = 0;
+  };
+  std::int32_t utc_offset_minutes = 0;
+  std::uint8_t weekdays = 0x7f;  // bit d-1 set for ISO weekday d (1 = Monday)
+  std::vector<Hours> hours;      // empty: the whole day
+};
+
 struct BatchDefinition {
   std::string id;  // operator-chosen, 1..64 of [A-Za-z0-9_.-]
   std::string name;
@@ -53,6 +68,17 @@ struct BatchDefinition {
   std::uint32_t max_uses_per_customer = 0;  // 0: no per-customer limit
   Scope scope;
   CodeSettings code;
+  std::optional<Schedule> schedule;  // none: any time inside the window
+  // Across the whole batch, the uses in force (redeemed plus held) never exceed max_uses_total,
+  // and their discounts never sum past budget_discount_max. 0: no such limit.
+  std::uint64_t max_uses_total = 0;
+  Money budget_discount_max = 0;
+  // Coupons of different groups can share an order; two of one group cannot. Empty: exclusive,
+  // alone on its order.
+  std::string stacking_group;
+
+  // Whether the batch keeps the live counts its cap or budget are decided by.
+  bool has_campaign_limits() const { return max_uses_total > 0 || budget_discount_max > 0; }
 };
 
 // Checks every field against the API's rules and the limits; the message names the bad field.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "coupond/batch.h"
+#include "coupond/campaign_counter.h"
 #include "coupond/clock.h"
 #include "coupond/durability.h"
 #include "coupond/limits.h"
@@ -84,6 +85,7 @@ struct BatchStats {
   std::uint64_t rolled_back = 0;  // rollbacks of redemptions
   std::uint64_t revoked = 0;      // coupons revoked
   std::uint64_t held = 0;         // uses held by pending payments now
+  Money discount_in_force = 0;    // the discounts of the redemptions and holds in force
 };
 
 // A batch as the engine keeps it: the definition (immutable) and its live state.
@@ -101,6 +103,8 @@ class Batch {
   // The serial the next generated code of this batch will get.
   std::uint64_t next_serial() const { return next_serial_.load(std::memory_order_relaxed); }
   BatchStats stats() const;
+  // The uses in force and their discounts, as the batch's cap and budget see them.
+  const CampaignCounter& campaign() const { return campaign_; }
 
  private:
   // The engine's internals keep the live counters; nothing else writes them.
@@ -119,6 +123,7 @@ class Batch {
   std::atomic<std::uint64_t> rolled_back_{0};
   std::atomic<std::uint64_t> revoked_codes_{0};
   std::atomic<std::uint64_t> held_{0};
+  CampaignCounter campaign_;
 };
 
 // A batch's campaign figures, as the admin stats show them: counts plus what the redemptions in

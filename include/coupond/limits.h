@@ -55,6 +55,13 @@ inline constexpr std::int64_t item_quantity_max = 1'000'000;
 inline constexpr std::uint32_t uses_per_code_max = 1u << 24;
 inline constexpr std::uint32_t uses_per_customer_max = 1u << 24;
 
+// A batch's campaign limits: a cap on its uses in force, at most this (far past any table), and a
+// weekly schedule of at most this many local-time ranges in a day. A stacking group is named like
+// a scope entry.
+inline constexpr std::uint64_t uses_total_max = std::uint64_t{1} << 40;
+inline constexpr std::size_t schedule_hours_max = 24;
+inline constexpr std::size_t stacking_group_length_max = 64;
+
 // The table: 2^shard_bits shards, each an open-addressing table that grows by doubling once its
 // load passes table_load_max. 256 shards keep a shard's rehash under a few milliseconds at 10M
 // coupons and make two redemptions meeting on the same shard lock rare.

@@ -23,6 +23,10 @@ enum class Reason : unsigned char {
   rate_limited,            // decided by the server, never by the engine
   order_conflict,          // the order id already took this code for another customer or amount
   storage_full,            // the coupon's shard cannot store another use: nothing was taken
+  outside_schedule,        // the batch's weekly schedule does not include this moment
+  sold_out,                // the batch's uses in force reached its max_uses_total
+  budget_exhausted,        // this discount would take the batch's discounts past its budget
+  not_stackable,           // two coupons of one stacking group, or an exclusive one, on one order
 };
 
 // The snake_case name used on the wire, e.g. "already_redeemed".

@@ -1,5 +1,6 @@
 #include "api/batch_json.h"
 
+#include "api/campaign_json.h"
 #include "api/coupon_json.h"
 #include "api/json_fields.h"
 #include "rules/time_text.h"
@@ -95,6 +96,7 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   if (error.empty()) error = parse_time(fields, "valid_from", &out->valid_from);
   if (error.empty()) error = parse_time(fields, "valid_until", &out->valid_until);
   if (error.empty() && scope != nullptr) error = parse_scope(*scope, &out->scope);
+  if (error.empty()) error = parse_campaign_fields(fields, out);
   if (error.empty() && code != nullptr) {
     FieldReader code_fields(*code, "code");
     out->code.prefix = std::string(code_fields.string("prefix", false, prefix_length_max + 1));
@@ -143,6 +145,7 @@ boost::json::object batch_json(const Batch& batch) {
   object["code"] = {{"prefix", definition.code.prefix},
                     {"tag_bits", definition.code.tag_bits},
                     {"group_size", definition.code.group_size}};
+  add_campaign_json(definition, object);
   object["revoked"] = batch.is_revoked();
   object["stats"] = counts_json(batch.stats());
   return object;
@@ -154,7 +157,8 @@ boost::json::object counts_json(const BatchStats& counts) {
                                                static_cast<double>(counts.issued);
   return {{"issued", counts.issued},   {"redeemed", counts.redeemed},
           {"rolled_back", counts.rolled_back}, {"revoked", counts.revoked},
-          {"held", counts.held},       {"redemption_rate", rate}};
+          {"held", counts.held},       {"redemption_rate", rate},
+          {"discount_in_force", counts.discount_in_force}};
 }
 
 }  // namespace coupond::api

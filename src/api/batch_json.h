@@ -16,7 +16,7 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
 
 boost::json::object batch_json(const Batch& batch);
 
-// issued, redeemed, rolled_back, revoked, held and redemption_rate.
+// issued, redeemed, rolled_back, revoked, held, redemption_rate and discount_in_force.
 boost::json::object counts_json(const BatchStats& counts);
 
 }  // namespace coupond::api

@@ -11,11 +11,13 @@
 namespace coupond::api {
 namespace {
 
-// 409 for a coupon whose uses are spent or held (or an order id already used differently), 429
-// when rate limited, 503 when the use cannot be stored, 422 for every other business rule.
+// 409 for a coupon or campaign whose uses or budget are spent or held (or an order id already
+// used differently), 429 when rate limited, 503 when the use cannot be stored, 422 for every other
+// business rule.
 int refusal_status(Reason reason) {
   if (reason == Reason::already_redeemed || reason == Reason::reserved) return 409;
-  if (reason == Reason::order_conflict) return 409;
+  if (reason == Reason::order_conflict || reason == Reason::sold_out) return 409;
+  if (reason == Reason::budget_exhausted) return 409;
   if (reason == Reason::storage_full) return 503;
   if (reason == Reason::rate_limited) return 429;
   return 422;

@@ -139,6 +139,11 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   outcome.reason = steps.check(request, &outcome.discount);
   if (outcome.reason == Reason::ok) outcome.reason = steps.check_uses_left();
   if (outcome.reason == Reason::ok) outcome.reason = steps.check_customer_limit(request, take != Take::none);
+  if (outcome.reason == Reason::ok) {
+    outcome.reason = steps.check_campaign(outcome.discount.amount, take != Take::none);
+    // Refused by the batch's cap or budget: the customer's allowance just taken goes back.
+    if (outcome.reason != Reason::ok && take != Take::none) steps.give_back_customer_allowance(request);
+  }
   outcome.uses_left = slot->uses_left;
   if (outcome.reason != Reason::ok || take == Take::none) return outcome;
 

@@ -46,6 +46,10 @@ Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount
   if (revoked()) return Reason::revoked;
   const Reason window = rules::check_window(definition, now_);
   if (window != Reason::ok) return window;
+  if (definition.schedule) {
+    const Reason schedule = rules::check_schedule(*definition.schedule, now_);
+    if (schedule != Reason::ok) return schedule;
+  }
   if (slot_.customer_hash != 0) {
     if (request.customer.empty()) return Reason::customer_required;
     if (request_customer_hash(request.customer) != slot_.customer_hash) {
@@ -77,6 +81,21 @@ Reason CouponSteps::check_customer_limit(const CouponRequest& request, bool take
                                                        : Reason::customer_limit_reached;
 }
 
+void CouponSteps::give_back_customer_allowance(const CouponRequest& request) {
+  if (batch_.definition().max_uses_per_customer == 0) return;
+  state_.customer_usage->give_back(batch_.number(), request_customer_hash(request.customer));
+}
+
+Reason CouponSteps::check_campaign(Money discount, bool take) {
+  const BatchDefinition& definition = batch_.definition();
+  if (!definition.has_campaign_limits()) {
+    if (take) batch_.campaign_.add(discount);
+    return Reason::ok;
+  }
+  return take ? batch_.campaign_.admit(definition, discount)
+              : batch_.campaign_.check(definition, discount);
+}
+
 store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64_t order_hash,
                                        Money discount_amount, Timestamp hold_expires_at) {
   const bool hold = hold_expires_at != Timestamp{};
@@ -92,18 +111,30 @@ store::UseNumber CouponSteps::take_use(const CouponRequest& request, std::uint64
   record.order_amount = request.order.amount.value_or(0);
   record.customer_hash = request_customer_hash(request.customer);
 
-  const store::UseNumber number = add_use(record, request.order_id, request.order.channel,
-                                          request.order.store, request.api_key_name);
-  // Nothing was stored: the allowance check_customer_limit took goes back.
-  if (number == 0 && counts_toward_customer_limit(batch_, record)) {
-    state_.customer_usage->give_back(batch_.number(), record.customer_hash);
+  const store::UseNumber number = store_use(record, request.order_id, request.order.channel,
+                                            request.order.store, request.api_key_name);
+  // Nothing was stored: the allowance check_customer_limit took, and the batch's room
+  // check_campaign took, go back.
+  if (number == 0) {
+    if (counts_toward_customer_limit(batch_, record)) {
+      state_.customer_usage->give_back(batch_.number(), record.customer_hash);
+    }
+    batch_.campaign_.remove(record.discount_amount);
   }
   return number;
 }
 
-store::UseNumber CouponSteps::add_use(store::UseRecord record, std::string_view order_id,
+store::UseNumber CouponSteps::add_use(const store::UseRecord& record, std::string_view order_id,
                                       std::string_view channel, std::string_view store,
                                       std::string_view api_key_name) {
+  const store::UseNumber number = store_use(record, order_id, channel, store, api_key_name);
+  if (number != 0) batch_.campaign_.add(record.discount_amount);
+  return number;
+}
+
+store::UseNumber CouponSteps::store_use(store::UseRecord record, std::string_view order_id,
+                                        std::string_view channel, std::string_view store,
+                                        std::string_view api_key_name) {
   const bool hold = record.state == store::UseState::held;
   // Always a new record, even for an order whose earlier use of this coupon was given back: the
   // history keeps both, and the newest is the one found first.
@@ -183,6 +214,7 @@ void CouponSteps::remove_hold() {
 // The use goes back to the coupon and to the customer's allowance; the caller sets the state.
 void CouponSteps::return_use(store::UseRecord& record) {
   ++slot_.uses_left;
+  batch_.campaign_.remove(record.discount_amount);
   if (record.state == store::UseState::held) {
     remove_hold();
     count(Counter::held, -1);

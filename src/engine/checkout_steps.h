@@ -29,8 +29,8 @@ class CouponSteps {
 
   // The coupon itself or its whole batch is revoked.
   bool revoked() const;
-  // revoked, not_yet_valid, expired, customer_required, customer_mismatch, out_of_scope and
-  // min_amount_not_met, in that order; on ok, *discount is this order's discount.
+  // revoked, not_yet_valid, expired, outside_schedule, customer_required, customer_mismatch,
+  // out_of_scope and min_amount_not_met, in that order; on ok, *discount is this order's discount.
   Reason check(const CouponRequest& request, DiscountResult* discount);
   // already_redeemed or reserved when no use is left.
   Reason check_uses_left() const;
@@ -38,14 +38,21 @@ class CouponSteps {
   // one use of the allowance (the caller then must take_use).
   Reason check_customer_limit(const CouponRequest& request, bool take);
 
+  // Returns what check_customer_limit took, for a use refused after it.
+  void give_back_customer_allowance(const CouponRequest& request);
+  // sold_out or budget_exhausted when one more use of discount does not fit under the batch's
+  // cap or budget; with take set, counts it in the batch (the caller then must take_use, which
+  // gives it back if nothing is stored).
+  Reason check_campaign(Money discount, bool take);
+
   // Spends one use for the order: redeemed, or held until hold_expires_at when that is set. 0 when
   // the shard's use log cannot store it: then nothing changed (storage_full).
   store::UseNumber take_use(const CouponRequest& request, std::uint64_t order_hash,
                             Money discount_amount, Timestamp hold_expires_at);
-  // Adds a use already decided (take_use's second half; replay's way in): record.state is held or
-  // redeemed, and a customer's allowance, if limited, was taken by the caller. 0, changing nothing,
-  // when the use log cannot store it.
-  store::UseNumber add_use(store::UseRecord record, std::string_view order_id,
+  // Adds a use already decided (replay's way in): record.state is held or redeemed, and a
+  // customer's allowance, if limited, was taken by the caller; the use is counted in the batch's
+  // campaign figures. 0, changing nothing, when the use log cannot store it.
+  store::UseNumber add_use(const store::UseRecord& record, std::string_view order_id,
                            std::string_view channel, std::string_view store,
                            std::string_view api_key_name);
   // Revokes the coupon: true when it was not revoked before (on its own or with its batch).
@@ -59,6 +66,10 @@ class CouponSteps {
   void give_back(store::UseNumber number);
 
  private:
+  // add_use without the campaign count (take_use's second half: check_campaign counted it).
+  store::UseNumber store_use(store::UseRecord record, std::string_view order_id,
+                             std::string_view channel, std::string_view store,
+                             std::string_view api_key_name);
   bool indexes_orders() const { return batch_.definition().max_uses_per_code > 1; }
   std::uint64_t request_customer_hash(std::string_view customer);
   void add_hold(store::UseNumber number, Timestamp expires_at);

@@ -28,6 +28,7 @@ BatchStats Batch::stats() const {
   stats.redeemed = redeemed_.load(std::memory_order_relaxed);
   stats.rolled_back = rolled_back_.load(std::memory_order_relaxed);
   stats.held = held_.load(std::memory_order_relaxed);
+  stats.discount_in_force = campaign_.discount();
   stats.revoked = is_revoked() ? stats.issued : revoked_codes_.load(std::memory_order_relaxed);
   return stats;
 }

@@ -97,6 +97,8 @@ struct EngineState {
                             const store::BatchCounts& counts);
 
   static void mark_revoked(Batch& batch) { batch.revoked_.store(true); }
+  // A use in force found in a loaded snapshot: counted in its batch's cap and budget figures.
+  static void count_use_in_force(Batch& batch, Money discount) { batch.campaign_.add(discount); }
 
   // Loading, shared by the operators' calls and by replay. Each inserts what is not loaded yet
   // and counts it as issued; a load's coupons may already be there when replay repeats a load

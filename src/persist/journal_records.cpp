@@ -1,5 +1,7 @@
 #include "persist/journal_records.h"
 
+#include "persist/campaign_fields.h"
+
 namespace coupond::records {
 namespace {
 
@@ -68,9 +70,10 @@ void write_definition(const BatchDefinition& definition, ByteWriter& writer) {
   writer.text(definition.code.prefix);
   writer.integer(definition.code.tag_bits);
   writer.integer(definition.code.group_size);
+  write_campaign_fields(definition, writer);
 }
 
-void read_definition(ByteReader& reader, BatchDefinition* out) {
+void read_definition(ByteReader& reader, BatchDefinition* out, CampaignFields campaign) {
   out->id = reader.text();
   out->name = reader.text();
   Discount& discount = out->discount;
@@ -92,6 +95,10 @@ void read_definition(ByteReader& reader, BatchDefinition* out) {
   out->code.prefix = reader.text();
   out->code.tag_bits = reader.integer<std::uint32_t>();
   out->code.group_size = reader.integer<std::uint32_t>();
+  if (campaign == CampaignFields::present ||
+      (campaign == CampaignFields::if_any_left && !reader.at_end())) {
+    read_campaign_fields(reader, out);
+  }
 }
 
 void encode(const BatchCreated& record, std::string* out) {
@@ -103,7 +110,7 @@ void encode(const BatchCreated& record, std::string* out) {
 bool decode(std::string_view payload, BatchCreated* out) {
   ByteReader reader(payload);
   out->number = reader.integer<std::uint32_t>();
-  read_definition(reader, &out->definition);
+  read_definition(reader, &out->definition, CampaignFields::if_any_left);
   return finished(reader);
 }
 

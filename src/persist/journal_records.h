@@ -95,8 +95,12 @@ bool decode(std::string_view payload, CodeRevoked* out);
 bool decode(std::string_view payload, BatchRevoked* out);
 bool decode(std::string_view payload, UsesCompacted* out);
 
-// The batch definition alone, as snapshots keep it too.
+// The batch definition alone, as snapshots keep it too, its campaign fields last. Records and
+// snapshots written before campaign rules end before those: the reader is told whether they follow
+// (a snapshot's version says so), or to read them when any bytes are left (a record that ends with
+// its definition).
+enum class CampaignFields : unsigned char { absent, present, if_any_left };
 void write_definition(const BatchDefinition& definition, journal::ByteWriter& writer);
-void read_definition(journal::ByteReader& reader, BatchDefinition* out);
+void read_definition(journal::ByteReader& reader, BatchDefinition* out, CampaignFields campaign);
 
 }  // namespace coupond::records

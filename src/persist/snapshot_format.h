@@ -25,8 +25,9 @@
 // xxh3-64 over the header's bytes before it. Integers are little-endian (an i128 is its low 64
 // bits, then its high 64 bits as an i64); texts are a u32 length and the bytes.
 //
-// Version 2 widened discount_total and order_amount_total from i64, which wrapped; version 1 files
-// are still read.
+// Version 2 widened discount_total and order_amount_total from i64, which wrapped; version 3 added
+// each batch definition's campaign fields (schedule, cap, budget, stacking group). Versions 1 and
+// 2 are still read.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +36,9 @@
 namespace coupond::snapshot_format {
 
 inline constexpr std::uint64_t magic = 0x3150414e534e5043;  // "CPNSNAP1"
-inline constexpr std::uint32_t format_version = 2;
+inline constexpr std::uint32_t format_version = 3;
 inline constexpr std::uint32_t format_version_oldest_read = 1;
+inline constexpr std::uint32_t format_version_campaign_fields = 3;
 
 struct Header {
   std::uint64_t magic = snapshot_format::magic;

@@ -87,14 +87,17 @@ Status damaged(const fs::path& path, const std::string& what) {
   return Status::corruption(path.string() + ": " + what);
 }
 
-Status read_catalog(EngineState& state, ByteReader& reader,
+Status read_catalog(EngineState& state, ByteReader& reader, std::uint32_t format_version,
                     std::map<std::uint32_t, std::pair<std::uint64_t, bool>>* serials_and_revoked) {
   state.has_imported_codes.store(reader.integer<std::uint8_t>() != 0);
   const auto count = reader.integer<std::uint32_t>();
   for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
     const auto number = reader.integer<std::uint32_t>();
     BatchDefinition definition;
-    records::read_definition(reader, &definition);
+    records::read_definition(reader, &definition,
+                             format_version >= snapshot_format::format_version_campaign_fields
+                                 ? records::CampaignFields::present
+                                 : records::CampaignFields::absent);
     const auto next_serial = reader.integer<std::uint64_t>();
     const bool revoked = reader.integer<std::uint8_t>() != 0;
     if (!reader.ok()) break;
@@ -256,7 +259,8 @@ void rebuild_from_uses(EngineState& state) {
       }
       if (in_force) {
         const store::Slot* slot = shard.slots.find(use.coupon, store::hash_key(use.coupon));
-        const Batch* batch = slot == nullptr ? nullptr : state.batches.by_number(slot->batch_number());
+        Batch* batch = slot == nullptr ? nullptr : state.batches.by_number(slot->batch_number());
+        if (batch != nullptr) EngineState::count_use_in_force(*batch, use.discount_amount);
         if (batch != nullptr && counts_toward_customer_limit(*batch, use)) {
           state.customer_usage->try_take(slot->batch_number(), use.customer_hash,
                                          std::numeric_limits<std::uint32_t>::max());
@@ -278,7 +282,7 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
       static_cast<std::uint32_t>(std::countr_zero(header.shard_count)));
   ByteReader reader(snapshot.body());
   std::map<std::uint32_t, std::pair<std::uint64_t, bool>> serials_and_revoked;
-  status = read_catalog(state, reader, &serials_and_revoked);
+  status = read_catalog(state, reader, header.format_version, &serials_and_revoked);
   if (!status.is_ok()) return damaged(path, status.message());
   out->shard_sequences.resize(header.shard_count);
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {

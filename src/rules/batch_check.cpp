@@ -83,6 +83,42 @@ Status check_code_settings(const CodeSettings& code) {
   return Status::ok();
 }
 
+Status check_schedule(const Schedule& schedule) {
+  // UTC offsets in use run from -12:00 to +14:00.
+  if (schedule.utc_offset_minutes < -12 * 60 || schedule.utc_offset_minutes > 14 * 60) {
+    return field_error("schedule.time_zone", "must be an offset from -12:00 to +14:00");
+  }
+  if (schedule.weekdays == 0 || schedule.weekdays > 0x7f) {
+    return field_error("schedule.weekdays", "must list ISO weekdays from 1 (Monday) to 7 (Sunday)");
+  }
+  if (schedule.hours.size() > schedule_hours_max) {
+    return field_error("schedule.hours", "must hold at most " + std::to_string(schedule_hours_max) + " ranges");
+  }
+  for (const Schedule::Hours& hours : schedule.hours) {
+    if (hours.from >= hours.until || hours.until > 24 * 60) {
+      return field_error("schedule.hours", "ranges must run from an earlier to a later time, 00:00 to 24:00");
+    }
+  }
+  return Status::ok();
+}
+
+Status check_campaign_limits(const BatchDefinition& batch) {
+  if (batch.schedule) {
+    Status status = check_schedule(*batch.schedule);
+    if (!status.is_ok()) return status;
+  }
+  if (batch.max_uses_total > uses_total_max) {
+    return field_error("max_uses_total", "must be between 1 and " + std::to_string(uses_total_max));
+  }
+  if (batch.budget_discount_max < 0 || batch.budget_discount_max > money_max) {
+    return field_error("budget.discount_max", "must be between 1 and " + std::to_string(money_max) + " minor units");
+  }
+  if (batch.stacking_group.size() > stacking_group_length_max) {
+    return field_error("stacking.group", "must be 1 to 64 characters");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status check_batch_definition(const BatchDefinition& batch) {
@@ -115,6 +151,8 @@ Status check_batch_definition(const BatchDefinition& batch) {
     status = check_scope_list(field, *entries);
     if (!status.is_ok()) return status;
   }
+  status = check_campaign_limits(batch);
+  if (!status.is_ok()) return status;
   return check_code_settings(batch.code);
 }
 

@@ -20,6 +20,10 @@ std::string_view reason_name(Reason reason) {
     case Reason::rate_limited: return "rate_limited";
     case Reason::order_conflict: return "order_conflict";
     case Reason::storage_full: return "storage_full";
+    case Reason::outside_schedule: return "outside_schedule";
+    case Reason::sold_out: return "sold_out";
+    case Reason::budget_exhausted: return "budget_exhausted";
+    case Reason::not_stackable: return "not_stackable";
   }
   return "unknown_reason";
 }
@@ -44,6 +48,10 @@ std::string_view reason_sentence(Reason reason) {
       return "this order id already used this coupon for another customer or order amount";
     case Reason::storage_full:
       return "the server cannot store another use of this coupon now; nothing was redeemed";
+    case Reason::outside_schedule: return "this coupon cannot be used at this time of the week";
+    case Reason::sold_out: return "this campaign has given all of its uses";
+    case Reason::budget_exhausted: return "this campaign's discount budget cannot cover this discount";
+    case Reason::not_stackable: return "these coupons cannot be used together on one order";
   }
   return "unknown reason";
 }

@@ -1,6 +1,7 @@
 #include "rules/rules.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "coupond/limits.h"
 
@@ -29,6 +30,20 @@ Reason check_window(const BatchDefinition& batch, Timestamp now) {
   if (now < batch.valid_from) return Reason::not_yet_valid;
   if (now >= batch.valid_until) return Reason::expired;
   return Reason::ok;
+}
+
+Reason check_schedule(const Schedule& schedule, Timestamp now) {
+  using namespace std::chrono;
+  const auto local = time_point_cast<minutes>(now) + minutes(schedule.utc_offset_minutes);
+  const auto day = floor<days>(local);
+  const unsigned weekday = std::chrono::weekday(day).iso_encoding();  // 1 = Monday
+  if ((schedule.weekdays & (1u << (weekday - 1))) == 0) return Reason::outside_schedule;
+  if (schedule.hours.empty()) return Reason::ok;
+  const auto minute = static_cast<std::uint16_t>((local - day).count());
+  for (const Schedule::Hours& hours : schedule.hours) {
+    if (minute >= hours.from && minute < hours.until) return Reason::ok;
+  }
+  return Reason::outside_schedule;
 }
 
 Reason check_scope(const Scope& scope, const Order& order) {

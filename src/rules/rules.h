@@ -19,6 +19,10 @@ using DiscountResult = coupond::DiscountResult;  // declared in coupond/outcome.
 // not_yet_valid before valid_from (inclusive), expired from valid_until (exclusive), else ok.
 Reason check_window(const BatchDefinition& batch, Timestamp now);
 
+// outside_schedule unless now, in the schedule's UTC offset, falls on one of its weekdays and
+// inside one of its hours (or on any time of the day when it lists none).
+Reason check_schedule(const Schedule& schedule, Timestamp now);
+
 // out_of_scope unless the order's channel and store are in the scope's lists (when those lists
 // are not empty) and, when categories or skus are listed, at least one item matches either list.
 // A scoped field the order does not give counts as out of scope.

@@ -1,0 +1,94 @@
+#include "persist/campaign_fields.h"
+
+namespace coupond::records {
+namespace {
+
+// Never renumbered: these bytes are in journals and snapshots.
+enum class CampaignTag : std::uint8_t {
+  schedule = 1,
+  max_uses_total = 2,
+  budget_discount_max = 3,
+  stacking_group = 4,
+};
+
+void write_tag(CampaignTag tag, journal::ByteWriter& writer) {
+  writer.integer(static_cast<std::uint8_t>(tag));
+}
+
+void write_schedule(const Schedule& schedule, journal::ByteWriter& writer) {
+  writer.integer(schedule.utc_offset_minutes);
+  writer.integer(schedule.weekdays);
+  writer.integer(static_cast<std::uint32_t>(schedule.hours.size()));
+  for (const Schedule::Hours& hours : schedule.hours) {
+    writer.integer(hours.from);
+    writer.integer(hours.until);
+  }
+}
+
+Schedule read_schedule(journal::ByteReader& reader) {
+  Schedule schedule;
+  schedule.utc_offset_minutes = reader.integer<std::int32_t>();
+  schedule.weekdays = reader.integer<std::uint8_t>();
+  const auto count = reader.integer<std::uint32_t>();
+  if (count > schedule_hours_max) {
+    reader.fail();
+    return schedule;
+  }
+  for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
+    Schedule::Hours hours;
+    hours.from = reader.integer<std::uint16_t>();
+    hours.until = reader.integer<std::uint16_t>();
+    schedule.hours.push_back(hours);
+  }
+  return schedule;
+}
+
+}  // namespace
+
+void write_campaign_fields(const BatchDefinition& definition, journal::ByteWriter& writer) {
+  const std::uint32_t count = (definition.schedule ? 1 : 0) + (definition.max_uses_total > 0 ? 1 : 0) +
+                              (definition.budget_discount_max > 0 ? 1 : 0) +
+                              (definition.stacking_group.empty() ? 0 : 1);
+  writer.integer(count);
+  if (definition.schedule) {
+    write_tag(CampaignTag::schedule, writer);
+    write_schedule(*definition.schedule, writer);
+  }
+  if (definition.max_uses_total > 0) {
+    write_tag(CampaignTag::max_uses_total, writer);
+    writer.integer(definition.max_uses_total);
+  }
+  if (definition.budget_discount_max > 0) {
+    write_tag(CampaignTag::budget_discount_max, writer);
+    writer.integer(definition.budget_discount_max);
+  }
+  if (!definition.stacking_group.empty()) {
+    write_tag(CampaignTag::stacking_group, writer);
+    writer.text(definition.stacking_group);
+  }
+}
+
+void read_campaign_fields(journal::ByteReader& reader, BatchDefinition* out) {
+  const auto count = reader.integer<std::uint32_t>();
+  for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
+    switch (static_cast<CampaignTag>(reader.integer<std::uint8_t>())) {
+      case CampaignTag::schedule:
+        out->schedule = read_schedule(reader);
+        break;
+      case CampaignTag::max_uses_total:
+        out->max_uses_total = reader.integer<std::uint64_t>();
+        break;
+      case CampaignTag::budget_discount_max:
+        out->budget_discount_max = reader.integer<Money>();
+        break;
+      case CampaignTag::stacking_group:
+        out->stacking_group = reader.text();
+        break;
+      default:
+        reader.fail();
+        return;
+    }
+  }
+}
+
+}  // namespace coupond::records
