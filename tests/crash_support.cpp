@@ -23,7 +23,9 @@ constexpr int client_threads = 6;
 const std::string batch_body = R"({
   "id": "flash", "name": "flash sale", "discount": {"type": "amount_off", "amount": 500},
   "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
-  "max_uses_per_code": 1, "code": {"prefix": "FS"}})";
+  "max_uses_per_code": 1, "code": {"prefix": "FS"},
+  "max_uses_total": 1000, "budget": {"discount_max": 500000}})";
+// (crash_campaign_cap uses of 500.)
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -124,8 +126,14 @@ void Shoppers::shop(int thread) {
   }
 }
 
-// The two invariants, checked against a running server.
+// The invariants, checked against a running server.
 void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger) {
+  // The campaign's cap and budget (1000 uses of 500): never passed, before or after a restart,
+  // and the budget's figure is the uses' own.
+  EXPECT_LE(ledger.size(), static_cast<std::size_t>(crash_campaign_cap));
+  const std::int64_t in_force = batch_count(server, "redeemed") + batch_count(server, "held");
+  EXPECT_LE(in_force, crash_campaign_cap);
+  EXPECT_EQ(batch_count(server, "discount_in_force"), 500 * in_force);
   for (const auto& [code, orders] : ledger.orders()) {
     EXPECT_EQ(orders.size(), 1u) << code << " was answered 200 for " << orders.size() << " orders";
     const HttpResult coupon = http_request(server.data_port(), "GET", "/v1/coupons/" + code);

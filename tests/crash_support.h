@@ -1,9 +1,10 @@
 // What the crash tests share (tests/crash_test.cpp kills coupond, tests/crash_power_cut_test.cpp
 // also cuts its power): a data directory with a flash-sale batch, shoppers redeeming its codes
-// from several threads, the ledger of what they were answered 200, and the two invariants a
+// from several threads, the ledger of what they were answered 200, and the invariants a
 // restart must keep:
 //   - every redemption answered 200 is there, redeemed, under its order id;
-//   - no code was ever answered 200 for two orders (the codes are single-use), across all runs.
+//   - no code was ever answered 200 for two orders (the codes are single-use), across all runs;
+//   - the batch's cap and budget are never passed, and its budget figure is its uses' own.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,9 @@
 namespace coupond::testing {
 
 inline constexpr int crash_codes_count = 1500;
+// The flash batch gives at most this many uses (max_uses_total, and a budget of as many discounts):
+// a long crash loop meets the cap.
+inline constexpr int crash_campaign_cap = 1000;
 
 // What the clients were told, across every run of the server: the orders answered 200 per code.
 class Ledger {
@@ -70,7 +74,7 @@ class Shoppers {
   std::vector<std::thread> threads_;
 };
 
-// The two invariants, checked against a running server.
+// The invariants, checked against a running server.
 void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger);
 
 // The batch's "redeemed" count as the server reports it; -1 when it cannot be read.
