@@ -24,7 +24,7 @@ const std::string batch_body = R"({
   "id": "flash", "name": "flash sale", "discount": {"type": "amount_off", "amount": 500},
   "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
   "max_uses_per_code": 1, "code": {"prefix": "FS"},
-  "max_uses_total": 1000, "budget": {"discount_max": 500000}})";
+  "max_uses_total": 1400, "budget": {"discount_max": 700000}})";
 // (crash_campaign_cap uses of 500.)
 
 std::vector<std::string> lines_of(const std::string& text) {
