@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <sstream>
 
 #include "http_client.h"
@@ -147,6 +148,49 @@ TEST_F(ServerReasonsTest, AnOrderIdUsedForAnotherCustomerOrAmountIsAConflict) {
   EXPECT_EQ(status, 409);
   EXPECT_EQ(conflict.at("reason").as_string(), "order_conflict");
   EXPECT_FALSE(conflict.at("message").as_string().empty());
+}
+
+TEST_F(ServerReasonsTest, CampaignLimitsAnswerTheirReasonsAndShowInTheBatch) {
+  const boost::json::object order{{"amount", 12900}};
+  const auto capped = batch("capped", R"("discount": {"type": "amount_off", "amount": 100},
+                                         "max_uses_total": 1)", 2);
+  EXPECT_EQ(redeem(capped[0], "o1", order), std::make_pair(200, std::string("ok")));
+  EXPECT_EQ(redeem(capped[1], "o2", order), std::make_pair(409, std::string("sold_out")));
+  const auto budgeted = batch("budgeted", R"("discount": {"type": "amount_off", "amount": 600},
+                                             "budget": {"discount_max": 1000})", 2);
+  EXPECT_EQ(redeem(budgeted[0], "o1", order), std::make_pair(200, std::string("ok")));
+  EXPECT_EQ(redeem(budgeted[1], "o2", order), std::make_pair(409, std::string("budget_exhausted")));
+  // Every day but today and tomorrow (UTC): refused now, whenever now is.
+  using namespace std::chrono;
+  const unsigned today = weekday(floor<days>(system_clock::now())).iso_encoding();
+  boost::json::array weekdays;
+  for (unsigned day = 1; day <= 7; ++day) {
+    if (day != today && day != today % 7 + 1) weekdays.emplace_back(day);
+  }
+  const auto scheduled = batch("scheduled", R"("discount": {"type": "amount_off", "amount": 100},
+      "schedule": {"time_zone": "Z", "weekdays": )" + boost::json::serialize(weekdays) +
+      R"(, "hours": [{"from": "00:00", "until": "24:00"}]}, "stacking": {"group": "store"})");
+  EXPECT_EQ(redeem(scheduled[0], "o1", order), std::make_pair(422, std::string("outside_schedule")));
+  const HttpResult shown = admin("GET", "/admin/v1/batches/scheduled");
+  ASSERT_EQ(shown.status, 200);
+  const boost::json::object definition = boost::json::parse(shown.body).as_object();
+  EXPECT_EQ(definition.at("schedule").at("time_zone").as_string(), "+00:00");
+  EXPECT_EQ(definition.at("schedule").at("weekdays"), boost::json::value(weekdays));
+  EXPECT_EQ(definition.at("schedule").at("hours").at(0).at("until").as_string(), "24:00");
+  EXPECT_EQ(definition.at("stacking").at("group").as_string(), "store");
+  const boost::json::object budget_shown = boost::json::parse(admin("GET", "/admin/v1/batches/budgeted").body).as_object();
+  EXPECT_EQ(budget_shown.at("budget").at("discount_max").as_int64(), 1000);
+  EXPECT_EQ(budget_shown.at("stats").at("discount_in_force").as_int64(), 600);
+  // A bad limit is a 400 naming it.
+  for (const char* bad : {R"("max_uses_total": 0)", R"("budget": {"discount_max": -5})",
+                          R"("schedule": {"time_zone": "+08:00", "hours": [{"from": "14:00", "until": "11:00"}]})",
+                          R"("schedule": {"time_zone": "CST", "weekdays": [1]})"}) {
+    const std::string field = std::string(bad).substr(1, std::string(bad).find('"', 1) - 1);
+    const HttpResult refused = admin("POST", "/admin/v1/batches", R"({"id": "bad", "discount": {"type": "amount_off", "amount": 1},
+        "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z", )" + std::string(bad) + "}");
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_NE(refused.body.find(field), std::string::npos) << refused.body;
+  }
 }
 
 }  // namespace
