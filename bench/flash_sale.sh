@@ -19,7 +19,8 @@
 #              one thread; --durability group (every 200 on disk before it is sent)
 #              redis-server, appendfsync everysec (up to a second of acknowledged redemptions
 #              lost on power failure), then appendfsync always (each write synced)
-# Runs:        the scenarios of bench/scenarios, a uniform redeem-only peak, a hot-code storm
+# Runs:        the scenarios of bench/scenarios, a uniform redeem-only peak (and the same on a
+#              batch with a cap and a budget), a hot-code storm
 #              (1,000 connections, 100 Zipf codes) and its uniform reference, the brute-force
 #              attack's reference without guesses, p99 at half of coupond's peak (open loop), and
 #              wrk against coupond and nginx with one request script for both.
@@ -51,9 +52,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The runs, each on codes of its own: NAME and coupon-load flags.
+# The runs, each on codes of its own: NAME, coupon-load flags and, for coupond, fields added to
+# the batch's definition. redeem-peak-limited is redeem-peak on a batch with a cap and a budget
+# (set so that neither refuses a use): what deciding by them costs. Redis runs the others only.
 runs=(
   "redeem-peak|--connections 50 --redeem-share 1"
+  "redeem-peak-limited|--connections 50 --redeem-share 1|\"max_uses_total\": $codes_count, \"budget\": {\"discount_max\": $((codes_count * 500))}"
   "flash-sale-midnight|--scenario bench/scenarios/flash-sale-midnight.json"
   "steady-checkout|--scenario bench/scenarios/steady-checkout.json"
   "brute-force-attack|--scenario bench/scenarios/brute-force-attack.json"
@@ -81,11 +85,12 @@ run_coupond() {
   start_server "$work/coupond-$label" --keys "$keys" --snapshot-interval 0 "$@"
   cpu_pid=$server_pid
   local i=0
+  local name flags fields
   for run in "${runs[@]}"; do
-    local name=${run%%|*} flags=${run#*|}
+    IFS='|' read -r name flags fields <<< "$run"
     i=$((i + 1))
     # The same batches in the same order on every server with the same keys: the same codes.
-    create_batch "run$i" "$codes_count" "$work/codes-$name.csv"
+    create_batch "run$i" "$codes_count" "$work/codes-$name.csv" "$fields"
     # shellcheck disable=SC2086
     load "coupond-$label-$name" "http://$data" "$work/codes-$name.csv" $flags
   done
@@ -163,7 +168,8 @@ for fsync in everysec always; do
   cpu_pid=$redis_pid
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.05; done
   for run in "${runs[@]}"; do
-    name=${run%%|*} flags=${run#*|}
+    IFS='|' read -r name flags fields <<< "$run"
+    [[ -n $fields ]] && continue
     store_codes_in_redis "$work/codes-$name.csv"
     # shellcheck disable=SC2086
     load "redis-$fsync-$name" "redis://127.0.0.1:$redis_port" "$work/codes-$name.csv" $flags

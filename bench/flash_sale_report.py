@@ -12,7 +12,7 @@ from report_common import cpu_name, write_block
 from run_results import bench_medians, cpu_us_per_request, load, rate, wrk_requests
 from scorecard import scorecard
 
-RUNS = ["redeem-peak", "flash-sale-midnight", "steady-checkout", "brute-force-attack", "no-attack",
+RUNS = ["redeem-peak", "redeem-peak-limited", "flash-sale-midnight", "steady-checkout", "brute-force-attack", "no-attack",
         "hot-storm", "uniform-1000"]
 TARGETS = [("coupond-threads-1", "coupond, 1 thread"), ("coupond-default", "coupond, 2 threads"),
            ("redis-everysec", "Redis, fsync every second"), ("redis-always", "Redis, fsync always")]
@@ -48,6 +48,13 @@ def targets(results):
         r = rate(storm) / rate(uniform) if rate(uniform) else 0.0
         rows.append(f"| hot-code storm vs uniform keys, same connections | {rate(storm):,.0f} vs "
                     f"{rate(uniform):,.0f}/s | {r:.2f}x | >= 0.5x | {verdict(r >= 0.5)} |")
+    for prefix, label in (("coupond-default", "2 threads"), ("coupond-threads-1", "1 thread")):
+        plain = load(results, f"{prefix}-redeem-peak")
+        limited = load(results, f"{prefix}-redeem-peak-limited")
+        if plain and limited and rate(plain):
+            r = rate(limited) / rate(plain)
+            rows.append(f"| redeem peak, a batch with a cap and a budget vs the same without (coupond, {label}) | "
+                        f"{rate(limited):,.0f} vs {rate(plain):,.0f}/s | {r:.2f}x | >= 0.8x | {verdict(r >= 0.8)} |")
     doubles = sum(result["double_redemptions"] for result in
                   (load(results, f"{prefix}-{run}") for prefix, _ in TARGETS for run in RUNS) if result)
     rows.append(f"| codes redeemed twice, every run, every target | {doubles} | | 0 | {verdict(doubles == 0)} |")

@@ -45,19 +45,20 @@ stop_server() {
   server_pid=
 }
 
-# define_batch ID: a single-use amount-off batch, without codes.
+# define_batch ID [FIELDS]: a single-use amount-off batch, without codes; FIELDS, JSON members
+# such as '"max_uses_total": 10', are added to its definition.
 define_batch() {
   cat > "$work/batch.json" <<JSON
 {"id": "$1", "name": "bench batch $1", "discount": {"type": "amount_off", "amount": 500},
  "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
- "max_uses_per_code": 1}
+ "max_uses_per_code": 1${2:+, $2}}
 JSON
   "${ctl[@]}" batch create "$work/batch.json" > /dev/null
 }
 
-# create_batch ID COUNT CODES_FILE: that batch with COUNT codes, written to the file.
+# create_batch ID COUNT CODES_FILE [FIELDS]: that batch with COUNT codes, written to the file.
 create_batch() {
-  define_batch "$1"
+  define_batch "$1" "${4:-}"
   "${ctl[@]}" generate "$1" --count "$2" > "$3"
 }
 
