@@ -233,6 +233,24 @@ class Engine {
   // key, taken before keys were in use, may be given back by any.
   RollbackOutcome rollback(std::string_view code, std::string_view order_id,
                            std::string_view api_key_name = {});
+  // ---- several codes on one order (a stack), all or nothing
+  // 1 to codes_per_order_max distinct codes; request.code is not read. Each code is checked as
+  // alone, and then together: coupons of one stacking group, or an exclusive coupon (a batch
+  // without a group) with any other, are not_stackable. Each discount is computed on the order as
+  // sent, in the codes' order, and capped at what the ones before it left of order.amount. The
+  // codes' shards are locked in ascending order, so stacks never deadlock, and one journal record
+  // holds all the uses: a restart finds all of a stack or none of it.
+  StackOutcome validate_stack(const CouponRequest& request, std::span<const std::string_view> codes);
+  // Takes one use of every code for request.order_id, or none. The same order again answers the
+  // same result (replayed); an order holding all of them (reserve_stack) confirms them.
+  StackOutcome redeem_stack(const CouponRequest& request, std::span<const std::string_view> codes);
+  StackOutcome reserve_stack(const CouponRequest& request, std::span<const std::string_view> codes,
+                             std::chrono::seconds ttl);
+  // Gives back the use order_id took of each code, all in one journal record; nothing when one of
+  // the codes is not real or its use was taken with another API key (that code is named).
+  StackRollbackOutcome rollback_stack(std::span<const std::string_view> codes,
+                                      std::string_view order_id, std::string_view api_key_name = {});
+
   // Lapses every hold whose expiry has passed, in every shard: each gives its use and its
   // customer's allowance back, journaled. The engine runs this by itself (hold_lapse_interval);
   // returns how many lapsed.
@@ -277,6 +295,8 @@ class Engine {
   enum class Take : unsigned char;  // defined in src/engine/checkout.cpp
   explicit Engine(std::unique_ptr<EngineState> state);
   Outcome checkout(const CouponRequest& request, Take take, std::chrono::seconds ttl);
+  StackOutcome checkout_stack(const CouponRequest& request, std::span<const std::string_view> codes,
+                              Take take, std::chrono::seconds ttl);
 
   std::unique_ptr<EngineState> state_;
   std::unique_ptr<HoldLapseThread> lapser_;  // stopped before state_ goes

@@ -61,6 +61,8 @@ inline constexpr std::uint32_t uses_per_customer_max = 1u << 24;
 inline constexpr std::uint64_t uses_total_max = std::uint64_t{1} << 40;
 inline constexpr std::size_t schedule_hours_max = 24;
 inline constexpr std::size_t stacking_group_length_max = 64;
+// An order may carry at most this many codes, taken all or nothing.
+inline constexpr std::size_t codes_per_order_max = 10;
 
 // The table: 2^shard_bits shards, each an open-addressing table that grows by doubling once its
 // load passes table_load_max. 256 shards keep a shard's rehash under a few milliseconds at 10M

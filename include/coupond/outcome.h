@@ -57,4 +57,44 @@ struct RollbackOutcome {
   std::uint64_t journal_sequence = 0;  // as in Outcome
 };
 
+// What the engine answers for several codes on one order (a stack): every code taken, or none.
+struct StackOutcome {
+  // As Outcome's; reason is then meaningless.
+  std::string_view request_error;
+  // ok, or the first refusal: the code it names is coupons[failed] (not_stackable names the code
+  // that cannot join the ones before it).
+  Reason reason = Reason::ok;
+  std::size_t failed = 0;
+  bool replayed = false;  // this order had already taken all of these codes
+  // The discounts summed, never more than the order's amount when it gives one.
+  Money discount_total = 0;
+  // One per code, in the request's order: [0, count). On ok each holds its code's discount (after
+  // the order's amount capped the sum), redemption and uses left; validate also gives each code's
+  // own reason, every code checked.
+  std::size_t count = 0;
+  std::array<Outcome, codes_per_order_max> coupons;
+  std::uint64_t journal_sequence = 0;  // as Outcome's: the answer waits for it to be durable
+  bool ok() const { return request_error.empty() && reason == Reason::ok; }
+};
+
+// Several codes' uses given back for one order, together. reason is ok, or the first code that
+// is not real (invalid_code, unknown_code; coupons[failed] names it); a code whose use was taken
+// with another API key is coupons[failed].forbidden. Either way nothing was given back. Otherwise
+// each code's own found / replayed say what happened to it.
+struct StackRollbackOutcome {
+  std::string_view request_error;
+  Reason reason = Reason::ok;
+  std::size_t failed = 0;
+  bool forbidden = false;
+  std::size_t count = 0;
+  std::array<RollbackOutcome, codes_per_order_max> coupons;
+  std::uint64_t journal_sequence = 0;
+  bool any_found() const {
+    for (std::size_t i = 0; i < count; ++i) {
+      if (coupons[i].found) return true;
+    }
+    return false;
+  }
+};
+
 }  // namespace coupond

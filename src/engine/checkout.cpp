@@ -13,11 +13,7 @@
 
 namespace coupond {
 
-enum class Engine::Take : unsigned char { none, redeem, reserve };
-
-namespace {
-
-std::string_view check_request(const CouponRequest& request, bool takes_use) {
+std::string_view check_checkout_request(const CouponRequest& request, bool takes_use) {
   if (request.customer.size() > customer_length_max) {
     return "customer must be at most 128 characters";
   }
@@ -34,7 +30,6 @@ std::uint64_t hash_order(std::string_view order_id) {
   return XXH3_64bits(order_id.data(), order_id.size());
 }
 
-// The answer to an order that already took this coupon: the same result as the first time.
 void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome) {
   outcome->reason = Reason::ok;
   outcome->replayed = true;
@@ -46,11 +41,16 @@ void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* out
   outcome->hold_expires_at = use.hold_expires_at;
 }
 
-std::uint64_t journal_use(EngineState& state, const store::UseLog& log, store::UseNumber number) {
+records::UseTaken use_taken_record(const store::UseLog& log, store::UseNumber number) {
   const store::UseRecord& use = log.at(number);
-  const records::UseTaken record{use, log.text(use.order_id), log.text(use.channel),
-                                 log.text(use.store), log.text(use.api_key_name)};
-  return state.journal_change(journal::RecordType::use_taken, record);
+  return records::UseTaken{use, log.text(use.order_id), log.text(use.channel), log.text(use.store),
+                           log.text(use.api_key_name)};
+}
+
+namespace {
+
+std::uint64_t journal_use(EngineState& state, const store::UseLog& log, store::UseNumber number) {
+  return state.journal_change(journal::RecordType::use_taken, use_taken_record(log, number));
 }
 
 std::uint64_t journal_use_change(EngineState& state, journal::RecordType type,
@@ -70,7 +70,7 @@ Outcome Engine::reserve(const CouponRequest& request, std::chrono::seconds ttl) 
 
 Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::seconds ttl) {
   Outcome outcome;
-  outcome.request_error = check_request(request, take != Take::none);
+  outcome.request_error = check_checkout_request(request, take != Take::none);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   ResolvedCode code;

@@ -8,6 +8,18 @@
 
 namespace coupond {
 
+enum class Engine::Take : unsigned char { none, redeem, reserve };
+
+// Shared by the checkout of one code and of a stack (defined in checkout.cpp).
+// A sentence for a request the API refuses (customer or order id too long, order id missing when a
+// use is taken, bad order values), or empty.
+std::string_view check_checkout_request(const CouponRequest& request, bool takes_use);
+std::uint64_t hash_order(std::string_view order_id);
+// The answer to an order that already took this coupon: the same result as the first time.
+void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome);
+// The journal record of a use just taken.
+records::UseTaken use_taken_record(const store::UseLog& log, store::UseNumber number);
+
 class CouponSteps {
  public:
   CouponSteps(EngineState& state, store::CouponTable::Shard& shard, store::Slot& slot, Batch& batch,
@@ -40,6 +52,8 @@ class CouponSteps {
 
   // Returns what check_customer_limit took, for a use refused after it.
   void give_back_customer_allowance(const CouponRequest& request);
+  // Returns the room check_campaign took, for a use refused after it.
+  void give_back_campaign(Money discount) { batch_.campaign_.remove(discount); }
   // sold_out or budget_exhausted when one more use of discount does not fit under the batch's
   // cap or budget; with take set, counts it in the batch (the caller then must take_use, which
   // gives it back if nothing is stored).

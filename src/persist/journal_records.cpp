@@ -273,4 +273,26 @@ bool decode(std::string_view payload, UsesCompacted* out) {
   return finished(reader) && out->shard_index < out->shard_count;
 }
 
+void encode(const ChangesTogether& record, std::string* out) {
+  ByteWriter writer(out);
+  writer.integer(static_cast<std::uint32_t>(record.changes.size()));
+  for (const auto& [type, payload] : record.changes) {
+    writer.integer(static_cast<std::uint8_t>(type));
+    writer.text(payload);
+  }
+}
+
+bool decode(std::string_view payload, ChangesTogether* out) {
+  ByteReader reader(payload);
+  const auto count = reader.integer<std::uint32_t>();
+  // Each change takes at least its type and its 4-byte length.
+  if (count > reader.remaining() / 5) return false;
+  out->changes.clear();
+  for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
+    const auto type = static_cast<journal::RecordType>(reader.integer<std::uint8_t>());
+    out->changes.emplace_back(type, std::string(reader.text()));
+  }
+  return finished(reader);
+}
+
 }  // namespace coupond::records

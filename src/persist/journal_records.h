@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "coupond/batch.h"
 #include "journal/byte_codec.h"
+#include "journal/journal_format.h"
 #include "store/coupon_key.h"
 #include "store/side_tables.h"
 
@@ -76,7 +78,16 @@ struct UsesCompacted {
   std::vector<store::UseRun> dropped;
 };
 
+// Changes made as one (the uses of a stack of coupons on one order, taken, confirmed or given back
+// together): one record, so that replay finds all of them or none. Each is a record of its own
+// type and payload; only changes of single coupons (use taken, hold confirmed, use given back)
+// are held this way.
+struct ChangesTogether {
+  std::vector<std::pair<journal::RecordType, std::string>> changes;
+};
+
 void encode(const BatchCreated& record, std::string* out);
+void encode(const ChangesTogether& record, std::string* out);
 void encode(const CodesGenerated& record, std::string* out);
 void encode(const CodesLoaded& record, std::string* out);
 void encode(const UseTaken& record, std::string* out);
@@ -94,6 +105,7 @@ bool decode(std::string_view payload, UseChanged* out);
 bool decode(std::string_view payload, CodeRevoked* out);
 bool decode(std::string_view payload, BatchRevoked* out);
 bool decode(std::string_view payload, UsesCompacted* out);
+bool decode(std::string_view payload, ChangesTogether* out);
 
 // The batch definition alone, as snapshots keep it too, its campaign fields last. Records and
 // snapshots written before campaign rules end before those: the reader is told whether they follow

@@ -57,6 +57,8 @@ class Replayer {
         return revoke_code(record);
       case RecordType::uses_compacted:
         return compact_uses(record);
+      case RecordType::changes_together:
+        return apply_together(record);
     }
     return Status::corruption("unknown record type " + std::to_string(static_cast<int>(record.type)));
   }
@@ -217,6 +219,26 @@ class Replayer {
       if (use.state == store::UseState::held && use.hold_expires_at <= at) steps.lapse_hold(number);
       number = previous;
     }
+  }
+
+  // Each change at the record's own sequence: a shard's snapshot copy holds all of a stack's
+  // changes to it or none, since the stack held every one of its shards' locks while appending.
+  Status apply_together(const JournalRecord& record) {
+    records::ChangesTogether together;
+    if (!records::decode(record.payload, &together)) return undecodable(record);
+    for (const auto& [type, payload] : together.changes) {
+      if (type != RecordType::use_taken && type != RecordType::hold_confirmed &&
+          type != RecordType::use_given_back) {
+        return Status::corruption("a record of changes made together holds one of type " +
+                                  std::to_string(static_cast<int>(type)));
+      }
+      JournalRecord change = record;
+      change.type = type;
+      change.payload = payload;
+      Status status = apply(change);
+      if (!status.is_ok()) return status;
+    }
+    return Status::ok();
   }
 
   Status revoke_code(const JournalRecord& record) {

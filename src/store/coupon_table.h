@@ -42,6 +42,9 @@ class CouponTable {
 
   std::uint32_t shard_count() const { return static_cast<std::uint32_t>(shards_.size()); }
   Shard& shard_for(std::uint64_t hash) { return *shards_[hash & shard_mask_]; }
+  std::uint32_t shard_index_for(std::uint64_t hash) const {
+    return static_cast<std::uint32_t>(hash & shard_mask_);
+  }
   Shard& shard(std::uint32_t index) { return *shards_[index]; }
 
   // Makes room for additional more coupons spread evenly over the shards, so that a batch load

@@ -31,8 +31,7 @@ UseNumber UseLog::append(const UseRecord& record, std::string_view order_id,
   // refused, never written over its offsets.
   const std::uint64_t text_bytes =
       order_id.size() + channel.size() + store.size() + api_key_name.size();
-  const bool text_fits = text_.size() <= text_limit_ && text_bytes <= text_limit_ - text_.size();
-  if (!text_fits || records_.size() >= uses_max) return 0;
+  if (!has_room(1, text_bytes)) return 0;
   records_.push_back(record);
   UseRecord& stored = records_.back();
   stored.order_id = add_text(order_id);

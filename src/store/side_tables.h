@@ -113,6 +113,12 @@ class UseLog {
   // With a given seed for the order index's hashing instead of the process's (for tests).
   explicit UseLog(std::uint64_t hash_seed) : by_order_(0, SeededHash{hash_seed}) {}
 
+  // Whether uses more records holding text_bytes of text would all be appended: a stack of uses
+  // taken together checks its room first, so that none of them is refused part way.
+  bool has_room(std::uint64_t uses, std::uint64_t text_bytes) const {
+    return records_.size() + uses <= uses_max && text_.size() <= text_limit_ &&
+           text_bytes <= text_limit_ - text_.size();
+  }
   // Appends a use and its text; returns its number, or 0, storing nothing, when the log cannot
   // hold it (its text would pass the text limit, or the use numbers are spent). The record's text
   // fields are set here.
