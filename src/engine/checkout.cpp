@@ -26,6 +26,12 @@ std::string_view check_checkout_request(const CouponRequest& request, bool takes
   return rules::check_order(request.order);
 }
 
+std::string_view check_rollback_order_id(std::string_view order_id) {
+  if (order_id.empty()) return "order_id is required";
+  if (order_id.size() > order_id_length_max) return "order_id must be at most 128 characters";
+  return {};
+}
+
 std::uint64_t hash_order(std::string_view order_id) {
   return XXH3_64bits(order_id.data(), order_id.size());
 }
@@ -166,14 +172,8 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
 RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view order_id,
                                  std::string_view api_key_name) {
   RollbackOutcome outcome;
-  if (order_id.empty()) {
-    outcome.request_error = "order_id is required";
-    return outcome;
-  }
-  if (order_id.size() > order_id_length_max) {
-    outcome.request_error = "order_id must be at most 128 characters";
-    return outcome;
-  }
+  outcome.request_error = check_rollback_order_id(order_id);
+  if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   ResolvedCode code;
   outcome.reason = state.resolve(code_text, &code);

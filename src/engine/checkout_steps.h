@@ -14,6 +14,8 @@ enum class Engine::Take : unsigned char { none, redeem, reserve };
 // A sentence for a request the API refuses (customer or order id too long, order id missing when a
 // use is taken, bad order values), or empty.
 std::string_view check_checkout_request(const CouponRequest& request, bool takes_use);
+// The same for a rollback, which names only its order id.
+std::string_view check_rollback_order_id(std::string_view order_id);
 std::uint64_t hash_order(std::string_view order_id);
 // The answer to an order that already took this coupon: the same result as the first time.
 void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome);

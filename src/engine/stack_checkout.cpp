@@ -110,12 +110,17 @@ void find_all(EngineState& state, std::size_t count, Timestamp now, Stack& stack
   }
 }
 
-template <typename Outcomes>
-std::size_t first_refusal(std::size_t count, const Outcomes& outcomes) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (outcomes[i].reason != Reason::ok) return i;
+// The first code refused so far becomes the stack's refusal: true when there is one.
+template <typename StackAnswer>
+bool refused_at_first(StackAnswer& outcome) {
+  for (std::size_t i = 0; i < outcome.count; ++i) {
+    if (outcome.coupons[i].reason != Reason::ok) {
+      outcome.failed = i;
+      outcome.reason = outcome.coupons[i].reason;
+      return true;
+    }
   }
-  return count;
+  return false;
 }
 
 // not_stackable for each code that cannot join the ones before it: an exclusive coupon (its batch
@@ -251,22 +256,14 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
   if (!resolve_all(state, codes, stack, outcome.coupons, &outcome.request_error)) return outcome;
   // A use is never taken with a code refused before any lock: the refusal names it.
   if (take != Take::none) {
-    outcome.failed = first_refusal(outcome.count, outcome.coupons);
-    if (outcome.failed < outcome.count) {
-      outcome.reason = outcome.coupons[outcome.failed].reason;
-      return outcome;
-    }
+    if (refused_at_first(outcome)) return outcome;
   }
   LockedShards locked(*state.table, stack, outcome.count, outcome.coupons);
   const Timestamp now = locked.now(*state.clock);
   find_all(state, outcome.count, now, stack, outcome.coupons);
   if (take != Take::none) {
     outcome.journal_sequence = state.journal_tail();
-    outcome.failed = first_refusal(outcome.count, outcome.coupons);
-    if (outcome.failed < outcome.count) {
-      outcome.reason = outcome.coupons[outcome.failed].reason;
-      return outcome;
-    }
+    if (refused_at_first(outcome)) return outcome;
     // An order that took some of these codes already: all of them is a repeat, some is a conflict.
     const std::uint64_t order_hash = hash_order(request.order_id);
     std::size_t repeated = 0;
@@ -313,9 +310,7 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
       coupon.reason = stack[i].steps->check_campaign(coupon.discount.amount, false);
     }
   }
-  outcome.failed = first_refusal(outcome.count, outcome.coupons);
-  if (outcome.failed < outcome.count) outcome.reason = outcome.coupons[outcome.failed].reason;
-  if (take == Take::none || outcome.reason != Reason::ok) return outcome;
+  if (refused_at_first(outcome) || take == Take::none) return outcome;
 
   // Pass two: take each customer's allowance and each batch's room (others may have taken them
   // meanwhile, in other shards), giving back what was taken when one is refused.
@@ -367,31 +362,17 @@ StackRollbackOutcome Engine::rollback_stack(std::span<const std::string_view> co
     outcome.request_error = "codes must hold 1 to 10 codes";
     return outcome;
   }
-  if (order_id.empty()) {
-    outcome.request_error = "order_id is required";
-    return outcome;
-  }
-  if (order_id.size() > order_id_length_max) {
-    outcome.request_error = "order_id must be at most 128 characters";
-    return outcome;
-  }
+  outcome.request_error = check_rollback_order_id(order_id);
+  if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
   Stack stack;
   if (!resolve_all(state, codes, stack, outcome.coupons, &outcome.request_error)) return outcome;
-  outcome.failed = first_refusal(outcome.count, outcome.coupons);
-  if (outcome.failed < outcome.count) {
-    outcome.reason = outcome.coupons[outcome.failed].reason;
-    return outcome;
-  }
+  if (refused_at_first(outcome)) return outcome;
   LockedShards locked(*state.table, stack, outcome.count, outcome.coupons);
   const Timestamp now = locked.now(*state.clock);
   find_all(state, outcome.count, now, stack, outcome.coupons);
-  outcome.failed = first_refusal(outcome.count, outcome.coupons);
-  if (outcome.failed < outcome.count) {
-    outcome.reason = outcome.coupons[outcome.failed].reason;
-    return outcome;
-  }
+  if (refused_at_first(outcome)) return outcome;
   outcome.journal_sequence = state.journal_tail();
   const std::uint64_t order_hash = hash_order(order_id);
   for (std::size_t i = 0; i < outcome.count; ++i) {
