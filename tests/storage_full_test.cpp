@@ -60,7 +60,7 @@ TEST(StorageFullTest, TheApiAnswers503WithTheReason) {
   const auto redeem = [&](const std::string& code, const std::string& order_id) {
     const std::string body = boost::json::serialize(
         boost::json::object{{"code", code}, {"order_id", order_id}, {"order", {{"amount", 100}}}});
-    return data_plane.handle({"POST", "/v1/redeem", body, "", "127.0.0.1"});
+    return data_plane.handle({"POST", "/v1/redeem", body, "", "127.0.0.1", ""});
   };
   ASSERT_EQ(redeem(codes[0], std::string(90, 'a')).status, 200);
   const api::ApiResponse refused = redeem(codes[1], std::string(20, 'b'));

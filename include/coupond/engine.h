@@ -185,6 +185,28 @@ struct CouponDescription {
   std::vector<RedemptionView> redemptions;
 };
 
+// One use of a coupon, as a batch's redemptions export lists it.
+struct RedemptionRow {
+  // The code's canonical text; for a signed code, as the key that signs codes now writes it (a
+  // code printed before a key rotation shows another key id). Empty for an imported code, of
+  // which only a keyed hash is kept.
+  CodeText code;
+  std::string order_id;
+  Timestamp at{};
+  std::string customer;  // the coupon's bound customer, or empty (a use keeps only a keyed hash)
+  std::string channel;
+  std::string store;
+  std::optional<Money> amount;
+  Money discount = 0;
+  std::string_view state;  // "held", "redeemed", "rolled_back", "lapsed"
+};
+
+// A customer-bound coupon with uses left, for a reminder before it expires.
+struct UnusedBoundCode {
+  std::string customer;
+  CodeText code;  // as RedemptionRow's
+};
+
 struct EngineState;
 class HoldLapseThread;
 
@@ -267,6 +289,19 @@ class Engine {
   // Sums the batch's tallies over the shards (each shard's lock in turn). not_found for an unknown
   // batch.
   Status batch_report(std::string_view batch_id, BatchReport* out);
+
+  // ---- reports, shard by shard so that an export holds one shard's lock at a time, and only
+  // while it copies that shard's rows (index < shard_count()). not_found for an unknown batch.
+  std::uint32_t shard_count() const;
+  // The uses of the batch's coupons that the shard keeps: those in force, and those given back
+  // or lapsed since the last snapshot compacted them.
+  Status batch_redemptions(std::string_view batch_id, std::uint32_t shard,
+                           std::vector<RedemptionRow>* out);
+  // The batch's coupons bound to a customer, with uses left and not revoked, in the shard.
+  Status unused_bound_codes(std::string_view batch_id, std::uint32_t shard,
+                            std::vector<UnusedBoundCode>* out);
+  // The batch's customer-bound coupons counted by segment ("" for none), over every shard.
+  Status issued_by_segment(std::string_view batch_id, std::map<std::string, std::uint64_t>* out);
 
   // ---- durability
   // Calls done(true) once the journal holds sequence (an Outcome's journal_sequence) on disk, or

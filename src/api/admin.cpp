@@ -10,6 +10,7 @@
 
 #include "api/batch_json.h"
 #include "api/json_fields.h"
+#include "api/admin_reports.h"
 #include "api/import_stream.h"
 #include "api/responses.h"
 #include "csv/csv.h"
@@ -123,6 +124,10 @@ ApiResponse Admin::route(const ApiRequest& request) {
     response.body = metrics_ != nullptr ? metrics_->render(engine_.coupon_count()) : "";
     return response;
   }
+  if (request.path == "/admin/v1/report") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return campaign_report(engine_);
+  }
   if (request.path == batches) {
     if (request.method == "POST") return create_batch(request.body);
     if (request.method == "GET") return list_batches();
@@ -191,7 +196,7 @@ ApiResponse Admin::list_batches() {
   return json_response(200, {{"batches", std::move(batches)}});
 }
 
-// /admin/v1/batches/{id}[/generate|/revoke]
+// /admin/v1/batches/{id}[/generate|/import|/revoke|/stats|/redemptions|/unused]
 ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest) {
   const std::size_t slash = rest.find('/');
   const std::string_view id = rest.substr(0, slash);
@@ -202,8 +207,10 @@ ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest)
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return json_response(200, batch_json(*batch));
   }
-  if (action == "stats") {
+  if (action == "stats" || action == "redemptions" || action == "unused") {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    if (action == "redemptions") return redemptions_csv(engine_, *batch);
+    if (action == "unused") return unused_csv(engine_, *batch, request.query);
     return stats(*batch);
   }
   if (action != "generate" && action != "revoke" && action != "import") {
@@ -249,6 +256,7 @@ ApiResponse Admin::stats(const Batch& batch) {
   object["by_channel"] = std::move(by_channel);
   object["by_segment"] = std::move(by_segment);
   object["by_hour"] = std::move(by_hour);
+  add_segment_rates(engine_, batch, report, object);
   return json_response(200, object);
 }
 

@@ -20,6 +20,8 @@ struct ApiRequest {
   // The client's IP address as text ("203.0.113.7", "2001:db8::1"; an IPv4 client of a dual-stack
   // listener as IPv4), or empty when it is not known.
   std::string_view peer;
+  // What follows the target's '?', as sent (not decoded); empty without one.
+  std::string_view query;
 };
 
 // What an answer that promises durability waits for: the journal, seen from the transport.

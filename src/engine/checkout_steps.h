@@ -19,6 +19,8 @@ std::string_view check_rollback_order_id(std::string_view order_id);
 std::uint64_t hash_order(std::string_view order_id);
 // The answer to an order that already took this coupon: the same result as the first time.
 void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome);
+// "held", "redeemed", "rolled_back" or "lapsed", as the API names a use's state (operators.cpp).
+std::string_view use_state_name(store::UseState state);
 // The journal record of a use just taken.
 records::UseTaken use_taken_record(const store::UseLog& log, store::UseNumber number);
 

@@ -8,7 +8,6 @@
 #include "rules/rules.h"
 
 namespace coupond {
-namespace {
 
 std::string_view use_state_name(store::UseState state) {
   switch (state) {
@@ -23,6 +22,8 @@ std::string_view use_state_name(store::UseState state) {
   }
   return "unknown";
 }
+
+namespace {
 
 // A hold past its expiry that is still held (the shard had more due than one run lapses) is shown
 // as lapsed. The chain runs newest first; the answer lists oldest first.

@@ -207,7 +207,7 @@ void Session<Stream>::on_header(beast::error_code error, std::size_t bytes) {
       return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
     }
     const api::ApiRequest request{request_.method, request_path_, {}, request_.authorization,
-                                  peer_};
+                                  peer_, query_of(request_.target)};
     request_started_ = std::chrono::steady_clock::now();
     api::HeadDecision decision;
     try {
@@ -313,7 +313,7 @@ void Session<Stream>::on_read(beast::error_code error, std::size_t) {
     return refuse(bhttp::status::bad_request, "bad_request", malformed_target_message);
   }
   const api::ApiRequest api_request{request_.method, request_path_, request_.body,
-                                    request_.authorization, peer_};
+                                    request_.authorization, peer_, query_of(request_.target)};
   request_started_ = std::chrono::steady_clock::now();
   respond(call_handler(api_request), request_.version, keep_alive());
 }

@@ -228,7 +228,7 @@ void DataSession::answer_request() {
     return refuse(400, "bad_request", malformed_target_message);
   }
   const api::ApiRequest request{request_.method, path_, request_.body, request_.authorization,
-                                peer_};
+                                peer_, query_of(request_.target)};
   try {
     shared_->handler(request, answer_);
   } catch (...) {

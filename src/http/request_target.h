@@ -23,4 +23,10 @@ inline constexpr std::string_view malformed_target_message =
 // asterisk ("*").
 bool decode_request_path(std::string_view target, std::string* out);
 
+// The query string of a target decode_request_path accepted: what follows its first '?', as sent.
+inline std::string_view query_of(std::string_view target) {
+  const std::size_t mark = target.find('?');
+  return mark == std::string_view::npos ? std::string_view() : target.substr(mark + 1);
+}
+
 }  // namespace coupond::http
