@@ -172,5 +172,28 @@ TEST_F(CouponctlTest, FailuresExitNonZeroWithTheServersMessage) {
   EXPECT_NE(output.find("401"), std::string::npos) << output;
 }
 
+TEST_F(CouponctlTest, ReportRedemptionsAndUnusedCodes) {
+  std::string output;
+  ASSERT_TRUE(create_batch("gifts", "G", &output)) << output;
+  const auto customers = write("customers.csv", "ann,gold\nbob,silver\n");
+  ASSERT_EQ(couponctl({"generate", "gifts", "--customers", customers.string()}, &output), 0) << output;
+  const std::string ann_code = output.substr(4, output.find('\n') - 4);
+  ASSERT_EQ(testing::http_request(server.data_port(), "POST", "/v1/redeem",
+                                  R"({"code": ")" + ann_code + R"(", "order_id": "o-1", "customer": "ann",
+                                      "order": {"amount": 2000}})").status, 200);
+  ASSERT_EQ(couponctl({"report"}, &output), 0) << output;
+  EXPECT_NE(output.find("REVENUE/DISCOUNT"), std::string::npos) << output;
+  EXPECT_NE(output.find("gifts"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"redemptions", "gifts"}, &output), 0) << output;
+  EXPECT_EQ(output.rfind("code,order_id,at,customer,channel,store,amount,discount,state\n", 0), 0u) << output;
+  EXPECT_NE(output.find(ann_code + ",o-1,"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"unused", "gifts"}, &output), 0) << output;
+  EXPECT_NE(output.find("bob,"), std::string::npos) << output;
+  EXPECT_EQ(output.find("ann,"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"unused", "gifts", "--expiring-within", "60"}, &output), 0) << output;
+  EXPECT_EQ(output, "customer,code,valid_until\n");
+  EXPECT_NE(couponctl({"redemptions", "nope"}, &output), 0);
+}
+
 }  // namespace
 }  // namespace coupond

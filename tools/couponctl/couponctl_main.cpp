@@ -35,6 +35,11 @@ constexpr const char* usage =
     "  revoke ID                       revoke a whole batch\n"
     "  revoke-code CODE                revoke one coupon\n"
     "  stats ID                        a batch's campaign figures\n"
+    "  report                          every batch side by side: issued, redeemed, discount,\n"
+    "                                  revenue per unit of discount\n"
+    "  redemptions ID                  a batch's redemptions; CSV on standard output\n"
+    "  unused ID [--expiring-within S] its customer-bound codes with uses left (that expire\n"
+    "                                  within S seconds); CSV customer,code,valid_until\n"
     "  snapshot                        write a snapshot now\n";
 
 struct Context {
@@ -160,6 +165,31 @@ void render_stats(const json::value& value) {
   print_table(hours);
 }
 
+void render_report(const json::value& value) {
+  std::vector<std::vector<std::string>> rows = {{"BATCH", "NAME", "ISSUED", "REDEEMED", "RATE",
+                                                 "DISCOUNT", "ORDERS", "REVENUE/DISCOUNT"}};
+  for (const auto& batch : value.at("batches").as_array()) {
+    std::vector<std::string> row;
+    for (const char* key : {"batch", "name", "issued", "redeemed", "redemption_rate", "discount_total",
+                            "order_amount_total", "revenue_per_discount"}) {
+      row.push_back(number(batch.at(key)));
+    }
+    rows.push_back(std::move(row));
+  }
+  print_table(rows);
+}
+
+// A CSV answer, written to standard output as it arrives.
+int download_csv(const Context& context, const std::string& target) {
+  const Reply reply = coupond::ctl::request(
+      context.endpoint, "GET", target, "", "application/json", [](std::string_view chunk) {
+        std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      });
+  std::cout.flush();
+  if (reply.status != 200) return fail(server_message(reply));
+  return 0;
+}
+
 std::function<void(std::uint64_t, std::uint64_t)> progress_for(const Context& context,
                                                                const char* what) {
   if (!context.show_progress) return {};
@@ -271,6 +301,17 @@ int run(const Context& context, const std::vector<std::string>& words,
     return call(context, "GET", admin_path({"admin", "v1", "batches", words[1], "stats"}), "",
                 render_stats);
   }
+  if (command == "report" && words.size() == 1) return call(context, "GET", "/admin/v1/report", "", render_report);
+  if (command == "redemptions" && words.size() == 2) {
+    return download_csv(context, admin_path({"admin", "v1", "batches", words[1], "redemptions"}));
+  }
+  if (command == "unused" && words.size() == 2) {
+    std::string target = admin_path({"admin", "v1", "batches", words[1], "unused"});
+    if (options.count("expiring-within")) {
+      target += "?expiring_within_s=" + std::to_string(options["expiring-within"].as<std::int64_t>());
+    }
+    return download_csv(context, target);
+  }
   if (command == "snapshot" && words.size() == 1) {
     return call(context, "POST", "/admin/v1/snapshot", "",
                 [](const json::value& value) { std::cout << json::serialize(value) << "\n"; });
@@ -295,6 +336,8 @@ int main(int argc, char** argv) {
       "json", "print the server's JSON answers as they are, for scripts")(
       "count", po::value<std::int64_t>(), "generate: how many codes")(
       "customers", po::value<std::string>(), "generate: a file of customer[,segment] lines")(
+      "expiring-within", po::value<std::int64_t>(),
+      "unused: only if the batch's codes expire within this many seconds")(
       "command", po::value<std::vector<std::string>>(), "the command and its arguments");
   po::positional_options_description positional;
   positional.add("command", -1);
