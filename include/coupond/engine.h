@@ -94,8 +94,12 @@ class Batch {
   const BatchDefinition& definition() const { return definition_; }
   const std::string& id() const { return definition_.id; }
   std::uint32_t number() const { return number_; }
+  CodeFormat code_format() const { return definition_.code.format; }
+  // Standard codes: the tag's length in characters; 0 for compact codes, whose tag has a fixed size.
   std::uint32_t tag_chars() const { return tag_chars_; }
-  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case.
+  std::uint32_t tag_bits() const { return tag_bits_; }
+  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case: what a
+  // typed code's prefix is compared with. Codes print definition().code.prefix, as written.
   const std::string& folded_prefix() const { return folded_prefix_; }
   bool is_revoked() const { return revoked_.load(std::memory_order_acquire); }
   // The serial the next generated code of this batch will get.
@@ -111,6 +115,7 @@ class Batch {
   BatchDefinition definition_;
   std::uint32_t number_;
   std::uint32_t tag_chars_;
+  std::uint32_t tag_bits_;
   std::string folded_prefix_;
   std::atomic<bool> revoked_{false};
   std::atomic<std::uint64_t> next_serial_{0};

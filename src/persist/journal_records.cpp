@@ -68,6 +68,7 @@ void write_definition(const BatchDefinition& definition, ByteWriter& writer) {
   writer.text(definition.code.prefix);
   writer.integer(definition.code.tag_bits);
   writer.integer(definition.code.group_size);
+  writer.integer(static_cast<std::uint8_t>(definition.code.format));
 }
 
 void read_definition(ByteReader& reader, BatchDefinition* out) {
@@ -94,6 +95,13 @@ void read_definition(ByteReader& reader, BatchDefinition* out) {
   out->code.group_size = reader.integer<std::uint32_t>();
 }
 
+bool read_code_format(ByteReader& reader, BatchDefinition* out) {
+  const auto format = reader.integer<std::uint8_t>();
+  if (format > static_cast<std::uint8_t>(CodeFormat::compact)) return false;
+  out->code.format = static_cast<CodeFormat>(format);
+  return reader.ok();
+}
+
 void encode(const BatchCreated& record, std::string* out) {
   ByteWriter writer(out);
   writer.integer(record.number);
@@ -104,6 +112,8 @@ bool decode(std::string_view payload, BatchCreated* out) {
   ByteReader reader(payload);
   out->number = reader.integer<std::uint32_t>();
   read_definition(reader, &out->definition);
+  // A record written before batches had a code format ends here: its batch is standard.
+  if (reader.ok() && !reader.at_end() && !read_code_format(reader, &out->definition)) return false;
   return finished(reader);
 }
 

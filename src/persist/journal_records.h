@@ -95,8 +95,12 @@ bool decode(std::string_view payload, CodeRevoked* out);
 bool decode(std::string_view payload, BatchRevoked* out);
 bool decode(std::string_view payload, UsesCompacted* out);
 
-// The batch definition alone, as snapshots keep it too.
+// The batch definition alone, as snapshots keep it too. write_definition ends with the code format
+// (one byte), which files written before batches had one lack: read_definition reads everything
+// before it, and the reader that knows whether the file holds it calls read_code_format, which is
+// false for a format this build does not know.
 void write_definition(const BatchDefinition& definition, journal::ByteWriter& writer);
 void read_definition(journal::ByteReader& reader, BatchDefinition* out);
+bool read_code_format(journal::ByteReader& reader, BatchDefinition* out);
 
 }  // namespace coupond::records

@@ -87,7 +87,7 @@ Status damaged(const fs::path& path, const std::string& what) {
   return Status::corruption(path.string() + ": " + what);
 }
 
-Status read_catalog(EngineState& state, ByteReader& reader,
+Status read_catalog(EngineState& state, ByteReader& reader, std::uint32_t format_version,
                     std::map<std::uint32_t, std::pair<std::uint64_t, bool>>* serials_and_revoked) {
   state.has_imported_codes.store(reader.integer<std::uint8_t>() != 0);
   const auto count = reader.integer<std::uint32_t>();
@@ -95,6 +95,10 @@ Status read_catalog(EngineState& state, ByteReader& reader,
     const auto number = reader.integer<std::uint32_t>();
     BatchDefinition definition;
     records::read_definition(reader, &definition);
+    if (format_version >= snapshot_format::format_version_code_format &&
+        !records::read_code_format(reader, &definition)) {
+      return Status::corruption("batch " + std::to_string(number) + ": unknown code format");
+    }
     const auto next_serial = reader.integer<std::uint64_t>();
     const bool revoked = reader.integer<std::uint8_t>() != 0;
     if (!reader.ok()) break;
@@ -278,7 +282,7 @@ Status load(EngineState& state, const MappedSnapshot& snapshot, const fs::path& 
       static_cast<std::uint32_t>(std::countr_zero(header.shard_count)));
   ByteReader reader(snapshot.body());
   std::map<std::uint32_t, std::pair<std::uint64_t, bool>> serials_and_revoked;
-  status = read_catalog(state, reader, &serials_and_revoked);
+  status = read_catalog(state, reader, header.format_version, &serials_and_revoked);
   if (!status.is_ok()) return damaged(path, status.message());
   out->shard_sequences.resize(header.shard_count);
   for (std::uint32_t i = 0; i < header.shard_count; ++i) {
