@@ -105,6 +105,11 @@ class Batch {
   // The serial the next generated code of this batch will get.
   std::uint64_t next_serial() const { return next_serial_.load(std::memory_order_relaxed); }
   BatchStats stats() const;
+  // resource_exhausted when count more codes would take a compact batch past
+  // compact_batch_codes_max (generated and imported together); ok for a standard batch. Loads
+  // check it under the catalog lock; the admin API checks it first too, before answering a
+  // generate that streams.
+  Status check_code_room(std::uint64_t count) const;
 
  private:
   // The engine's internals keep the live counters; nothing else writes them.

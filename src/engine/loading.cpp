@@ -14,26 +14,12 @@
 namespace coupond {
 namespace {
 
-// A compact batch's codes, generated and imported together, stop at compact_batch_codes_max:
-// its serials have 16 bits. Called under the catalog lock, which every load holds, so the count
-// of codes issued cannot move meanwhile.
-Status check_compact_room(const Batch& batch, std::uint64_t count) {
-  if (batch.code_format() != CodeFormat::compact) return Status::ok();
-  const std::uint64_t issued = batch.stats().issued;
-  if (issued > compact_batch_codes_max || count > compact_batch_codes_max - issued) {
-    return Status::resource_exhausted(
-        "a compact batch holds at most " + std::to_string(compact_batch_codes_max) +
-        " codes; batch " + batch.id() + " has " + std::to_string(issued) + " and this load adds " +
-        std::to_string(count));
-  }
-  return Status::ok();
-}
-
 // Claims serials [first, first + count) of the batch, or fails when the batch's serial space
 // (32 bits; 16 for a compact batch) would overflow.
 Status claim_serials(const Batch& batch, std::atomic<std::uint64_t>& next_serial, std::uint64_t count,
                      std::uint64_t* first) {
-  Status status = check_compact_room(batch, count);
+  // Under the catalog lock, which every load holds: the codes issued cannot move meanwhile.
+  Status status = batch.check_code_room(count);
   if (!status.is_ok()) return status;
   const std::uint64_t serials_max =
       batch.code_format() == CodeFormat::compact ? compact_batch_codes_max : batch_codes_max;
@@ -263,7 +249,7 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
-    Status status = check_compact_room(*batch, record.codes.size());
+    Status status = batch->check_code_room(record.codes.size());
     if (status.is_ok()) status = state.table->reserve(record.codes.size());
     if (status.is_ok()) {
       status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
