@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 
 #include "codes/base32.h"
@@ -171,6 +172,7 @@ TEST_F(ServerCodesTest, ACompactCodeTypedInLowerCaseWithLookAlikesIsAccepted) {
     return body.find('0') != std::string::npos && body.find('1') != std::string::npos;
   });
   ASSERT_NE(with_both, codes.end());
+  ASSERT_EQ(body_of(*with_both, "LAT").size(), 16u) << *with_both;
   std::string typed;
   for (char c : *with_both) {
     if (c == '-') {
