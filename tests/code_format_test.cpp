@@ -80,7 +80,8 @@ void expect_reads_back(const Signer& signer, const IssuedCode& code, std::string
   ASSERT_TRUE(signer.verify(pack_header(parts.header), parts.header.key_id, parts.tag,
                             tag_bits_of(code.header)));
   char canonical[code_text_max];
-  const std::size_t size = format_parsed(code.prefix, parts, group_size, canonical, sizeof(canonical));
+  const std::size_t size =
+      format_parsed(code.prefix, parts, group_size, canonical, sizeof(canonical));
   ASSERT_EQ(std::string_view(canonical, size), code.text);
 }
 
@@ -233,10 +234,13 @@ TEST(CodeFormatTest, CompactCodesAreSixteenCharactersAndRoundTrip) {
   const auto signer = signer_with_seed(6);
   std::mt19937_64 random(11);
   for (int i = 0; i < 100'000; ++i) {
-    const std::uint32_t batch = i < 2 ? (i == 0 ? 1u : batches_max - 1)
-                                      : 1 + static_cast<std::uint32_t>(random() % (batches_max - 1));
-    const std::uint32_t serial = i < 2 ? (i == 0 ? 0u : 0xffffu) : static_cast<std::uint32_t>(random() % 0x10000);
-    const CodeHeader header = compact_header(1 + static_cast<std::uint32_t>(random() % 2), batch, serial);
+    const std::uint32_t batch = i < 2
+                                    ? (i == 0 ? 1u : batches_max - 1)
+                                    : 1 + static_cast<std::uint32_t>(random() % (batches_max - 1));
+    const std::uint32_t serial =
+        i < 2 ? (i == 0 ? 0u : 0xffffu) : static_cast<std::uint32_t>(random() % 0x10000);
+    const CodeHeader header =
+        compact_header(1 + static_cast<std::uint32_t>(random() % 2), batch, serial);
     const IssuedCode code = issue(*signer, header, i % 2 == 0 ? "" : "LAT", 0);
     ASSERT_EQ(code.text.size(), i % 2 == 0 ? 16u : 20u) << code.text;
     // The prefix is read back folded, as typed codes are compared.
@@ -274,9 +278,9 @@ TEST(CodeFormatTest, EveryTypoOfACompactCodeIsRejected) {
 TEST(CodeFormatTest, CompactAndStandardHeadersNeverPackAlike) {
   std::mt19937_64 random(17);
   for (int i = 0; i < 100'000; ++i) {
-    const std::uint64_t compact = pack_header(compact_header(
-        static_cast<std::uint32_t>(random() % keys_max), static_cast<std::uint32_t>(random()),
-        static_cast<std::uint32_t>(random())));
+    const std::uint64_t compact = pack_header(
+        compact_header(static_cast<std::uint32_t>(random() % keys_max),
+                       static_cast<std::uint32_t>(random()), static_cast<std::uint32_t>(random())));
     const CodeHeader standard = random_header(random);
     ASSERT_NE(compact >> 58, pack_header(standard) >> 58);
     ASSERT_EQ(unpack_header(compact).format, CodeFormat::compact);

@@ -56,10 +56,12 @@ TEST_F(CouponctlTest, BatchCreatePassesTheCodeFormat) {
     "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
     "code": {"prefix": "LAT", "group_size": 0}})");
   std::string output;
-  ASSERT_EQ(couponctl({"batch", "create", definition.string(), "--code-format", "compact"}, &output), 0)
+  ASSERT_EQ(
+      couponctl({"batch", "create", definition.string(), "--code-format", "compact"}, &output), 0)
       << output;
   ASSERT_EQ(couponctl({"batch", "show", "drinks"}, &output), 0) << output;
-  EXPECT_NE(output.find(R"("code":{"prefix":"LAT","format":"compact")"), std::string::npos) << output;
+  EXPECT_NE(output.find(R"("code":{"prefix":"LAT","format":"compact")"), std::string::npos)
+      << output;
   ASSERT_EQ(couponctl({"generate", "drinks", "--count", "1"}, &output), 0) << output;
   EXPECT_EQ(output.substr(0, output.find('\n')).size(), 4u + 16u) << output;  // "LAT-" + 16
   const auto other = write("other.json", R"({"id": "other",

@@ -4,9 +4,8 @@
 // 65,536 a batch, and keep their format across restarts (journal and snapshot).
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cstring>
 #include <sstream>
@@ -21,15 +20,16 @@ namespace coupond {
 namespace {
 
 using testing::http_request;
-using testing::json_of;
 using testing::HttpResult;
+using testing::json_of;
 using testing::ServerOptions;
 using testing::ServerProcess;
 
 std::string batch_body(const std::string& id, const std::string& code_object) {
   return R"({"id": ")" + id + R"(", "discount": {"type": "amount_off", "amount": 300},
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
-      "code": )" + code_object + "}";
+      "code": )" +
+         code_object + "}";
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -96,9 +96,9 @@ TEST_F(ServerCodesTest, APrefixWithALookAlikeIsPrintedAsWritten) {
 
 TEST_F(ServerCodesTest, APrefixACodeCannotHoldIsABadRequestNamingIt) {
   for (const std::string prefix : {"D-11", "LA T", "CAF\xc3\x89", "ABCDEFGHJKMNPQRST"}) {
-    const HttpResult refused = admin(
-        "POST", "/admin/v1/batches",
-        batch_body("p", boost::json::serialize(boost::json::object{{"prefix", prefix}})));
+    const HttpResult refused =
+        admin("POST", "/admin/v1/batches",
+              batch_body("p", boost::json::serialize(boost::json::object{{"prefix", prefix}})));
     EXPECT_EQ(refused.status, 400) << prefix;
     const std::string message = message_of(refused);
     EXPECT_TRUE(message.starts_with("code.prefix \"" + prefix + "\"")) << message;
@@ -114,13 +114,17 @@ TEST_F(ServerCodesTest, APrefixACodeCannotHoldIsABadRequestNamingIt) {
   EXPECT_EQ(admin("GET", "/admin/v1/batches/p").status, 404);
   // "standard", named, is today's format.
   ASSERT_EQ(admin("POST", "/admin/v1/batches",
-                  batch_body("s", R"({"prefix": "S", "format": "standard"})")).status, 201);
+                  batch_body("s", R"({"prefix": "S", "format": "standard"})"))
+                .status,
+            201);
   EXPECT_EQ(body_of(generate("s", 1).at(0), "S").size(), 22u);
 }
 
 TEST_F(ServerCodesTest, CompactCodesAreSixteenCharactersAndValidateAndRedeem) {
   ASSERT_EQ(admin("POST", "/admin/v1/batches",
-                  batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})")).status, 201);
+                  batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})"))
+                .status,
+            201);
   const auto shown = json_of(admin("GET", "/admin/v1/batches/drinks"));
   EXPECT_EQ(shown.at("code").at("format").as_string(), "compact");
   EXPECT_EQ(shown.at("code").at("tag_bits").as_int64(), compact_tag_bits);
@@ -131,10 +135,10 @@ TEST_F(ServerCodesTest, CompactCodesAreSixteenCharactersAndValidateAndRedeem) {
     EXPECT_LE(body_of(code, "LAT").size(), 16u) << code;
   }
   EXPECT_TRUE(validate(codes[7]).at("valid").as_bool());
-  const HttpResult redeemed = http_request(
-      server.data_port(), "POST", "/v1/redeem",
-      boost::json::serialize(boost::json::object{{"code", codes[7]}, {"order_id", "till-1"},
-                                                 {"order", {{"amount", 450}}}}));
+  const HttpResult redeemed =
+      http_request(server.data_port(), "POST", "/v1/redeem",
+                   boost::json::serialize(boost::json::object{
+                       {"code", codes[7]}, {"order_id", "till-1"}, {"order", {{"amount", 450}}}}));
   ASSERT_EQ(redeemed.status, 200) << redeemed.body;
   EXPECT_EQ(json_of(redeemed).at("code").as_string(), codes[7]);
   const auto again = validate(codes[7]);
@@ -143,10 +147,11 @@ TEST_F(ServerCodesTest, CompactCodesAreSixteenCharactersAndValidateAndRedeem) {
 }
 
 TEST_F(ServerCodesTest, ACompactCodeWithOneCharacterChangedIsInvalid) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches",
-                  batch_body("drinks", R"({"prefix": "LAT", "format": "compact", "group_size": 0})"))
-                .status,
-            201);
+  ASSERT_EQ(
+      admin("POST", "/admin/v1/batches",
+            batch_body("drinks", R"({"prefix": "LAT", "format": "compact", "group_size": 0})"))
+          .status,
+      201);
   const std::string code = generate("drinks", 1).at(0);
   ASSERT_EQ(code.size(), 4u + 16u) << code;
   for (std::size_t at = 4; at < code.size(); ++at) {
@@ -164,7 +169,9 @@ TEST_F(ServerCodesTest, ACompactCodeWithOneCharacterChangedIsInvalid) {
 
 TEST_F(ServerCodesTest, ACompactCodeTypedInLowerCaseWithLookAlikesIsAccepted) {
   ASSERT_EQ(admin("POST", "/admin/v1/batches",
-                  batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})")).status, 201);
+                  batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})"))
+                .status,
+            201);
   const auto codes = generate("drinks", 100);
   // A code whose body holds a 0 and a 1, so that both look-alikes are typed.
   const auto with_both = std::find_if(codes.begin(), codes.end(), [](const std::string& code) {
@@ -191,10 +198,11 @@ TEST_F(ServerCodesTest, ACompactCodeTypedInLowerCaseWithLookAlikesIsAccepted) {
 }
 
 TEST_F(ServerCodesTest, ACompactBatchRefusesIts65537thCode) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body("full", R"({"format": "compact"})")).status,
-            201);
-  const HttpResult too_many = admin("POST", "/admin/v1/batches/full/generate",
-                                    R"({"count": 65537})");
+  ASSERT_EQ(
+      admin("POST", "/admin/v1/batches", batch_body("full", R"({"format": "compact"})")).status,
+      201);
+  const HttpResult too_many =
+      admin("POST", "/admin/v1/batches/full/generate", R"({"count": 65537})");
   EXPECT_EQ(too_many.status, 409);
   EXPECT_EQ(json_of(too_many).at("error").at("code").as_string(), "limit_reached");
   EXPECT_EQ(generate("full", 65'536).size(), 65'536u);
@@ -202,9 +210,9 @@ TEST_F(ServerCodesTest, ACompactBatchRefusesIts65537thCode) {
   EXPECT_EQ(one_more.status, 409);
   EXPECT_EQ(message_of(one_more),
             "a compact batch holds at most 65536 codes; batch full has 65536 and this load adds 1");
-  const HttpResult imported = http_request(server.admin_port(), "POST",
-                                           "/admin/v1/batches/full/import", "code\nMADE-ELSEWHERE-1\n",
-                                           server.admin_token());
+  const HttpResult imported =
+      http_request(server.admin_port(), "POST", "/admin/v1/batches/full/import",
+                   "code\nMADE-ELSEWHERE-1\n", server.admin_token());
   EXPECT_EQ(imported.status, 409) << imported.body;
   EXPECT_EQ(json_of(admin("GET", "/admin/v1/batches/full")).at("stats").at("issued").as_int64(),
             65'536);
@@ -220,15 +228,15 @@ TEST(ServerCodesRestartTest, ACompactBatchKeepsItsFormatThroughJournalAndSnapsho
                                           {}, server.admin_token());
     EXPECT_EQ(json_of(shown).at("code").at("format").as_string(), "compact") << shown.body;
     EXPECT_EQ(json_of(shown).at("code").at("prefix").as_string(), "LAT");
-    const auto answer = json_of(http_request(
-        server.data_port(), "POST", "/v1/validate",
-        boost::json::serialize(boost::json::object{{"code", code}})));
+    const auto answer =
+        json_of(http_request(server.data_port(), "POST", "/v1/validate",
+                             boost::json::serialize(boost::json::object{{"code", code}})));
     EXPECT_TRUE(answer.at("valid").as_bool()) << code;
     // Newly generated codes after the restart are still compact.
-    const auto more = lines_of(http_request(server.admin_port(), "POST",
-                                            "/admin/v1/batches/drinks/generate", R"({"count": 1})",
-                                            server.admin_token())
-                                   .body);
+    const auto more =
+        lines_of(http_request(server.admin_port(), "POST", "/admin/v1/batches/drinks/generate",
+                              R"({"count": 1})", server.admin_token())
+                     .body);
     ASSERT_EQ(more.size(), 1u);
     EXPECT_EQ(body_of(more[0], "LAT").size(), 16u) << more[0];
   };
@@ -250,10 +258,10 @@ TEST(ServerCodesRestartTest, ACompactBatchKeepsItsFormatThroughJournalAndSnapsho
     ServerProcess server(options);
     ASSERT_TRUE(server.started());
     shows_compact_and_validates(server);
-    EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/snapshot", {},
-                           server.admin_token())
-                  .status,
-              200);
+    EXPECT_EQ(
+        http_request(server.admin_port(), "POST", "/admin/v1/snapshot", {}, server.admin_token())
+            .status,
+        200);
     server.kill_now();
   }
   {

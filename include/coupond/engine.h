@@ -95,7 +95,7 @@ class Batch {
   const std::string& id() const { return definition_.id; }
   std::uint32_t number() const { return number_; }
   CodeFormat code_format() const { return definition_.code.format; }
-  // Standard codes: the tag's length in characters; 0 for compact codes, whose tag has a fixed size.
+  // Standard codes: the tag's length in characters; 0 for compact ones (a fixed 41-bit tag).
   std::uint32_t tag_chars() const { return tag_chars_; }
   std::uint32_t tag_bits() const { return tag_bits_; }
   // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case: what a

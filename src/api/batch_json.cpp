@@ -42,8 +42,8 @@ std::string parse_code_settings(const boost::json::object& object, CodeSettings*
   }
   const std::uint32_t default_bits =
       out->format == CodeFormat::compact ? compact_tag_bits : tag_bits_default;
-  out->tag_bits =
-      static_cast<std::uint32_t>(std::clamp<std::int64_t>(tag_bits.value_or(default_bits), 0, 1000));
+  out->tag_bits = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(tag_bits.value_or(default_bits), 0, 1000));
   return {};
 }
 

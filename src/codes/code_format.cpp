@@ -33,7 +33,9 @@ static_assert(tag_chars_max - tag_chars_min < (compact_mark << 1));  // no stand
 
 constexpr std::uint64_t low_bits(int count) { return (std::uint64_t{1} << count) - 1; }
 
-bool is_compact(std::uint64_t header_window) { return header_window >> compact_mark_shift == compact_mark; }
+bool is_compact(std::uint64_t header_window) {
+  return header_window >> compact_mark_shift == compact_mark;
+}
 
 // The printed header is the header XOR a hash of the tag, in the given low bits: all but what the
 // reader needs first to find the tag. Without it every code of a batch would end in the same
@@ -123,7 +125,8 @@ CodeHeader unpack_header(std::uint64_t packed) {
   if (is_compact(packed & low_bits(60))) {
     header.format = CodeFormat::compact;
     header.key_id = static_cast<std::uint32_t>(packed >> compact_key_id_shift & (keys_max - 1));
-    header.batch_number = static_cast<std::uint32_t>(packed >> compact_batch_shift) & compact_field_mask;
+    header.batch_number =
+        static_cast<std::uint32_t>(packed >> compact_batch_shift) & compact_field_mask;
     header.serial = static_cast<std::uint32_t>(packed) & compact_field_mask;
     return header;
   }
@@ -155,10 +158,11 @@ ParseError parse_compact(const NormalizedCode& code, std::uint64_t header_window
   const char* body = code.text + code.size - compact_body_chars;
   std::uint64_t tag_high = 0;
   if (!decode_base32(body, compact_tag_high_chars, &tag_high)) return ParseError::bad_character;
-  const std::uint64_t tag = tag_high << compact_tag_low_bits |
-                            (header_window >> compact_tag_low_shift & low_bits(compact_tag_low_bits));
-  const std::uint64_t fields =
-      (header_window ^ header_whitening(tag, compact_tag_low_shift)) & low_bits(compact_tag_low_shift);
+  const std::uint64_t tag =
+      tag_high << compact_tag_low_bits |
+      (header_window >> compact_tag_low_shift & low_bits(compact_tag_low_bits));
+  const std::uint64_t fields = (header_window ^ header_whitening(tag, compact_tag_low_shift)) &
+                               low_bits(compact_tag_low_shift);
   out->prefix = std::string_view(code.text, code.size - compact_body_chars);
   out->body = std::string_view(body, compact_body_chars);
   out->header = unpack_header(compact_mark << compact_mark_shift | fields);

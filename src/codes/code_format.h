@@ -113,9 +113,8 @@ ParseError parse_signed(const NormalizedCode& code, SignedCodeParts* out);
 // the body in the header's layout grouped by group_size characters with dashes
 // ("D11-7KQ2-M9XA-..."); group_size 0 means no dashes in the body. Returns the length written, or
 // 0 if it would not fit in capacity.
-std::size_t format_signed(std::string_view prefix, const CodeHeader& header,
-                          std::uint64_t tag, std::uint32_t group_size, char* out,
-                          std::size_t capacity);
+std::size_t format_signed(std::string_view prefix, const CodeHeader& header, std::uint64_t tag,
+                          std::uint32_t group_size, char* out, std::size_t capacity);
 
 // The canonical text of a parsed code, from its normalized body characters and the prefix as the
 // batch writes it: the same text as format_signed gives, without encoding anything again (the

@@ -21,8 +21,7 @@ void copy_text(std::string_view text, CodeText* out) {
 void EngineState::format_signed_code(const Batch& batch, std::uint32_t key_id,
                                      std::uint32_t serial, CodeText* out) const {
   // A compact code holds 16 bits of serial: a wider one would print another coupon's code.
-  COUPOND_INVARIANT(batch.code_format() != CodeFormat::compact ||
-                    serial < compact_batch_codes_max);
+  COUPOND_INVARIANT(batch.code_format() != CodeFormat::compact || serial < compact_batch_codes_max);
   codes::CodeHeader header;
   header.format = batch.code_format();
   header.tag_chars = batch.tag_chars();
@@ -31,9 +30,9 @@ void EngineState::format_signed_code(const Batch& batch, std::uint32_t key_id,
   header.serial = serial;
   const std::uint64_t packed = codes::pack_header(header);
   const std::uint64_t tag = signer->tag(key_id, packed, batch.tag_bits());
-  const std::size_t size =
-      codes::format_signed(batch.definition().code.prefix, header, tag,
-                           batch.definition().code.group_size, out->chars.data(), out->chars.size());
+  const std::size_t size = codes::format_signed(batch.definition().code.prefix, header, tag,
+                                                batch.definition().code.group_size,
+                                                out->chars.data(), out->chars.size());
   out->size = static_cast<std::uint8_t>(size);
 }
 
@@ -62,10 +61,9 @@ Reason EngineState::resolve(std::string_view text, ResolvedCode* out) const {
         // The canonical text is regrouped from the characters just parsed: no second HMAC and
         // no base32 encoding. The prefix is the batch's as written, whatever case or look-alike
         // was typed.
-        const std::size_t size =
-            codes::format_parsed(batch->definition().code.prefix, parts,
-                                 batch->definition().code.group_size,
-                                 out->canonical.chars.data(), out->canonical.chars.size());
+        const std::size_t size = codes::format_parsed(
+            batch->definition().code.prefix, parts, batch->definition().code.group_size,
+            out->canonical.chars.data(), out->canonical.chars.size());
         out->canonical.size = static_cast<std::uint8_t>(size);
         return Reason::ok;
       }

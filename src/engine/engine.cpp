@@ -39,10 +39,10 @@ Status Batch::check_code_room(std::uint64_t count) const {
   if (code_format() != CodeFormat::compact) return Status::ok();
   const std::uint64_t issued = issued_.load(std::memory_order_relaxed);
   if (issued > compact_batch_codes_max || count > compact_batch_codes_max - issued) {
-    return Status::resource_exhausted(
-        "a compact batch holds at most " + std::to_string(compact_batch_codes_max) +
-        " codes; batch " + id() + " has " + std::to_string(issued) + " and this load adds " +
-        std::to_string(count));
+    return Status::resource_exhausted("a compact batch holds at most " +
+                                      std::to_string(compact_batch_codes_max) + " codes; batch " +
+                                      id() + " has " + std::to_string(issued) +
+                                      " and this load adds " + std::to_string(count));
   }
   return Status::ok();
 }

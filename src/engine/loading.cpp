@@ -16,8 +16,8 @@ namespace {
 
 // Claims serials [first, first + count) of the batch, or fails when the batch's serial space
 // (32 bits; 16 for a compact batch) would overflow.
-Status claim_serials(const Batch& batch, std::atomic<std::uint64_t>& next_serial, std::uint64_t count,
-                     std::uint64_t* first) {
+Status claim_serials(const Batch& batch, std::atomic<std::uint64_t>& next_serial,
+                     std::uint64_t count, std::uint64_t* first) {
   // Under the catalog lock, which every load holds: the codes issued cannot move meanwhile.
   Status status = batch.check_code_room(count);
   if (!status.is_ok()) return status;

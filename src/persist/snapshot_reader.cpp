@@ -95,8 +95,9 @@ Status read_catalog(EngineState& state, ByteReader& reader, std::uint32_t format
     const auto number = reader.integer<std::uint32_t>();
     BatchDefinition definition;
     records::read_definition(reader, &definition);
+    // A short catalog is told apart below; a byte that names no format is damage here.
     if (format_version >= snapshot_format::format_version_code_format &&
-        !records::read_code_format(reader, &definition)) {
+        !records::read_code_format(reader, &definition) && reader.ok()) {
       return Status::corruption("batch " + std::to_string(number) + ": unknown code format");
     }
     const auto next_serial = reader.integer<std::uint64_t>();

@@ -79,8 +79,9 @@ Status check_code_settings(const CodeSettings& code) {
   }
   for (char c : code.prefix) {
     if (!is_alphanumeric(c)) {
-      return field_error("code.prefix", named + " cannot be part of a code: a prefix holds only "
-                                                "letters A-Z (either case) and digits 0-9");
+      return field_error("code.prefix",
+                         named + " cannot be part of a code: a prefix holds only letters A-Z "
+                                 "(either case) and digits 0-9");
     }
   }
   if (code.format == CodeFormat::compact) {

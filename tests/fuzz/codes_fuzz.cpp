@@ -17,7 +17,8 @@ void check_parsed_round_trip(const NormalizedCode& normalized, std::uint32_t gro
   if (parts.header.format == CodeFormat::compact) {
     FUZZ_REQUIRE(parts.header.tag_chars == 0 && parts.body.size() == compact_body_chars);
   } else {
-    FUZZ_REQUIRE(parts.header.tag_chars >= tag_chars_min && parts.header.tag_chars <= tag_chars_max);
+    FUZZ_REQUIRE(parts.header.tag_chars >= tag_chars_min &&
+                 parts.header.tag_chars <= tag_chars_max);
   }
   FUZZ_REQUIRE(parts.prefix.size() + parts.body.size() == normalized.size);
   char text[code_input_max * 2];
