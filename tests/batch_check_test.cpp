@@ -73,6 +73,21 @@ TEST(BatchCheckTest, EveryBadFieldIsNamed) {
   expect_refused([](auto& b) { b.code.tag_bits = tag_bits_min - 1; }, "code.tag_bits");
   expect_refused([](auto& b) { b.code.tag_bits = tag_bits_max + 1; }, "code.tag_bits");
   expect_refused([](auto& b) { b.code.group_size = 17; }, "code.group_size");
+  expect_refused([](auto& b) { b.code.format = static_cast<CodeFormat>(2); }, "code.format");
+  expect_refused([](auto& b) { b.code.format = CodeFormat::compact; }, "code.tag_bits");
+}
+
+// The prefix is printed as written, so a refusal quotes it; a look-alike is no reason to refuse.
+TEST(BatchCheckTest, APrefixIsKeptOrRefusedByName) {
+  expect_refused([](auto& b) { b.code.prefix = "D-11"; }, "code.prefix \"D-11\" cannot be part");
+  expect_refused([](auto& b) { b.code.prefix = std::string(17, 'D'); },
+                 "code.prefix \"DDDDDDDDDDDDDDDDD\" is 17 characters");
+  BatchDefinition batch = testing::amount_off_batch("latte");
+  batch.code.prefix.assign("LAT");
+  EXPECT_TRUE(check_batch_definition(batch).is_ok());
+  batch.code.format = CodeFormat::compact;
+  batch.code.tag_bits = compact_tag_bits;
+  EXPECT_TRUE(check_batch_definition(batch).is_ok());
 }
 
 TEST(BatchCheckTest, BadCampaignLimitsAreNamed) {

@@ -33,7 +33,7 @@ struct IssuedCode {
 
 IssuedCode issue(const Signer& signer, const CodeHeader& header, std::string_view prefix,
                  std::uint32_t group_size = 4) {
-  const std::uint64_t tag = signer.tag(header.key_id, pack_header(header), header.tag_chars * 5);
+  const std::uint64_t tag = signer.tag(header.key_id, pack_header(header), tag_bits_of(header));
   char text[code_text_max];
   const std::size_t size = format_signed(prefix, header, tag, group_size, text, sizeof(text));
   EXPECT_GT(size, 0u);
@@ -47,7 +47,7 @@ bool accepted_as(const Signer& signer, std::string_view text, const IssuedCode& 
   if (!normalize_signed(text, &normalized)) return false;
   if (parse_signed(normalized, &parts) != ParseError::none) return false;
   if (!signer.verify(pack_header(parts.header), parts.header.key_id, parts.tag,
-                     parts.header.tag_chars * 5)) {
+                     tag_bits_of(parts.header))) {
     return false;
   }
   return parts.prefix == original.prefix && parts.header.batch_number == original.header.batch_number;
@@ -60,7 +60,29 @@ bool verifies(const Signer& signer, std::string_view text) {
   return normalize_signed(text, &normalized) &&
          parse_signed(normalized, &parts) == ParseError::none &&
          signer.verify(pack_header(parts.header), parts.header.key_id, parts.tag,
-                       parts.header.tag_chars * 5);
+                       tag_bits_of(parts.header));
+}
+
+// The code's text parses back to its header, with the prefix folded as given, verifies, and prints
+// (from the batch's prefix as written) as the same text.
+void expect_reads_back(const Signer& signer, const IssuedCode& code, std::string_view folded_prefix,
+                       std::uint32_t group_size) {
+  NormalizedCode normalized;
+  ASSERT_TRUE(normalize_signed(code.text, &normalized)) << code.text;
+  SignedCodeParts parts;
+  ASSERT_EQ(parse_signed(normalized, &parts), ParseError::none) << code.text;
+  ASSERT_EQ(parts.prefix, folded_prefix);
+  ASSERT_EQ(parts.header.format, code.header.format);
+  ASSERT_EQ(parts.header.serial, code.header.serial);
+  ASSERT_EQ(parts.header.batch_number, code.header.batch_number);
+  ASSERT_EQ(parts.header.key_id, code.header.key_id);
+  ASSERT_EQ(parts.header.tag_chars, code.header.tag_chars);
+  ASSERT_TRUE(signer.verify(pack_header(parts.header), parts.header.key_id, parts.tag,
+                            tag_bits_of(code.header)));
+  char canonical[code_text_max];
+  const std::size_t size =
+      format_parsed(code.prefix, parts, group_size, canonical, sizeof(canonical));
+  ASSERT_EQ(std::string_view(canonical, size), code.text);
 }
 
 CodeHeader random_header(std::mt19937_64& random) {
@@ -88,20 +110,7 @@ TEST(CodeFormatTest, AMillionCodesRoundTrip) {
   for (int i = 0; i < 1'000'000; ++i) {
     const CodeHeader header = random_header(random);
     const IssuedCode code = issue(*signer, header, i % 3 == 0 ? "" : "D11");
-    NormalizedCode normalized;
-    ASSERT_TRUE(normalize_signed(code.text, &normalized)) << code.text;
-    SignedCodeParts parts;
-    ASSERT_EQ(parse_signed(normalized, &parts), ParseError::none) << code.text;
-    ASSERT_EQ(parts.prefix, code.prefix);
-    ASSERT_EQ(parts.header.serial, header.serial);
-    ASSERT_EQ(parts.header.batch_number, header.batch_number);
-    ASSERT_EQ(parts.header.key_id, header.key_id);
-    ASSERT_EQ(parts.header.tag_chars, header.tag_chars);
-    ASSERT_TRUE(signer->verify(pack_header(parts.header), parts.header.key_id, parts.tag,
-                               header.tag_chars * 5));
-    char canonical[code_text_max];
-    const std::size_t size = format_parsed(parts, 4, canonical, sizeof(canonical));
-    ASSERT_EQ(std::string_view(canonical, size), code.text);
+    ASSERT_NO_FATAL_FAILURE(expect_reads_back(*signer, code, code.prefix, 4));
   }
 }
 
@@ -182,17 +191,20 @@ TEST(CodeFormatTest, NormalizationAcceptsWhatPeopleTypeAndRefusesTheRest) {
 TEST(CodeFormatTest, ParseRefusesBrokenStructure) {
   NormalizedCode code;
   SignedCodeParts parts;
-  ASSERT_TRUE(normalize_signed("ABCDEFGHJK", &code));
+  ASSERT_TRUE(normalize_signed("ABCDEFGHJKMNPQR", &code));  // 15: one short of a compact body
   EXPECT_EQ(parse_signed(code, &parts), ParseError::too_short);
   // 'U' survives normalization (it is a letter) but is not a base32 digit.
   ASSERT_TRUE(normalize_signed("UUUUUUUUUUUUUUUUUUUUUU", &code));
   EXPECT_EQ(parse_signed(code, &parts), ParseError::bad_character);
-  // A header whose length field says 14 characters (beyond the maximum of 12).
+  // A header whose length field says 12 characters, with only 7 before it.
   std::string text(7, '0');
-  text.push_back('Z');  // top char 'Z' = 31: length field 7 -> 14 characters
+  text.push_back('M');  // top char 'M' = 20: length field 5 -> 12 characters
   text.append(11, '0');
   ASSERT_TRUE(normalize_signed(text, &code));
   EXPECT_EQ(parse_signed(code, &parts), ParseError::bad_tag_length);
+  // The compact mark (length field 6 or 7) with a 'U' in the tag's first characters.
+  ASSERT_TRUE(normalize_signed("UUUUZ00000000000", &code));
+  EXPECT_EQ(parse_signed(code, &parts), ParseError::bad_character);
 }
 
 TEST(CodeFormatTest, CodesOfOneBatchShareNoVisibleRun) {
@@ -205,6 +217,75 @@ TEST(CodeFormatTest, CodesOfOneBatchShareNoVisibleRun) {
   int same = 0;
   for (std::size_t i = 0; i < first.text.size(); ++i) same += first.text[i] == second.text[i];
   EXPECT_LT(same, 8) << first.text << " " << second.text;
+}
+
+CodeHeader compact_header(std::uint32_t key_id, std::uint32_t batch_number, std::uint32_t serial) {
+  CodeHeader header;
+  header.format = CodeFormat::compact;
+  header.key_id = key_id;
+  header.batch_number = batch_number;
+  header.serial = serial;
+  return header;
+}
+
+// Every field at its extremes, and prefixes with and without look-alikes, read back from the text
+// and printed again as the same text.
+TEST(CodeFormatTest, CompactCodesAreSixteenCharactersAndRoundTrip) {
+  const auto signer = signer_with_seed(6);
+  std::mt19937_64 random(11);
+  for (int i = 0; i < 100'000; ++i) {
+    const std::uint32_t batch = i < 2
+                                    ? (i == 0 ? 1u : batches_max - 1)
+                                    : 1 + static_cast<std::uint32_t>(random() % (batches_max - 1));
+    const std::uint32_t serial =
+        i < 2 ? (i == 0 ? 0u : 0xffffu) : static_cast<std::uint32_t>(random() % 0x10000);
+    const CodeHeader header =
+        compact_header(1 + static_cast<std::uint32_t>(random() % 2), batch, serial);
+    const IssuedCode code = issue(*signer, header, i % 2 == 0 ? "" : "LAT", 0);
+    ASSERT_EQ(code.text.size(), i % 2 == 0 ? 16u : 20u) << code.text;
+    // The prefix is read back folded, as typed codes are compared.
+    ASSERT_NO_FATAL_FAILURE(expect_reads_back(*signer, code, i % 2 == 0 ? "" : "1AT", 0));
+  }
+}
+
+// One character changed anywhere in the 16, or two neighbours swapped: the 41-bit tag refuses it.
+TEST(CodeFormatTest, EveryTypoOfACompactCodeIsRejected) {
+  const auto signer = signer_with_seed(7);
+  std::mt19937_64 random(13);
+  for (int i = 0; i < 2'000; ++i) {
+    const CodeHeader header = compact_header(1, 1 + static_cast<std::uint32_t>(random() % 1000),
+                                             static_cast<std::uint32_t>(random() % 0x10000));
+    const std::string text = issue(*signer, header, "", 0).text;
+    ASSERT_TRUE(verifies(*signer, text)) << text;
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      for (char replacement : std::string_view(base32_alphabet)) {
+        if (replacement == text[at]) continue;
+        std::string typo = text;
+        typo[at] = replacement;
+        ASSERT_FALSE(verifies(*signer, typo)) << text << " -> " << typo;
+      }
+      if (at + 1 < text.size() && text[at] != text[at + 1]) {
+        std::string swapped = text;
+        std::swap(swapped[at], swapped[at + 1]);
+        ASSERT_FALSE(verifies(*signer, swapped)) << text << " -> " << swapped;
+      }
+    }
+  }
+}
+
+// The two layouts sign disjoint messages: a compact header never packs like a standard one, so a
+// tag made for one is never checked as the other's.
+TEST(CodeFormatTest, CompactAndStandardHeadersNeverPackAlike) {
+  std::mt19937_64 random(17);
+  for (int i = 0; i < 100'000; ++i) {
+    const std::uint64_t compact = pack_header(
+        compact_header(static_cast<std::uint32_t>(random() % keys_max),
+                       static_cast<std::uint32_t>(random()), static_cast<std::uint32_t>(random())));
+    const CodeHeader standard = random_header(random);
+    ASSERT_NE(compact >> 58, pack_header(standard) >> 58);
+    ASSERT_EQ(unpack_header(compact).format, CodeFormat::compact);
+    ASSERT_EQ(unpack_header(pack_header(standard)).format, CodeFormat::standard);
+  }
 }
 
 TEST(Base32Test, EncodesAndDecodesEveryFiveBitValue) {

@@ -50,6 +50,27 @@ class CouponctlTest : public ::testing::Test {
   std::filesystem::path token_file;
 };
 
+TEST_F(CouponctlTest, BatchCreatePassesTheCodeFormat) {
+  const auto definition = write("drinks.json", R"({"id": "drinks",
+    "discount": {"type": "amount_off", "amount": 300},
+    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
+    "code": {"prefix": "LAT", "group_size": 0}})");
+  std::string output;
+  ASSERT_EQ(
+      couponctl({"batch", "create", definition.string(), "--code-format", "compact"}, &output), 0)
+      << output;
+  ASSERT_EQ(couponctl({"batch", "show", "drinks"}, &output), 0) << output;
+  EXPECT_NE(output.find(R"("code":{"prefix":"LAT","format":"compact")"), std::string::npos)
+      << output;
+  ASSERT_EQ(couponctl({"generate", "drinks", "--count", "1"}, &output), 0) << output;
+  EXPECT_EQ(output.substr(0, output.find('\n')).size(), 4u + 16u) << output;  // "LAT-" + 16
+  const auto other = write("other.json", R"({"id": "other",
+    "discount": {"type": "amount_off", "amount": 300},
+    "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})");
+  EXPECT_NE(couponctl({"batch", "create", other.string(), "--code-format", "tiny"}, &output), 0);
+  EXPECT_NE(output.find("code.format must be standard or compact"), std::string::npos) << output;
+}
+
 TEST_F(CouponctlTest, OperatorsWorkflowFromBatchToStats) {
   const auto definition = write("batch.json", R"({
     "id": "spring", "name": "Spring", "discount": {"type": "amount_off", "amount": 500},

@@ -2,7 +2,8 @@
 // coupon of a batch the catalog does not have, or whose latest use is past the use log. Such a
 // file is not one coupond writes (each shard is copied under its lock, the catalog with no batch
 // change in between), but a lookup of the coupon would otherwise follow the reference out of the
-// engine's arrays.
+// engine's arrays. It also reads the snapshots of older versions: a version 2 file, without the
+// batches' code formats, loads them as standard.
 #include <gtest/gtest.h>
 
 #define XXH_INLINE_ALL
@@ -14,6 +15,7 @@
 #include <functional>
 #include <iterator>
 
+#include "persist/definition_tags.h"
 #include "persist/journal_records.h"
 #include "persist/snapshot_format.h"
 #include "store/slot_format.h"
@@ -42,7 +44,7 @@ void rewrite_slots(const fs::path& path, const std::function<void(store::Slot&)>
   for (std::uint32_t i = 0; i < batches; ++i) {
     reader.integer<std::uint32_t>();
     BatchDefinition definition;
-    records::read_definition(reader, &definition, records::CampaignFields::present);
+    records::read_definition(reader, &definition, records::TaggedFields::present);
     reader.integer<std::uint64_t>();
     reader.integer<std::uint8_t>();
   }
@@ -62,6 +64,46 @@ void rewrite_slots(const fs::path& path, const std::function<void(store::Slot&)>
   header.header_checksum = XXH3_64bits(&header, offsetof(snapshot_format::Header, header_checksum));
   std::memcpy(file.data(), &header, sizeof(header));
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(file.data(), static_cast<std::streamsize>(file.size()));
+}
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Rewrites the snapshot at path as version 2 wrote it: without each batch's tagged fields,
+// checksums made right again.
+void rewrite_as_version_2(const fs::path& path) {
+  const std::string file = read_whole(path);
+  snapshot_format::Header header;
+  ASSERT_GE(file.size(), sizeof(header));
+  std::memcpy(&header, file.data(), sizeof(header));
+  const std::string_view body(file.data() + sizeof(header), file.size() - sizeof(header));
+  journal::ByteReader reader(body);
+  auto position = [&] { return body.size() - reader.remaining(); };
+  std::string old_body;
+  reader.integer<std::uint8_t>();
+  const auto batches = reader.integer<std::uint32_t>();
+  std::size_t copied = 0;
+  for (std::uint32_t i = 0; i < batches; ++i) {
+    reader.integer<std::uint32_t>();
+    BatchDefinition definition;
+    records::read_definition(reader, &definition, records::TaggedFields::absent);
+    old_body.append(body.substr(copied, position() - copied));
+    records::read_tagged_fields(reader, &definition);
+    copied = position();  // the tagged fields are left out
+    reader.integer<std::uint64_t>();
+    reader.integer<std::uint8_t>();
+  }
+  ASSERT_TRUE(reader.ok());
+  old_body.append(body.substr(copied));
+  header.format_version = 2;
+  header.body_bytes = old_body.size();
+  header.body_checksum = XXH3_64bits(old_body.data(), old_body.size());
+  header.header_checksum = XXH3_64bits(&header, offsetof(snapshot_format::Header, header_checksum));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(&header), sizeof(header));
+  out.write(old_body.data(), static_cast<std::streamsize>(old_body.size()));
 }
 
 // One shard holding a redeemed imported code; the snapshot path it was saved to.
@@ -96,6 +138,38 @@ TEST(SnapshotReaderTest, RefusesACouponWhoseLatestUseIsPastTheUseLog) {
   testing::EngineFixture fixture(0);
   rewrite_slots(snapshot_of_one_redemption(fixture), [](store::Slot& slot) { slot.latest_use = 2; });
   EXPECT_EQ(fixture.reopen().code(), Status::Code::corruption);
+}
+
+TEST(SnapshotReaderTest, AVersion2SnapshotLoadsItsBatchesAsStandard) {
+  testing::EngineFixture fixture(0);
+  const fs::path path = snapshot_of_one_redemption(fixture);
+  rewrite_as_version_2(path);
+  ASSERT_TRUE(fixture.reopen().is_ok());
+  const Batch* batch = fixture.engine->find_batch("partner");
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->code_format(), CodeFormat::standard);
+  CouponDescription description;
+  ASSERT_TRUE(fixture.engine->describe_coupon("REF-0001", &description).is_ok());
+  EXPECT_EQ(description.uses, 1u);
+}
+
+TEST(SnapshotReaderTest, ACompactBatchKeepsItsFormatInTheSnapshot) {
+  testing::EngineFixture fixture(0);
+  BatchDefinition compact = testing::amount_off_batch("drinks");
+  compact.code.format = CodeFormat::compact;
+  compact.code.tag_bits = compact_tag_bits;
+  compact.code.group_size = 0;
+  fixture.create(compact);
+  const std::string code = fixture.generate("drinks", 1).at(0);
+  SnapshotInfo snapshot;
+  ASSERT_TRUE(fixture.engine->snapshot(&snapshot).is_ok());
+  // The batch comes back from the snapshot's catalog: replay skips the catalog records it covers.
+  ASSERT_TRUE(fixture.reopen().is_ok());
+  const Batch* batch = fixture.engine->find_batch("drinks");
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->code_format(), CodeFormat::compact);
+  EXPECT_EQ(fixture.engine->validate(testing::request_for(code)).reason, Reason::ok);
+  EXPECT_EQ(fixture.generate("drinks", 1).at(0).size(), 2u + 16u);  // "T-" and 16
 }
 
 }  // namespace

@@ -39,9 +39,17 @@ struct Scope {
   std::vector<std::string> skus;
 };
 
+// How a batch's signed codes are laid out (docs/codes.md). The values are on disk (journal and
+// snapshot): never renumber, only add.
+enum class CodeFormat : std::uint8_t {
+  standard = 0,  // a tag of tag_bits, rounded up to characters, and a 12-character header
+  compact = 1,   // 16 characters, a 41-bit tag, at most compact_batch_codes_max codes
+};
+
 struct CodeSettings {
-  std::string prefix;                         // letters and digits printed before the body
-  std::uint32_t tag_bits = tag_bits_default;  // rounded up to whole base32 characters
+  std::string prefix;  // letters and digits printed before the body, exactly as written
+  CodeFormat format = CodeFormat::standard;
+  std::uint32_t tag_bits = tag_bits_default;  // standard: rounded up to whole base32 characters
   std::uint32_t group_size = 4;               // characters between dashes in the canonical form
 };
 

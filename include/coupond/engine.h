@@ -96,8 +96,12 @@ class Batch {
   const BatchDefinition& definition() const { return definition_; }
   const std::string& id() const { return definition_.id; }
   std::uint32_t number() const { return number_; }
+  CodeFormat code_format() const { return definition_.code.format; }
+  // Standard codes: the tag's length in characters; 0 for compact ones (a fixed 41-bit tag).
   std::uint32_t tag_chars() const { return tag_chars_; }
-  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case.
+  std::uint32_t tag_bits() const { return tag_bits_; }
+  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case: what a
+  // typed code's prefix is compared with. Codes print definition().code.prefix, as written.
   const std::string& folded_prefix() const { return folded_prefix_; }
   bool is_revoked() const { return revoked_.load(std::memory_order_acquire); }
   // The serial the next generated code of this batch will get.
@@ -105,6 +109,11 @@ class Batch {
   BatchStats stats() const;
   // The uses in force and their discounts, as the batch's cap and budget see them.
   const CampaignCounter& campaign() const { return campaign_; }
+  // resource_exhausted when count more codes would take a compact batch past
+  // compact_batch_codes_max (generated and imported together); ok for a standard batch. Loads
+  // check it under the catalog lock; the admin API checks it first too, before answering a
+  // generate that streams.
+  Status check_code_room(std::uint64_t count) const;
 
  private:
   // The engine's internals keep the live counters; nothing else writes them.
@@ -115,6 +124,7 @@ class Batch {
   BatchDefinition definition_;
   std::uint32_t number_;
   std::uint32_t tag_chars_;
+  std::uint32_t tag_bits_;
   std::string folded_prefix_;
   std::atomic<bool> revoked_{false};
   std::atomic<std::uint64_t> next_serial_{0};

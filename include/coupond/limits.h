@@ -18,6 +18,14 @@ static_assert(batches_max <= (1u << code_batch_bits));
 // A batch's serials are 32 bits wide in the code: four billion codes per batch.
 inline constexpr std::uint64_t batch_codes_max = std::uint64_t{1} << 32;
 
+// A compact code (a batch's code.format "compact") is 16 characters without its prefix, for codes
+// typed by hand: its serial has 16 bits, so a compact batch holds at most 65,536 codes, generated
+// and imported together; its batch number has 16 bits (batch numbers stay below batches_max); its
+// tag has 41 bits, all that is left of 80 (docs/codes.md).
+inline constexpr std::uint64_t compact_batch_codes_max = std::uint64_t{1} << 16;
+inline constexpr std::uint32_t compact_tag_bits = 41;
+static_assert(batches_max <= (1u << 16));
+
 // Signing keys: a code names its key in 5 bits, so a key file holds at most 32 key ids.
 inline constexpr std::uint32_t key_id_bits = 5;
 inline constexpr std::uint32_t keys_max = 1u << key_id_bits;

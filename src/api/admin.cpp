@@ -322,10 +322,9 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
       return error_response(400, "bad_request", "count must be between 1 and 10000000");
     }
     // Room for all of them first: the answer is made ten thousand codes at a time.
-    if (const Status status = engine_.reserve_coupons(static_cast<std::uint64_t>(*count));
-        !status.is_ok()) {
-      return status_response(status);
-    }
+    Status room = batch.check_code_room(static_cast<std::uint64_t>(*count));
+    if (room.is_ok()) room = engine_.reserve_coupons(static_cast<std::uint64_t>(*count));
+    if (!room.is_ok()) return status_response(room);
     auto left = std::make_shared<std::uint64_t>(static_cast<std::uint64_t>(*count));
     Engine* engine = &engine_;
     response.stream = [engine, batch_id, left](std::string* chunk) {
@@ -354,9 +353,9 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     if (!customer.ok()) return error_response(400, "bad_request", customer.error());
     list.push_back(code);
   }
-  if (const Status status = engine_.reserve_coupons(list.size()); !status.is_ok()) {
-    return status_response(status);
-  }
+  Status room = batch.check_code_room(list.size());
+  if (room.is_ok()) room = engine_.reserve_coupons(list.size());
+  if (!room.is_ok()) return status_response(room);
   auto pending = std::make_shared<std::vector<CustomerCode>>(std::move(list));
   auto next = std::make_shared<std::size_t>(0);
   Engine* engine = &engine_;

@@ -19,6 +19,35 @@ bool parse_discount_type(std::string_view name, DiscountType* type) {
   return false;
 }
 
+constexpr std::string_view code_format_name(CodeFormat format) {
+  return format == CodeFormat::compact ? "compact" : "standard";
+}
+
+// The "code" object: the prefix as written (checked, never changed, by check_batch_definition),
+// the format, and tag_bits, whose default follows the format.
+std::string parse_code_settings(const boost::json::object& object, CodeSettings* out) {
+  FieldReader fields(object, "code");
+  // Longer than a prefix may be, so that the refusal can name it.
+  out->prefix = std::string(fields.string("prefix", false, batch_name_length_max));
+  const std::string_view format = fields.string("format", false, 32);
+  const std::optional<std::int64_t> tag_bits = fields.integer("tag_bits", false);
+  out->group_size = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(fields.integer("group_size", false).value_or(4), 0, 1000));
+  if (!fields.ok()) return fields.error();
+  if (format == code_format_name(CodeFormat::compact)) {
+    out->format = CodeFormat::compact;
+  } else if (format.empty() || format == code_format_name(CodeFormat::standard)) {
+    out->format = CodeFormat::standard;
+  } else {
+    return "code.format must be standard or compact";
+  }
+  const std::uint32_t default_bits =
+      out->format == CodeFormat::compact ? compact_tag_bits : tag_bits_default;
+  out->tag_bits = static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(tag_bits.value_or(default_bits), 0, 1000));
+  return {};
+}
+
 std::string parse_discount(const boost::json::object& object, Discount* out) {
   FieldReader fields(object, "discount");
   const std::string_view type = fields.string("type", true, 32);
@@ -97,15 +126,7 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   if (error.empty()) error = parse_time(fields, "valid_until", &out->valid_until);
   if (error.empty() && scope != nullptr) error = parse_scope(*scope, &out->scope);
   if (error.empty()) error = parse_campaign_fields(fields, out);
-  if (error.empty() && code != nullptr) {
-    FieldReader code_fields(*code, "code");
-    out->code.prefix = std::string(code_fields.string("prefix", false, prefix_length_max + 1));
-    out->code.tag_bits = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
-        code_fields.integer("tag_bits", false).value_or(tag_bits_default), 0, 1000));
-    out->code.group_size = static_cast<std::uint32_t>(
-        std::clamp<std::int64_t>(code_fields.integer("group_size", false).value_or(4), 0, 1000));
-    error = code_fields.error();
-  }
+  if (error.empty() && code != nullptr) error = parse_code_settings(*code, &out->code);
   return error;
 }
 
@@ -143,6 +164,7 @@ boost::json::object batch_json(const Batch& batch) {
                      {"categories", list_json(definition.scope.categories)},
                      {"skus", list_json(definition.scope.skus)}};
   object["code"] = {{"prefix", definition.code.prefix},
+                    {"format", code_format_name(definition.code.format)},
                     {"tag_bits", definition.code.tag_bits},
                     {"group_size", definition.code.group_size}};
   add_campaign_json(definition, object);

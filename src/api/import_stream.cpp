@@ -90,6 +90,10 @@ ApiResponse ImportStream::finish(Engine& engine, const std::string& batch_id) {
   ImportResult result;
   const Status status = engine.import_codes(batch_id, lines, &result);
   if (status.code() == Status::Code::not_found) return error_response(404, "not_found", status.message());
+  // A limit reached (a compact batch's 65,536 codes), answered as generate answers it.
+  if (status.code() == Status::Code::resource_exhausted) {
+    return error_response(409, "limit_reached", status.message());
+  }
   if (!status.is_ok()) return error_response(500, "internal", status.message());
   // The engine numbers the lines it was given; the operator counts the lines of the file.
   for (ImportResult::Rejected& rejected : result.rejected) {

@@ -15,12 +15,34 @@ constexpr int tag_length_shift = 57;
 constexpr int key_id_shift = 52;
 constexpr int batch_shift = 32;
 
-// The printed header is the header XOR a hash of the tag, all but the tag length (which the
-// reader needs first, to find the tag). Without it every code of a batch would end in the same
+// The compact layout (code_format.h): the 60 bits where a standard header sits start with 11,
+// then the tag's low 21 bits, then the 37 whitened header bits; the 20 bits before them are the
+// tag's high bits.
+constexpr int compact_mark_shift = 58;
+constexpr std::uint64_t compact_mark = 3;
+constexpr int compact_tag_low_bits = 21;
+constexpr int compact_tag_low_shift = 37;
+constexpr std::size_t compact_tag_high_chars = compact_body_chars - header_chars;
+constexpr int compact_key_id_shift = 32;
+constexpr int compact_batch_shift = 16;
+constexpr std::uint32_t compact_field_mask = 0xffff;
+static_assert(compact_tag_high_chars * 5 + compact_tag_low_bits == compact_tag_bits);
+static_assert(compact_tag_low_shift == compact_key_id_shift + key_id_bits);
+static_assert(compact_mark_shift == compact_tag_low_shift + compact_tag_low_bits);
+static_assert(tag_chars_max - tag_chars_min < (compact_mark << 1));  // no standard length reads 11x
+
+constexpr std::uint64_t low_bits(int count) { return (std::uint64_t{1} << count) - 1; }
+
+bool is_compact(std::uint64_t header_window) {
+  return header_window >> compact_mark_shift == compact_mark;
+}
+
+// The printed header is the header XOR a hash of the tag, in the given low bits: all but what the
+// reader needs first to find the tag. Without it every code of a batch would end in the same
 // visible characters and the serial would count up in plain sight; whitening is cosmetic, the
 // tag alone carries the security.
-std::uint64_t header_whitening(std::uint64_t tag) {
-  return XXH3_64bits(&tag, sizeof(tag)) & ((std::uint64_t{1} << tag_length_shift) - 1);
+std::uint64_t header_whitening(std::uint64_t tag, int bits) {
+  return XXH3_64bits(&tag, sizeof(tag)) & low_bits(bits);
 }
 
 // What each input byte becomes: a folded character, "skip" (dash, space) or "refuse". One table
@@ -85,6 +107,12 @@ std::size_t write_grouped(std::string_view prefix, const char* body, std::size_t
 }  // namespace
 
 std::uint64_t pack_header(const CodeHeader& header) {
+  if (header.format == CodeFormat::compact) {
+    return (compact_mark << compact_mark_shift) |
+           (std::uint64_t{header.key_id & (keys_max - 1)} << compact_key_id_shift) |
+           (std::uint64_t{header.batch_number & compact_field_mask} << compact_batch_shift) |
+           (header.serial & compact_field_mask);
+  }
   assert(header.tag_chars >= tag_chars_min && header.tag_chars <= tag_chars_max);
   return (std::uint64_t{header.tag_chars - tag_chars_min} << tag_length_shift) |
          (std::uint64_t{header.key_id & (keys_max - 1)} << key_id_shift) |
@@ -94,6 +122,14 @@ std::uint64_t pack_header(const CodeHeader& header) {
 
 CodeHeader unpack_header(std::uint64_t packed) {
   CodeHeader header;
+  if (is_compact(packed & low_bits(60))) {
+    header.format = CodeFormat::compact;
+    header.key_id = static_cast<std::uint32_t>(packed >> compact_key_id_shift & (keys_max - 1));
+    header.batch_number =
+        static_cast<std::uint32_t>(packed >> compact_batch_shift) & compact_field_mask;
+    header.serial = static_cast<std::uint32_t>(packed) & compact_field_mask;
+    return header;
+  }
   header.tag_chars = static_cast<std::uint32_t>(packed >> tag_length_shift & 7) + tag_chars_min;
   header.key_id = static_cast<std::uint32_t>(packed >> key_id_shift & (keys_max - 1));
   header.batch_number =
@@ -114,11 +150,34 @@ bool normalize_prefix(std::string_view prefix, NormalizedCode* out) {
   return normalize(prefix, folding_table, prefix_length_max, out);
 }
 
+namespace {
+
+// The compact body: the last 16 characters, whose header window is known to start with 11.
+ParseError parse_compact(const NormalizedCode& code, std::uint64_t header_window,
+                         SignedCodeParts* out) {
+  const char* body = code.text + code.size - compact_body_chars;
+  std::uint64_t tag_high = 0;
+  if (!decode_base32(body, compact_tag_high_chars, &tag_high)) return ParseError::bad_character;
+  const std::uint64_t tag =
+      tag_high << compact_tag_low_bits |
+      (header_window >> compact_tag_low_shift & low_bits(compact_tag_low_bits));
+  const std::uint64_t fields = (header_window ^ header_whitening(tag, compact_tag_low_shift)) &
+                               low_bits(compact_tag_low_shift);
+  out->prefix = std::string_view(code.text, code.size - compact_body_chars);
+  out->body = std::string_view(body, compact_body_chars);
+  out->header = unpack_header(compact_mark << compact_mark_shift | fields);
+  out->tag = tag;
+  return ParseError::none;
+}
+
+}  // namespace
+
 ParseError parse_signed(const NormalizedCode& code, SignedCodeParts* out) {
-  if (code.size < header_chars + tag_chars_min) return ParseError::too_short;
+  if (code.size < compact_body_chars) return ParseError::too_short;
   const char* header_text = code.text + code.size - header_chars;
   std::uint64_t packed = 0;
   if (!decode_base32(header_text, header_chars, &packed)) return ParseError::bad_character;
+  if (is_compact(packed)) return parse_compact(code, packed, out);
   const std::uint32_t tag_chars = unpack_header(packed).tag_chars;
   if (tag_chars > tag_chars_max || code.size < header_chars + tag_chars) {
     return ParseError::bad_tag_length;
@@ -128,27 +187,37 @@ ParseError parse_signed(const NormalizedCode& code, SignedCodeParts* out) {
   if (!decode_base32(tag_text, tag_chars, &tag)) return ParseError::bad_character;
   out->prefix = std::string_view(code.text, static_cast<std::size_t>(tag_text - code.text));
   out->body = std::string_view(tag_text, tag_chars + header_chars);
-  out->header = unpack_header(packed ^ header_whitening(tag));
+  out->header = unpack_header(packed ^ header_whitening(tag, tag_length_shift));
   out->tag = tag;
   return ParseError::none;
 }
 
-std::size_t format_signed(std::string_view normalized_prefix, const CodeHeader& header,
-                          std::uint64_t tag, std::uint32_t group_size, char* out,
-                          std::size_t capacity) {
+std::size_t format_signed(std::string_view prefix, const CodeHeader& header, std::uint64_t tag,
+                          std::uint32_t group_size, char* out, std::size_t capacity) {
   char body[tag_chars_max + header_chars];
-  const std::size_t body_size = header.tag_chars + header_chars;
-  encode_base32(tag, header.tag_chars, body);
-  encode_base32(pack_header(header) ^ header_whitening(tag), header_chars, body + header.tag_chars);
-
-  return write_grouped(normalized_prefix, body, body_size, group_size, out, capacity);
+  static_assert(sizeof(body) >= compact_body_chars);
+  std::size_t body_size = 0;
+  if (header.format == CodeFormat::compact) {
+    const std::uint64_t packed = pack_header(header);
+    const std::uint64_t header_window =
+        (packed & ~low_bits(compact_tag_low_shift)) |
+        (tag & low_bits(compact_tag_low_bits)) << compact_tag_low_shift |
+        ((packed ^ header_whitening(tag, compact_tag_low_shift)) & low_bits(compact_tag_low_shift));
+    encode_base32(tag >> compact_tag_low_bits, compact_tag_high_chars, body);
+    encode_base32(header_window, header_chars, body + compact_tag_high_chars);
+    body_size = compact_body_chars;
+  } else {
+    encode_base32(tag, header.tag_chars, body);
+    encode_base32(pack_header(header) ^ header_whitening(tag, tag_length_shift), header_chars,
+                  body + header.tag_chars);
+    body_size = header.tag_chars + header_chars;
+  }
+  return write_grouped(prefix, body, body_size, group_size, out, capacity);
 }
 
-
-std::size_t format_parsed(const SignedCodeParts& parts, std::uint32_t group_size, char* out,
-                          std::size_t capacity) {
-  return write_grouped(parts.prefix, parts.body.data(), parts.body.size(), group_size, out,
-                       capacity);
+std::size_t format_parsed(std::string_view prefix, const SignedCodeParts& parts,
+                          std::uint32_t group_size, char* out, std::size_t capacity) {
+  return write_grouped(prefix, parts.body.data(), parts.body.size(), group_size, out, capacity);
 }
 
 }  // namespace coupond::codes

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "codes/code_format.h"
+#include "coupond/invariant.h"
 #include "engine/engine_state.h"
 
 namespace coupond {
@@ -19,16 +20,19 @@ void copy_text(std::string_view text, CodeText* out) {
 
 void EngineState::format_signed_code(const Batch& batch, std::uint32_t key_id,
                                      std::uint32_t serial, CodeText* out) const {
+  // A compact code holds 16 bits of serial: a wider one would print another coupon's code.
+  COUPOND_INVARIANT(batch.code_format() != CodeFormat::compact || serial < compact_batch_codes_max);
   codes::CodeHeader header;
+  header.format = batch.code_format();
   header.tag_chars = batch.tag_chars();
   header.key_id = key_id;
   header.batch_number = batch.number();
   header.serial = serial;
   const std::uint64_t packed = codes::pack_header(header);
-  const std::uint64_t tag = signer->tag(key_id, packed, batch.tag_chars() * 5);
-  const std::size_t size =
-      codes::format_signed(batch.folded_prefix(), header, tag, batch.definition().code.group_size,
-                           out->chars.data(), out->chars.size());
+  const std::uint64_t tag = signer->tag(key_id, packed, batch.tag_bits());
+  const std::size_t size = codes::format_signed(batch.definition().code.prefix, header, tag,
+                                                batch.definition().code.group_size,
+                                                out->chars.data(), out->chars.size());
   out->size = static_cast<std::uint8_t>(size);
 }
 
@@ -39,10 +43,11 @@ Reason EngineState::resolve(std::string_view text, ResolvedCode* out) const {
     codes::SignedCodeParts parts;
     if (codes::parse_signed(normalized, &parts) == codes::ParseError::none) {
       const Batch* batch = batches.by_number(parts.header.batch_number);
-      // A code that names a batch of ours, with that batch's tag length and prefix, is judged as
-      // a signed code only: its tag decides, and a wrong tag is invalid_code.
-      if (batch != nullptr && batch->tag_chars() == parts.header.tag_chars &&
-          batch->folded_prefix() == parts.prefix) {
+      // A code that names a batch of ours, in that batch's layout (format and tag length) and
+      // with its prefix (both folded), is judged as a signed code only: its tag decides, and a
+      // wrong tag is invalid_code.
+      if (batch != nullptr && batch->code_format() == parts.header.format &&
+          batch->tag_chars() == parts.header.tag_chars && batch->folded_prefix() == parts.prefix) {
         out->key = store::CouponKey::for_signed(parts.header.batch_number, parts.header.serial);
         out->hash = store::hash_key(out->key);
         out->batch = batch;
@@ -50,14 +55,15 @@ Reason EngineState::resolve(std::string_view text, ResolvedCode* out) const {
         // is a cache miss costing about as much as the HMAC itself, and the two now overlap.
         table->shard_for(out->hash).slots.prefetch(out->hash);
         const std::uint64_t packed = codes::pack_header(parts.header);
-        if (!signer->verify(packed, parts.header.key_id, parts.tag, batch->tag_chars() * 5)) {
+        if (!signer->verify(packed, parts.header.key_id, parts.tag, batch->tag_bits())) {
           return Reason::invalid_code;
         }
         // The canonical text is regrouped from the characters just parsed: no second HMAC and
-        // no base32 encoding.
-        const std::size_t size =
-            codes::format_parsed(parts, batch->definition().code.group_size,
-                                 out->canonical.chars.data(), out->canonical.chars.size());
+        // no base32 encoding. The prefix is the batch's as written, whatever case or look-alike
+        // was typed.
+        const std::size_t size = codes::format_parsed(
+            batch->definition().code.prefix, parts, batch->definition().code.group_size,
+            out->canonical.chars.data(), out->canonical.chars.size());
         out->canonical.size = static_cast<std::uint8_t>(size);
         return Reason::ok;
       }

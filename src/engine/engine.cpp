@@ -19,7 +19,10 @@ namespace coupond {
 Batch::Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix)
     : definition_(std::move(definition)),
       number_(number),
-      tag_chars_(codes::tag_chars_for_bits(definition_.code.tag_bits)),
+      tag_chars_(definition_.code.format == CodeFormat::compact
+                     ? 0
+                     : codes::tag_chars_for_bits(definition_.code.tag_bits)),
+      tag_bits_(definition_.code.format == CodeFormat::compact ? compact_tag_bits : tag_chars_ * 5),
       folded_prefix_(std::move(folded_prefix)) {}
 
 BatchStats Batch::stats() const {
@@ -31,6 +34,18 @@ BatchStats Batch::stats() const {
   stats.discount_in_force = campaign_.discount();
   stats.revoked = is_revoked() ? stats.issued : revoked_codes_.load(std::memory_order_relaxed);
   return stats;
+}
+
+Status Batch::check_code_room(std::uint64_t count) const {
+  if (code_format() != CodeFormat::compact) return Status::ok();
+  const std::uint64_t issued = issued_.load(std::memory_order_relaxed);
+  if (issued > compact_batch_codes_max || count > compact_batch_codes_max - issued) {
+    return Status::resource_exhausted("a compact batch holds at most " +
+                                      std::to_string(compact_batch_codes_max) + " codes; batch " +
+                                      id() + " has " + std::to_string(issued) +
+                                      " and this load adds " + std::to_string(count));
+  }
+  return Status::ok();
 }
 
 void EngineState::count(store::SideTables& side, Batch& batch, Counter counter,

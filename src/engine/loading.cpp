@@ -14,14 +14,20 @@
 namespace coupond {
 namespace {
 
-// Claims serials [first, first + count) of the batch, or fails when the batch's 32-bit serial
-// space would overflow.
-Status claim_serials(std::atomic<std::uint64_t>& next_serial, std::uint64_t count,
-                     std::uint64_t* first) {
+// Claims serials [first, first + count) of the batch, or fails when the batch's serial space
+// (32 bits; 16 for a compact batch) would overflow.
+Status claim_serials(const Batch& batch, std::atomic<std::uint64_t>& next_serial,
+                     std::uint64_t count, std::uint64_t* first) {
+  // Under the catalog lock, which every load holds: the codes issued cannot move meanwhile.
+  Status status = batch.check_code_room(count);
+  if (!status.is_ok()) return status;
+  const std::uint64_t serials_max =
+      batch.code_format() == CodeFormat::compact ? compact_batch_codes_max : batch_codes_max;
   std::uint64_t current = next_serial.load(std::memory_order_relaxed);
   do {
-    if (count > batch_codes_max - current) {
-      return Status::resource_exhausted("a batch holds at most 4294967296 generated codes");
+    if (count > serials_max - current) {
+      return Status::resource_exhausted("a batch holds at most " + std::to_string(serials_max) +
+                                        " generated codes");
     }
   } while (!next_serial.compare_exchange_weak(current, current + count));
   *first = current;
@@ -145,7 +151,7 @@ Status Engine::generate(std::string_view batch_id, std::uint64_t count, const Co
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
-    Status status = claim_serials(batch->next_serial_, count, &first);
+    Status status = claim_serials(*batch, batch->next_serial_, count, &first);
     if (status.is_ok()) status = state.table->reserve(count);
     if (!status.is_ok()) return status;
     status = journal_load(state, journal::RecordType::codes_generated,
@@ -182,7 +188,7 @@ Status Engine::generate_for_customers(std::string_view batch_id,
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
-    Status status = claim_serials(batch->next_serial_, customers.size(), &first);
+    Status status = claim_serials(*batch, batch->next_serial_, customers.size(), &first);
     if (status.is_ok()) status = state.table->reserve(customers.size());
     if (!status.is_ok()) return status;
     records::CodesLoaded record{batch->number(),
@@ -243,7 +249,8 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
-    Status status = state.table->reserve(record.codes.size());
+    Status status = batch->check_code_room(record.codes.size());
+    if (status.is_ok()) status = state.table->reserve(record.codes.size());
     if (status.is_ok()) {
       status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
     }

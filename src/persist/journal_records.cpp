@@ -1,6 +1,6 @@
 #include "persist/journal_records.h"
 
-#include "persist/campaign_fields.h"
+#include "persist/definition_tags.h"
 
 namespace coupond::records {
 namespace {
@@ -70,10 +70,10 @@ void write_definition(const BatchDefinition& definition, ByteWriter& writer) {
   writer.text(definition.code.prefix);
   writer.integer(definition.code.tag_bits);
   writer.integer(definition.code.group_size);
-  write_campaign_fields(definition, writer);
+  write_tagged_fields(definition, writer);
 }
 
-void read_definition(ByteReader& reader, BatchDefinition* out, CampaignFields campaign) {
+void read_definition(ByteReader& reader, BatchDefinition* out, TaggedFields tagged) {
   out->id = reader.text();
   out->name = reader.text();
   Discount& discount = out->discount;
@@ -95,9 +95,9 @@ void read_definition(ByteReader& reader, BatchDefinition* out, CampaignFields ca
   out->code.prefix = reader.text();
   out->code.tag_bits = reader.integer<std::uint32_t>();
   out->code.group_size = reader.integer<std::uint32_t>();
-  if (campaign == CampaignFields::present ||
-      (campaign == CampaignFields::if_any_left && !reader.at_end())) {
-    read_campaign_fields(reader, out);
+  if (tagged == TaggedFields::present ||
+      (tagged == TaggedFields::if_any_left && !reader.at_end())) {
+    read_tagged_fields(reader, out);
   }
 }
 
@@ -110,7 +110,7 @@ void encode(const BatchCreated& record, std::string* out) {
 bool decode(std::string_view payload, BatchCreated* out) {
   ByteReader reader(payload);
   out->number = reader.integer<std::uint32_t>();
-  read_definition(reader, &out->definition, CampaignFields::if_any_left);
+  read_definition(reader, &out->definition, TaggedFields::if_any_left);
   return finished(reader);
 }
 

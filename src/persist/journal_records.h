@@ -107,12 +107,13 @@ bool decode(std::string_view payload, BatchRevoked* out);
 bool decode(std::string_view payload, UsesCompacted* out);
 bool decode(std::string_view payload, ChangesTogether* out);
 
-// The batch definition alone, as snapshots keep it too, its campaign fields last. Records and
-// snapshots written before campaign rules end before those: the reader is told whether they follow
-// (a snapshot's version says so), or to read them when any bytes are left (a record that ends with
-// its definition).
-enum class CampaignFields : unsigned char { absent, present, if_any_left };
+// The batch definition alone, as snapshots keep it too: its first fields in a fixed order, then
+// the fields added since (campaign limits, the code format) as tagged values (definition_tags.h).
+// Records and snapshots written before those end after the first fields: the reader is told
+// whether the tags follow (a snapshot's version says so), or to read them when any bytes are left
+// (a record that ends with its definition).
+enum class TaggedFields : unsigned char { absent, present, if_any_left };
 void write_definition(const BatchDefinition& definition, journal::ByteWriter& writer);
-void read_definition(journal::ByteReader& reader, BatchDefinition* out, CampaignFields campaign);
+void read_definition(journal::ByteReader& reader, BatchDefinition* out, TaggedFields tagged);
 
 }  // namespace coupond::records

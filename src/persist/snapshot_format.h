@@ -4,7 +4,7 @@
 //   snapshots/<covered sequence, 20 digits>.snap
 //   = SnapshotHeader (64 bytes)
 //   + catalog section: has_imported_codes u8, batch count u32, then per batch: number u32,
-//     definition (records::write_definition), next_serial u64, revoked u8
+//     definition (records::write_definition, its code format u8 last), next_serial u64, revoked u8
 //   + one section per shard, in shard order:
 //       shard_sequence u64   the journal sequence this shard's copy stands at (see below)
 //       capacity u64, count u64, then capacity slots as they are (store/slot_format.h)
@@ -26,8 +26,8 @@
 // bits, then its high 64 bits as an i64); texts are a u32 length and the bytes.
 //
 // Version 2 widened discount_total and order_amount_total from i64, which wrapped; version 3 added
-// each batch definition's campaign fields (schedule, cap, budget, stacking group). Versions 1 and
-// 2 are still read.
+// each batch definition's tagged fields (campaign limits, code format). Versions 1 and 2 are
+// still read, their batches without limits and standard.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +38,7 @@ namespace coupond::snapshot_format {
 inline constexpr std::uint64_t magic = 0x3150414e534e5043;  // "CPNSNAP1"
 inline constexpr std::uint32_t format_version = 3;
 inline constexpr std::uint32_t format_version_oldest_read = 1;
-inline constexpr std::uint32_t format_version_campaign_fields = 3;
+inline constexpr std::uint32_t format_version_tagged_fields = 3;
 
 struct Header {
   std::uint64_t magic = snapshot_format::magic;

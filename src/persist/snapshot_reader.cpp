@@ -95,9 +95,9 @@ Status read_catalog(EngineState& state, ByteReader& reader, std::uint32_t format
     const auto number = reader.integer<std::uint32_t>();
     BatchDefinition definition;
     records::read_definition(reader, &definition,
-                             format_version >= snapshot_format::format_version_campaign_fields
-                                 ? records::CampaignFields::present
-                                 : records::CampaignFields::absent);
+                             format_version >= snapshot_format::format_version_tagged_fields
+                                 ? records::TaggedFields::present
+                                 : records::TaggedFields::absent);
     const auto next_serial = reader.integer<std::uint64_t>();
     const bool revoked = reader.integer<std::uint8_t>() != 0;
     if (!reader.ok()) break;

@@ -68,12 +68,29 @@ Status check_scope_list(std::string_view field, const std::vector<std::string>& 
   return Status::ok();
 }
 
+// The prefix is printed exactly as written, so one a code cannot hold is refused, named, rather
+// than changed.
 Status check_code_settings(const CodeSettings& code) {
+  const std::string named = "\"" + code.prefix + "\"";
   if (code.prefix.size() > prefix_length_max) {
-    return field_error("code.prefix", "must be at most 16 characters");
+    return field_error("code.prefix", named + " is " + std::to_string(code.prefix.size()) +
+                                          " characters; a code's prefix holds at most " +
+                                          std::to_string(prefix_length_max));
   }
   for (char c : code.prefix) {
-    if (!is_alphanumeric(c)) return field_error("code.prefix", "must be letters and digits only");
+    if (!is_alphanumeric(c)) {
+      return field_error("code.prefix",
+                         named + " cannot be part of a code: a prefix holds only letters A-Z "
+                                 "(either case) and digits 0-9");
+    }
+  }
+  if (code.format == CodeFormat::compact) {
+    if (code.tag_bits != compact_tag_bits) {
+      return field_error("code.tag_bits", "must be " + std::to_string(compact_tag_bits) +
+                                              " (or left out) for the compact format");
+    }
+  } else if (code.format != CodeFormat::standard) {
+    return field_error("code.format", "must be standard or compact");
   }
   if (code.tag_bits < tag_bits_min || code.tag_bits > tag_bits_max) {
     return field_error("code.tag_bits", "must be between " + std::to_string(tag_bits_min) +

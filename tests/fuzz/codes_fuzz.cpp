@@ -14,10 +14,15 @@ namespace {
 void check_parsed_round_trip(const NormalizedCode& normalized, std::uint32_t group_size) {
   SignedCodeParts parts;
   if (parse_signed(normalized, &parts) != ParseError::none) return;
-  FUZZ_REQUIRE(parts.header.tag_chars >= tag_chars_min && parts.header.tag_chars <= tag_chars_max);
+  if (parts.header.format == CodeFormat::compact) {
+    FUZZ_REQUIRE(parts.header.tag_chars == 0 && parts.body.size() == compact_body_chars);
+  } else {
+    FUZZ_REQUIRE(parts.header.tag_chars >= tag_chars_min &&
+                 parts.header.tag_chars <= tag_chars_max);
+  }
   FUZZ_REQUIRE(parts.prefix.size() + parts.body.size() == normalized.size);
   char text[code_input_max * 2];
-  const std::size_t written = format_parsed(parts, group_size, text, sizeof(text));
+  const std::size_t written = format_parsed(parts.prefix, parts, group_size, text, sizeof(text));
   FUZZ_REQUIRE(written > 0);
   NormalizedCode again;
   FUZZ_REQUIRE(normalize_signed(std::string_view(text, written), &again));
@@ -31,9 +36,8 @@ void check_parsed_round_trip(const NormalizedCode& normalized, std::uint32_t gro
 // A code made from the fuzzer's header, tag and prefix, as generation makes one.
 void check_formatted_round_trip(fuzz::FuzzBytes& bytes, std::uint32_t group_size) {
   const CodeHeader header = unpack_header(bytes.integer<std::uint64_t>());
-  if (header.tag_chars > tag_chars_max) return;  // three bits hold lengths past the longest tag
   const std::uint64_t tag =
-      bytes.integer<std::uint64_t>() & ((std::uint64_t{1} << (header.tag_chars * 5)) - 1);
+      bytes.integer<std::uint64_t>() & ((std::uint64_t{1} << tag_bits_of(header)) - 1);
   NormalizedCode prefix;
   const std::string_view prefix_input = bytes.rest().substr(0, prefix_length_max);
   if (!normalize_prefix(prefix_input, &prefix)) prefix.size = 0;

@@ -27,6 +27,8 @@ constexpr const char* usage =
     "Usage: couponctl [options] COMMAND [ARGS]\n\n"
     "Commands:\n"
     "  batch create FILE.json          create a batch from its JSON definition\n"
+    "       [--code-format F]          ... with code.format F (standard, or compact: 16-character\n"
+    "                                  codes for typing, at most 65536 a batch)\n"
     "  batch list                      list the batches\n"
     "  batch show ID                   show one batch\n"
     "  generate ID --count N           generate N codes; CSV on standard output\n"
@@ -278,6 +280,16 @@ int run(const Context& context, const std::vector<std::string>& words,
   if (command == "batch" && words.size() == 3 && words[1] == "create") {
     std::string definition;
     if (!read_file(words[2], &definition)) return fail("cannot read " + words[2]);
+    if (options.count("code-format")) {
+      // Set in the definition's "code" object; the server judges the value.
+      boost::system::error_code error;
+      json::value document = json::parse(definition, error);
+      if (error || !document.is_object()) return fail(words[2] + " is not a JSON object");
+      json::object& batch = document.as_object();
+      if (!batch.contains("code") || !batch.at("code").is_object()) batch["code"] = json::object();
+      batch["code"].as_object()["format"] = options["code-format"].as<std::string>();
+      definition = json::serialize(document);
+    }
     return call(context, "POST", "/admin/v1/batches", definition, render_batches);
   }
   if (command == "batch" && words.size() == 2 && words[1] == "list") {
@@ -335,6 +347,8 @@ int main(int argc, char** argv) {
       "insecure", "https: do not check the server's certificate; for testing only")(
       "json", "print the server's JSON answers as they are, for scripts")(
       "count", po::value<std::int64_t>(), "generate: how many codes")(
+      "code-format", po::value<std::string>(),
+      "batch create: the codes' format, standard or compact (sets code.format)")(
       "customers", po::value<std::string>(), "generate: a file of customer[,segment] lines")(
       "expiring-within", po::value<std::int64_t>(),
       "unused: only if the batch's codes expire within this many seconds")(

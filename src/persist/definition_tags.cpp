@@ -1,17 +1,18 @@
-#include "persist/campaign_fields.h"
+#include "persist/definition_tags.h"
 
 namespace coupond::records {
 namespace {
 
 // Never renumbered: these bytes are in journals and snapshots.
-enum class CampaignTag : std::uint8_t {
+enum class DefinitionTag : std::uint8_t {
   schedule = 1,
   max_uses_total = 2,
   budget_discount_max = 3,
   stacking_group = 4,
+  code_format = 5,  // written for a compact batch only: a definition without it is standard
 };
 
-void write_tag(CampaignTag tag, journal::ByteWriter& writer) {
+void write_tag(DefinitionTag tag, journal::ByteWriter& writer) {
   writer.integer(static_cast<std::uint8_t>(tag));
 }
 
@@ -45,45 +46,59 @@ Schedule read_schedule(journal::ByteReader& reader) {
 
 }  // namespace
 
-void write_campaign_fields(const BatchDefinition& definition, journal::ByteWriter& writer) {
+void write_tagged_fields(const BatchDefinition& definition, journal::ByteWriter& writer) {
   const std::uint32_t count = (definition.schedule ? 1 : 0) + (definition.max_uses_total > 0 ? 1 : 0) +
                               (definition.budget_discount_max > 0 ? 1 : 0) +
-                              (definition.stacking_group.empty() ? 0 : 1);
+                              (definition.stacking_group.empty() ? 0 : 1) +
+                              (definition.code.format != CodeFormat::standard ? 1 : 0);
   writer.integer(count);
   if (definition.schedule) {
-    write_tag(CampaignTag::schedule, writer);
+    write_tag(DefinitionTag::schedule, writer);
     write_schedule(*definition.schedule, writer);
   }
   if (definition.max_uses_total > 0) {
-    write_tag(CampaignTag::max_uses_total, writer);
+    write_tag(DefinitionTag::max_uses_total, writer);
     writer.integer(definition.max_uses_total);
   }
   if (definition.budget_discount_max > 0) {
-    write_tag(CampaignTag::budget_discount_max, writer);
+    write_tag(DefinitionTag::budget_discount_max, writer);
     writer.integer(definition.budget_discount_max);
   }
   if (!definition.stacking_group.empty()) {
-    write_tag(CampaignTag::stacking_group, writer);
+    write_tag(DefinitionTag::stacking_group, writer);
     writer.text(definition.stacking_group);
+  }
+  if (definition.code.format != CodeFormat::standard) {
+    write_tag(DefinitionTag::code_format, writer);
+    writer.integer(static_cast<std::uint8_t>(definition.code.format));
   }
 }
 
-void read_campaign_fields(journal::ByteReader& reader, BatchDefinition* out) {
+void read_tagged_fields(journal::ByteReader& reader, BatchDefinition* out) {
   const auto count = reader.integer<std::uint32_t>();
   for (std::uint32_t i = 0; i < count && reader.ok(); ++i) {
-    switch (static_cast<CampaignTag>(reader.integer<std::uint8_t>())) {
-      case CampaignTag::schedule:
+    switch (static_cast<DefinitionTag>(reader.integer<std::uint8_t>())) {
+      case DefinitionTag::schedule:
         out->schedule = read_schedule(reader);
         break;
-      case CampaignTag::max_uses_total:
+      case DefinitionTag::max_uses_total:
         out->max_uses_total = reader.integer<std::uint64_t>();
         break;
-      case CampaignTag::budget_discount_max:
+      case DefinitionTag::budget_discount_max:
         out->budget_discount_max = reader.integer<Money>();
         break;
-      case CampaignTag::stacking_group:
+      case DefinitionTag::stacking_group:
         out->stacking_group = reader.text();
         break;
+      case DefinitionTag::code_format: {
+        const auto format = reader.integer<std::uint8_t>();
+        if (format > static_cast<std::uint8_t>(CodeFormat::compact)) {
+          reader.fail();
+          return;
+        }
+        out->code.format = static_cast<CodeFormat>(format);
+        break;
+      }
       default:
         reader.fail();
         return;
