@@ -241,6 +241,12 @@ std::string explain(const Outcome& outcome) {
                  std::to_string(definition.discount.min_amount) + " (minor units)";
         }
         return "this coupon needs order.amount";
+      case Reason::sold_out:
+        return "this campaign has given all of its " + std::to_string(definition.max_uses_total) +
+               " uses";
+      case Reason::budget_exhausted:
+        return "this discount would take the campaign past its budget of " +
+               std::to_string(definition.budget_discount_max) + " (minor units)";
       case Reason::customer_limit_reached:
         return "this customer has already used " +
                std::to_string(definition.max_uses_per_customer) +
