@@ -91,6 +91,11 @@ TEST(LoadFile, AMissingOrDamagedFileIsAnErrorThatNamesIt) {
   write_bytes(named, "some codes and more");
   EXPECT_FALSE(journal::read_load_file(imports, ref, 3, &read).is_ok());
 
+  // A length past any load is refused before anything is read (or allocated).
+  journal::LoadFileRef huge = ref;
+  huge.bytes = std::uint64_t{1} << 60;
+  EXPECT_EQ(journal::read_load_file(imports, huge, 3, &read).code(), Status::Code::corruption);
+
   fs::remove(named);
   status = journal::read_load_file(imports, ref, 3, &read);
   EXPECT_FALSE(status.is_ok());

@@ -13,7 +13,7 @@
 #include <random>
 
 #include "journal/durable_file.h"
-#include "journal/fault_point.h"
+#include "journal/journal_format.h"
 
 namespace coupond::journal {
 namespace {
@@ -120,6 +120,12 @@ Status read_load_file(const std::filesystem::path& directory, const LoadFileRef&
   if (!std::filesystem::exists(named, error) && std::filesystem::exists(pending, error)) {
     Status status = name_load_file(directory, ref, sequence);
     if (!status.is_ok()) return status;
+  }
+  // The record's checksum held, but a length no load is written with is damage all the same, and
+  // must not become an allocation of that size.
+  if (ref.bytes > record_payload_bytes_max) {
+    return Status::corruption("the record naming " + named.string() + " claims " +
+                              std::to_string(ref.bytes) + " bytes, more than any load");
   }
   const int fd = ::open(named.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
