@@ -321,5 +321,37 @@ TEST(CrashTest, KilledBetweenAnImportsFileAndItsRecordLoadsNothingAndLeavesNoFil
   EXPECT_EQ(boost::json::parse(again.body).at("imported").as_int64(), large_import_codes);
 }
 
+TEST(CrashTest, AFullDiskUnderALargeImportRefusesItLoadsNothingAndGoesOn) {
+  TemporaryDirectory directory;
+  const std::vector<std::string> codes = prepare(directory.path());
+  Ledger ledger;
+  {
+    ServerProcess server(
+        ServerOptions{{}, directory.path(), {"COUPOND_FAULT_POINT=load_file.enospc"}, false});
+    ASSERT_TRUE(server.started());
+    Shoppers shoppers(server, codes, ledger, "import");
+    wait_for_acknowledged(ledger, 20);
+    const HttpResult refused = import_large(server);
+    EXPECT_EQ(refused.status, 500) << refused.body;
+    EXPECT_NE(refused.body.find("no space left on device"), std::string::npos) << refused.body;
+    EXPECT_EQ(issued_count(server), crash_codes_count);
+    EXPECT_TRUE(import_files(directory.path()).empty());
+    // The redemptions go on (answered, if only 409 once the codes are used up): the journal is
+    // not the import's.
+    const int answered = shoppers.answered();
+    sleep_for_milliseconds(200);
+    EXPECT_GT(shoppers.answered(), answered);
+    shoppers.join();
+    expect_ledger_holds(server, ledger);
+  }
+  // With room again, the same import loads whole.
+  ServerProcess restarted(ServerOptions{{}, directory.path(), {}, false});
+  ASSERT_TRUE(restarted.started());
+  expect_ledger_holds(restarted, ledger);
+  const HttpResult again = import_large(restarted);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(issued_count(restarted), crash_codes_count + large_import_codes);
+}
+
 }  // namespace
 }  // namespace coupond

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "journal/durable_file.h"
+#include "journal/fault_point.h"
 #include "journal/journal_format.h"
 
 namespace coupond::journal {
@@ -86,7 +87,9 @@ Status write_load_file(const std::filesystem::path& directory, std::string_view 
     fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   } while (fd < 0 && errno == EEXIST);
   if (fd < 0) return errno_status("cannot create", path, errno);
-  status = write_flushed(fd, payload, path);
+  // The fault point stands for a disk that fills while the file is written.
+  status = fault_injected("load_file.enospc") ? errno_status("cannot write", path, ENOSPC)
+                                              : write_flushed(fd, payload, path);
   ::close(fd);
   if (status.is_ok()) status = sync_directory(directory);
   if (!status.is_ok()) {
