@@ -1,18 +1,20 @@
 // A large load's payload in a file of its own beside the journal (DATA_DIR/imports/), so that the
 // journal carries only a small record naming it. Journaled inline, a million imported codes made
-// one record of ~40 MB: every redemption appended behind it waited for those megabytes to be
-// written and synced. Written here, by the thread that loads, a few MiB at a time and each chunk
-// flushed before the next is written, the disk's queue never holds many MiB ahead of a group's
-// fdatasync.
+// one record of 32 MB: every redemption appended behind it waited for those megabytes to be
+// copied, checksummed, written and synced. Written here, by the thread that loads, a few MiB at a
+// time and each chunk flushed before the next is written, the disk's queue never holds many MiB
+// ahead of a group's fdatasync.
 //
-// A file's life, each step durable before the next:
-//   1. written under pending-<id, 16 hex digits>.codes and synced, its directory synced;
+// A file's life:
+//   1. written under pending-<id, 16 hex digits>.codes and synced, its directory synced, before
+//      anything names it;
 //   2. the journal record naming it (id, length, checksum) is appended;
-//   3. renamed to <the record's sequence, 20 digits>.codes, the directory synced;
+//   3. renamed to <the record's sequence, 20 digits>.codes and the directory synced, before the
+//      load is answered (and before a snapshot can cover the record);
 //   4. removed once the older kept snapshot covers the record (remove_load_files_through).
 // Recovery reads the file when replay meets its record, under either name; a file that is missing
 // or does not verify is a start-up error that names it. Whatever a crash leaves before step 2
-// (a pending file no record names) or a file renamed for a record that never became durable is
+// (a pending file no record names), or a file renamed for a record that never became durable, is
 // removed at start (remove_unused_load_files).
 //
 // The file's bytes are exactly a record payload (persist/journal_records.h); the record's length
