@@ -240,20 +240,6 @@ TEST(CrashTest, ADamagedJournalIsRefusedUnlessTruncationIsForced) {
   EXPECT_NE(forced.error_output().find("TRUNCATED"), std::string::npos) << forced.error_output();
 }
 
-// An import large enough to keep its codes in a file beside the journal (journal/load_file.h).
-constexpr int large_import_codes = 5'000;
-
-std::string large_import_csv() {
-  std::string csv;
-  for (int i = 0; i < large_import_codes; ++i) csv += testing::numbered("IMPORTED", i) + "\n";
-  return csv;
-}
-
-HttpResult import_large(const ServerProcess& server) {
-  return http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/import",
-                      large_import_csv(), server.admin_token());
-}
-
 std::vector<fs::path> import_files(const fs::path& data_dir) {
   std::vector<fs::path> files = files_in(data_dir / "imports");
   std::sort(files.begin(), files.end());
@@ -264,16 +250,8 @@ TEST(CrashTest, KilledRightAfterALargeImportIsAnsweredKeepsEveryImportedCode) {
   TemporaryDirectory directory;
   const std::vector<std::string> codes = prepare(directory.path());
   Ledger ledger;
-  {
-    ServerProcess server(ServerOptions{{}, directory.path(), {}, false});
-    ASSERT_TRUE(server.started());
-    Shoppers shoppers(server, codes, ledger, "import");
-    wait_for_acknowledged(ledger, 20);
-    const HttpResult imported = import_large(server);
-    server.kill_now();
-    shoppers.join();
-    ASSERT_EQ(imported.status, 200) << imported.body;
-  }
+  const HttpResult imported = import_then_kill(directory.path(), codes, ledger);
+  ASSERT_EQ(imported.status, 200) << imported.body;
   // The codes are in a file named after its record's sequence, the journal holds only the record.
   const std::vector<fs::path> files = import_files(directory.path());
   ASSERT_EQ(files.size(), 1u);
