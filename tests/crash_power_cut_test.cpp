@@ -3,7 +3,8 @@
 // and every kill is followed by a simulated power cut: each file of the data directory is cut back
 // to its size at its last completed sync, and each creation, rename and removal whose directory
 // was not synced after it is undone. The table files are left out: they are rebuilt at every
-// start. After every restart the two invariants of crash_support.h must hold.
+// start. After every restart the two invariants of crash_support.h must hold, and a large import
+// answered before the cut is all there.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -138,6 +139,29 @@ TEST(CrashTest, APowerCutInTheFirstRunKeepsWhatItAcknowledged) {
   }
   expect_ledger_holds(restarted, ledger);
   EXPECT_EQ(issued_count(restarted), crash_codes_count) << cut.describe();
+}
+
+TEST(CrashTest, APowerCutRightAfterALargeImportIsAnsweredKeepsEveryImportedCode) {
+  // The file beside the journal, its pending name and its final one must all have been synced
+  // before the 200: a cut drops whatever was not.
+  TemporaryDirectory directory;
+  const fs::path data_dir = directory.path() / "data";
+  const fs::path log = directory.path() / "power-cut.log";
+  const std::vector<std::string> codes = prepare(data_dir);
+  Ledger ledger;
+  const HttpResult imported =
+      import_then_kill(data_dir, codes, ledger, power_cut_environment(data_dir, log));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  const PowerCutReport cut = cut_power(data_dir, log, {rebuilt_at_start(data_dir)});
+  EXPECT_GT(cut.syncs_seen, 0) << "the shim saw no sync: coupond did not run under it";
+  ServerProcess restarted(ServerOptions{{}, data_dir, {}, true});
+  if (!restarted.started()) {
+    restarted.wait_for_end(std::chrono::seconds(10));
+    FAIL() << "coupond did not start after the power cut (" << cut.describe() << "):\n"
+           << restarted.error_output();
+  }
+  expect_ledger_holds(restarted, ledger);
+  EXPECT_EQ(issued_count(restarted), crash_codes_count + large_import_codes);
 }
 
 }  // namespace

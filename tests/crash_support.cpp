@@ -87,6 +87,26 @@ std::string redeem_body(const std::string& code, const std::string& order_id) {
          R"(", "customer": "c-)" + order_id + R"(", "order": {"amount": 9900, "channel": "app"}})";
 }
 
+HttpResult import_large(const ServerProcess& server) {
+  std::string csv;
+  for (int i = 0; i < large_import_codes; ++i) csv += testing::numbered("IMPORTED", i) + "\n";
+  return http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/import", csv,
+                      server.admin_token());
+}
+
+HttpResult import_then_kill(const std::filesystem::path& data_dir,
+                            const std::vector<std::string>& codes, Ledger& ledger,
+                            const std::vector<std::string>& environment) {
+  ServerProcess server(ServerOptions{{}, data_dir, environment, !environment.empty()});
+  if (!server.started()) return {};
+  Shoppers shoppers(server, codes, ledger, "import");
+  wait_for_acknowledged(ledger, 20);
+  const HttpResult imported = import_large(server);
+  server.kill_now();
+  shoppers.join();
+  return imported;
+}
+
 Shoppers::Shoppers(const ServerProcess& server, const std::vector<std::string>& codes,
                    Ledger& ledger, const std::string& run)
     : port_(server.data_port()), codes_(codes), ledger_(ledger), run_(run) {

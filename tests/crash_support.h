@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "http_client.h"
 #include "power_cut.h"
 #include "server_process.h"
 
@@ -49,6 +50,17 @@ std::vector<std::string> prepare(const std::filesystem::path& data_dir,
                                  const std::vector<std::string>& flags = {});
 
 std::string redeem_body(const std::string& code, const std::string& order_id);
+
+// An import large enough to keep its codes in a file beside the journal (journal/load_file.h):
+// large_import_codes codes, IMPORTED0 on, into the batch "flash".
+inline constexpr int large_import_codes = 5'000;
+HttpResult import_large(const ServerProcess& server);
+// Runs coupond on data_dir (environment added to its own) with shoppers redeeming, imports the
+// large import once some redemptions were acknowledged, and kills coupond as soon as the import is
+// answered. Returns the import's answer.
+HttpResult import_then_kill(const std::filesystem::path& data_dir,
+                            const std::vector<std::string>& codes, Ledger& ledger,
+                            const std::vector<std::string>& environment = {});
 
 // Redeems random codes from several threads until join() or the server stops answering; each 200
 // goes into the ledger. Order ids are unique per attempt, and now and then a thread repeats an

@@ -1,13 +1,17 @@
 // Crashes of the real coupond, and what a restart finds. Many connections redeem codes while the
 // server is killed with SIGKILL at a random moment, or kills itself at a fault point (before a
 // record is appended, between its write and its sync, after the sync but before the answer, half
-// way through a snapshot, a journal rotation or a batch load), or runs out of disk. After every
-// restart the two invariants of crash_support.h are checked against the clients' own records.
+// way through a snapshot, a journal rotation or a batch load, or between a large import's file and
+// its record), or is killed right after a large import is answered, or runs out of disk. After
+// every restart the two invariants of crash_support.h are checked against the clients' own
+// records.
 // (A SIGKILL leaves the page cache: crash_power_cut_test.cpp also drops what was never synced.)
 // A damaged journal makes the server refuse to start, naming the file and the offset.
 #include <gtest/gtest.h>
 
 #include <sys/mount.h>
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <fstream>
@@ -234,6 +238,97 @@ TEST(CrashTest, ADamagedJournalIsRefusedUnlessTruncationIsForced) {
   ASSERT_TRUE(forced.started());
   EXPECT_EQ(forced.stop(), 0);
   EXPECT_NE(forced.error_output().find("TRUNCATED"), std::string::npos) << forced.error_output();
+}
+
+std::vector<fs::path> import_files(const fs::path& data_dir) {
+  std::vector<fs::path> files = files_in(data_dir / "imports");
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+TEST(CrashTest, KilledRightAfterALargeImportIsAnsweredKeepsEveryImportedCode) {
+  TemporaryDirectory directory;
+  const std::vector<std::string> codes = prepare(directory.path());
+  Ledger ledger;
+  const HttpResult imported = import_then_kill(directory.path(), codes, ledger);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  // The codes are in a file named after its record's sequence, the journal holds only the record.
+  const std::vector<fs::path> files = import_files(directory.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].filename().string().find("pending"), std::string::npos) << files[0];
+  ServerProcess restarted(ServerOptions{{}, directory.path(), {}, false});
+  ASSERT_TRUE(restarted.started());
+  expect_ledger_holds(restarted, ledger);
+  EXPECT_EQ(issued_count(restarted), crash_codes_count + large_import_codes);
+  for (int i = 0; i < large_import_codes; i += 97) {
+    const std::string code = testing::numbered("IMPORTED", i);
+    const HttpResult coupon = http_request(restarted.data_port(), "GET", "/v1/coupons/" + code);
+    EXPECT_EQ(coupon.status, 200) << code;
+  }
+  EXPECT_EQ(import_files(directory.path()), files);
+}
+
+TEST(CrashTest, KilledBetweenAnImportsFileAndItsRecordLoadsNothingAndLeavesNoFile) {
+  TemporaryDirectory directory;
+  const std::vector<std::string> codes = prepare(directory.path());
+  Ledger ledger;
+  {
+    ServerProcess server(ServerOptions{
+        {}, directory.path(), {"COUPOND_FAULT_POINT=import.file_written"}, true});
+    ASSERT_TRUE(server.started());
+    Shoppers shoppers(server, codes, ledger, "import");
+    wait_for_acknowledged(ledger, 20);
+    EXPECT_EQ(import_large(server).status, 0) << "the import was answered";
+    int signal = 0;
+    EXPECT_EQ(server.wait_for_end(std::chrono::seconds(30), &signal), -1);
+    EXPECT_EQ(signal, SIGKILL);
+    shoppers.join();
+  }
+  // The file was written and synced; no record names it.
+  const std::vector<fs::path> files = import_files(directory.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(files[0].filename().string().find("pending"), std::string::npos) << files[0];
+  ServerProcess restarted(ServerOptions{{}, directory.path(), {}, false});
+  ASSERT_TRUE(restarted.started());
+  expect_ledger_holds(restarted, ledger);
+  EXPECT_EQ(issued_count(restarted), crash_codes_count);
+  EXPECT_TRUE(import_files(directory.path()).empty());
+  // The same import again is whole: none of its codes was half loaded.
+  const HttpResult again = import_large(restarted);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(boost::json::parse(again.body).at("imported").as_int64(), large_import_codes);
+}
+
+TEST(CrashTest, AFullDiskUnderALargeImportRefusesItLoadsNothingAndGoesOn) {
+  TemporaryDirectory directory;
+  const std::vector<std::string> codes = prepare(directory.path());
+  Ledger ledger;
+  {
+    ServerProcess server(
+        ServerOptions{{}, directory.path(), {"COUPOND_FAULT_POINT=load_file.enospc"}, false});
+    ASSERT_TRUE(server.started());
+    Shoppers shoppers(server, codes, ledger, "import");
+    wait_for_acknowledged(ledger, 20);
+    const HttpResult refused = import_large(server);
+    EXPECT_EQ(refused.status, 500) << refused.body;
+    EXPECT_NE(refused.body.find("no space left on device"), std::string::npos) << refused.body;
+    EXPECT_EQ(issued_count(server), crash_codes_count);
+    EXPECT_TRUE(import_files(directory.path()).empty());
+    // The redemptions go on (answered, if only 409 once the codes are used up): the journal is
+    // not the import's.
+    const int answered = shoppers.answered();
+    sleep_for_milliseconds(200);
+    EXPECT_GT(shoppers.answered(), answered);
+    shoppers.join();
+    expect_ledger_holds(server, ledger);
+  }
+  // With room again, the same import loads whole.
+  ServerProcess restarted(ServerOptions{{}, directory.path(), {}, false});
+  ASSERT_TRUE(restarted.started());
+  expect_ledger_holds(restarted, ledger);
+  const HttpResult again = import_large(restarted);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(issued_count(restarted), crash_codes_count + large_import_codes);
 }
 
 }  // namespace

@@ -52,6 +52,12 @@ inline constexpr std::size_t scope_entry_length_max = 64;
 inline constexpr std::size_t scope_entries_max = 1'000;
 inline constexpr std::size_t order_items_max = 1'000;
 
+// An import whose journal record would carry more than this keeps its codes in a file beside the
+// journal and journals a record of 24 bytes naming it (journal/load_file.h): a record of
+// megabytes holds every redemption appended behind it until it is written and synced. Below it,
+// one more file, its syncs and its rename cost more than the bytes they keep out of the journal.
+inline constexpr std::size_t import_record_inline_bytes_max = 64u << 10;
+
 // The data plane's rate limiters (per customer, per client) remember at most this many ids each,
 // whatever ids callers invent: 24 bytes an entry, 1.5 MiB a limiter. Past it the oldest give way.
 inline constexpr std::size_t rate_limit_ids_max = 65'536;

@@ -79,6 +79,8 @@ struct EngineState {
   std::mutex catalog_mutex;
   // One snapshot at a time.
   std::mutex snapshot_mutex;
+  // Where large imports keep their codes beside the journal (journal/load_file.h).
+  std::filesystem::path imports_directory() const { return options.data_dir / "imports"; }
 
   // Appends a change to the journal and returns its sequence (0 while recovering; also 0, with
   // nothing appended, for a payload past the journal's record limit, which callers prevent).

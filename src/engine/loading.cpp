@@ -9,6 +9,7 @@
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
 #include "journal/fault_point.h"
+#include "journal/load_file.h"
 #include "rules/text_check.h"
 
 namespace coupond {
@@ -60,6 +61,45 @@ Status journal_load(EngineState& state, journal::RecordType type, const auto& re
     return Status::resource_exhausted("this load is too large for one journal record; split it");
   }
   return Status::ok();
+}
+
+// Journals an import and loads its codes. A large one's codes go to a file beside the journal
+// first (journal/load_file.h), written and synced here, outside every lock; the journal then
+// carries only the small record naming the file. Either way the record is appended, and the file
+// named after its sequence, before the catalog lock is let go, so a snapshot that covers the
+// record finds the file under its final name.
+Status journal_import(EngineState& state, Batch& batch, const records::CodesLoaded& record,
+                      std::uint64_t* sequence, std::uint64_t* imported) {
+  thread_local std::string payload;
+  payload.clear();
+  if (state.journal) records::encode(record, &payload);
+  const bool beside = payload.size() > import_record_inline_bytes_max &&
+                      payload.size() <= journal::record_payload_bytes_max;
+  journal::LoadFileRef file;
+  if (beside) {
+    Status written = journal::write_load_file(state.imports_directory(), payload, &file);
+    if (!written.is_ok()) return written;
+    journal::fault_point("import.file_written");
+  }
+  std::lock_guard catalog(state.catalog_mutex);
+  Status status = batch.check_code_room(record.codes.size());
+  if (status.is_ok()) status = state.table->reserve(record.codes.size());
+  if (status.is_ok() && beside) {
+    status = journal_load(state, journal::RecordType::codes_imported_from_file,
+                          records::CodesImportedFromFile{file}, sequence);
+    if (status.is_ok()) {
+      // A failure leaves the file under its pending name, which the record names too: recovery
+      // finds it there and names it then.
+      (void)journal::name_load_file(state.imports_directory(), file, *sequence);
+    }
+  } else if (status.is_ok()) {
+    status = journal_load(state, journal::RecordType::codes_imported, record, sequence);
+  }
+  if (!status.is_ok()) {
+    if (beside) journal::discard_load_file(state.imports_directory(), file);
+    return status;
+  }
+  return state.load_codes(batch, record.codes, imported);
 }
 
 std::vector<records::BoundCode> signed_codes(const Batch& batch, std::uint64_t first,
@@ -247,16 +287,8 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
   }
 
   std::uint64_t sequence = 0;
-  {
-    std::lock_guard catalog(state.catalog_mutex);
-    Status status = batch->check_code_room(record.codes.size());
-    if (status.is_ok()) status = state.table->reserve(record.codes.size());
-    if (status.is_ok()) {
-      status = journal_load(state, journal::RecordType::codes_imported, record, &sequence);
-    }
-    if (status.is_ok()) status = state.load_codes(*batch, record.codes, &out->imported);
-    if (!status.is_ok()) return status;
-  }
+  Status status = journal_import(state, *batch, record, &sequence, &out->imported);
+  if (!status.is_ok()) return status;
   out->duplicates += record.codes.size() - out->imported;
   return state.wait_durable(sequence);
 }

@@ -99,9 +99,10 @@ enum class RecordType : std::uint8_t {
   batch_revoked = 9,
   uses_compacted = 10,  // a snapshot dropped a shard's uses no longer in force and renumbered it
   hold_lapsed = 11,  // a hold ended unconfirmed (its expiry passed, or its coupon was revoked)
-  changes_together = 12,  // several of the above about different coupons, made as one (a stack)
+  codes_imported_from_file = 12,  // codes_imported's payload in a file beside the journal
+  changes_together = 13,  // several of the above about different coupons, made as one (a stack)
 };
-inline constexpr std::uint8_t record_type_max = 12;
+inline constexpr std::uint8_t record_type_max = 13;
 
 // "00000000000000000042.log" for sequence 42.
 std::string segment_file_name(std::uint64_t first_sequence);

@@ -242,6 +242,21 @@ bool decode(std::string_view payload, BatchRevoked* out) {
   return finished(reader);
 }
 
+void encode(const CodesImportedFromFile& record, std::string* out) {
+  ByteWriter writer(out);
+  writer.integer(record.file.id);
+  writer.integer(record.file.bytes);
+  writer.integer(record.file.checksum);
+}
+
+bool decode(std::string_view payload, CodesImportedFromFile* out) {
+  ByteReader reader(payload);
+  out->file.id = reader.integer<std::uint64_t>();
+  out->file.bytes = reader.integer<std::uint64_t>();
+  out->file.checksum = reader.integer<std::uint64_t>();
+  return finished(reader);
+}
+
 void encode(const UsesCompacted& record, std::string* out) {
   ByteWriter writer(out);
   writer.integer(record.shard_count);

@@ -16,6 +16,7 @@
 #include "coupond/batch.h"
 #include "journal/byte_codec.h"
 #include "journal/journal_format.h"
+#include "journal/load_file.h"
 #include "store/coupon_key.h"
 #include "store/side_tables.h"
 
@@ -69,6 +70,12 @@ struct BatchRevoked {
   std::uint32_t batch_number = 0;
 };
 
+// Imported codes whose CodesLoaded payload is in a file beside the journal (journal/load_file.h):
+// which file, and the length and checksum its bytes must have.
+struct CodesImportedFromFile {
+  journal::LoadFileRef file;
+};
+
 // A compaction of one shard's use log (store/use_compaction.h): the uses it dropped, so that a
 // replay that reaches it from an older snapshot drops the same ones and numbers the rest as the
 // records after it do. shard_count says which layout the shard index and the numbers belong to.
@@ -94,6 +101,7 @@ void encode(const UseTaken& record, std::string* out);
 void encode(const UseChanged& record, std::string* out);
 void encode(const CodeRevoked& record, std::string* out);
 void encode(const BatchRevoked& record, std::string* out);
+void encode(const CodesImportedFromFile& record, std::string* out);
 void encode(const UsesCompacted& record, std::string* out);
 
 // The views in what decodes point into payload.
@@ -104,6 +112,7 @@ bool decode(std::string_view payload, UseTaken* out);
 bool decode(std::string_view payload, UseChanged* out);
 bool decode(std::string_view payload, CodeRevoked* out);
 bool decode(std::string_view payload, BatchRevoked* out);
+bool decode(std::string_view payload, CodesImportedFromFile* out);
 bool decode(std::string_view payload, UsesCompacted* out);
 bool decode(std::string_view payload, ChangesTogether* out);
 

@@ -8,6 +8,7 @@
 #include "persist/shard_compaction.h"
 #include "persist/snapshot.h"
 #include "journal/journal_reader.h"
+#include "journal/load_file.h"
 
 namespace coupond {
 namespace {
@@ -44,7 +45,9 @@ class Replayer {
         return catalog_change(record) ? load_generated(record) : Status::ok();
       case RecordType::codes_generated_for_customers:
       case RecordType::codes_imported:
-        return catalog_change(record) ? load_codes(record) : Status::ok();
+        return catalog_change(record) ? load_codes(record, record.payload) : Status::ok();
+      case RecordType::codes_imported_from_file:
+        return catalog_change(record) ? load_codes_from_file(record) : Status::ok();
       case RecordType::batch_revoked:
         return catalog_change(record) ? revoke_batch(record) : Status::ok();
       case RecordType::use_taken:
@@ -102,9 +105,10 @@ class Replayer {
     return state_.load_generated(*target, generated.first_serial, generated.count);
   }
 
-  Status load_codes(const JournalRecord& record) {
+  // payload: the record's own, or that of the file it names.
+  Status load_codes(const JournalRecord& record, std::string_view payload) {
     records::CodesLoaded loaded;
-    if (!records::decode(record.payload, &loaded)) return undecodable(record);
+    if (!records::decode(payload, &loaded)) return undecodable(record);
     Status status;
     Batch* target = batch(loaded.batch_number, &status);
     if (target == nullptr) return status;
@@ -112,6 +116,18 @@ class Replayer {
     if (!status.is_ok()) return status;
     std::uint64_t inserted = 0;
     return state_.load_codes(*target, loaded.codes, &inserted);
+  }
+
+  // The file is read only for a record the snapshot does not cover: a covered one's file may
+  // already be gone, removed once the snapshot was written.
+  Status load_codes_from_file(const JournalRecord& record) {
+    records::CodesImportedFromFile imported;
+    if (!records::decode(record.payload, &imported)) return undecodable(record);
+    std::string payload;
+    Status status = journal::read_load_file(state_.imports_directory(), imported.file,
+                                            record.sequence, &payload);
+    if (!status.is_ok()) return status;
+    return load_codes(record, payload);
   }
 
   Status revoke_batch(const JournalRecord& record) {
@@ -291,6 +307,15 @@ Status recover(EngineState& state, bool truncate_corrupt, RecoveryReport* report
                            std::to_string(report->last_sequence) +
                            ". Refusing to start: restore the data directory from a backup"),
         report->notes);
+  }
+  // Only once everything replayed: an import's file that no durable record names (a crash came
+  // before its record was appended or synced) would otherwise lie there for ever, or under the
+  // name of a sequence the journal is about to give again.
+  const std::size_t unused = journal::remove_unused_load_files(state.imports_directory(),
+                                                               report->last_sequence);
+  if (unused > 0) {
+    report->notes.push_back("removed " + std::to_string(unused) +
+                            " file(s) of imports no journal record names");
   }
   return Status::ok();
 }

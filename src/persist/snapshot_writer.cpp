@@ -13,6 +13,7 @@
 #include "persist/shard_compaction.h"
 #include "persist/snapshot_format.h"
 #include "journal/durable_file.h"
+#include "journal/load_file.h"
 #include "journal/fault_point.h"
 
 namespace coupond {
@@ -191,7 +192,8 @@ Status copy_state(EngineState& state, SnapshotFile& file, snapshot_format::Heade
   return status;
 }
 
-// Keeps the newest snapshots_kept snapshots and the journal from the oldest of them on.
+// Keeps the newest snapshots_kept snapshots and the journal (with the files of imports beside it)
+// from the oldest of them on.
 void remove_old_snapshots(EngineState& state, const fs::path& directory) {
   const auto snapshots = list_snapshots(directory);
   for (std::size_t i = snapshot_format::snapshots_kept; i < snapshots.size(); ++i) {
@@ -201,6 +203,7 @@ void remove_old_snapshots(EngineState& state, const fs::path& directory) {
   if (state.journal && !snapshots.empty()) {
     const std::size_t oldest_kept = std::min(snapshots.size(), snapshot_format::snapshots_kept) - 1;
     state.journal->remove_segments_through(snapshots[oldest_kept].first);
+    journal::remove_load_files_through(state.imports_directory(), snapshots[oldest_kept].first);
   }
 }
 

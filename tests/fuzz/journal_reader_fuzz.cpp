@@ -57,6 +57,11 @@ void decode(const JournalRecord& record) {
       records::decode(record.payload, &decoded);
       break;
     }
+    case RecordType::codes_imported_from_file: {
+      records::CodesImportedFromFile decoded;
+      records::decode(record.payload, &decoded);
+      break;
+    }
     case RecordType::uses_compacted: {
       records::UsesCompacted decoded;
       records::decode(record.payload, &decoded);
