@@ -1,6 +1,6 @@
 // A batch is a campaign: one discount, one validity window, one scope and the settings of its
-// codes. Batches are immutable once created (only their revoked flag changes), so the hot path
-// reads them without a lock.
+// codes. A definition is immutable once made; a change (PATCH) makes a whole new one that the
+// engine swaps in, so the hot path reads them without a lock.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,7 @@ struct Discount {
   Money min_amount = 0;  // threshold: the spend that unlocks the discount
   std::string sku;       // free_item: what is given
   std::int64_t quantity = 0;  // free_item: how many
+  bool operator==(const Discount&) const = default;
 };
 
 // Empty lists mean no restriction. categories and skus restrict the order's items: the coupon
@@ -41,6 +42,7 @@ struct CodeSettings {
   std::string prefix;                         // letters and digits printed before the body
   std::uint32_t tag_bits = tag_bits_default;  // rounded up to whole base32 characters
   std::uint32_t group_size = 4;               // characters between dashes in the canonical form
+  bool operator==(const CodeSettings&) const = default;
 };
 
 struct BatchDefinition {

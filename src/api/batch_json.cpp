@@ -20,6 +20,7 @@ bool parse_discount_type(std::string_view name, DiscountType* type) {
 
 std::string parse_discount(const boost::json::object& object, Discount* out) {
   FieldReader fields(object, "discount");
+  fields.only({"type", "amount", "percent", "max_amount", "min_amount", "sku", "quantity"});
   const std::string_view type = fields.string("type", true, 32);
   out->amount = fields.integer("amount", false).value_or(0);
   out->percent = static_cast<int>(std::clamp<std::int64_t>(fields.integer("percent", false).value_or(0), -1, 1000));
@@ -49,6 +50,7 @@ std::string parse_list(FieldReader& fields, std::string_view name, std::vector<s
 
 std::string parse_scope(const boost::json::object& object, Scope* out) {
   FieldReader fields(object, "scope");
+  fields.only({"channels", "stores", "categories", "skus"});
   for (auto [name, list] : {std::pair{"channels", &out->channels}, std::pair{"stores", &out->stores},
                             std::pair{"categories", &out->categories},
                             std::pair{"skus", &out->skus}}) {
@@ -77,6 +79,8 @@ boost::json::array list_json(const std::vector<std::string>& list) {
 
 std::string parse_batch_definition(const boost::json::object& object, BatchDefinition* out) {
   FieldReader fields(object, "");
+  fields.only({"id", "name", "discount", "valid_from", "valid_until", "max_uses_per_code",
+               "max_uses_per_customer", "scope", "code"});
   out->id = std::string(fields.string("id", true, batch_id_length_max));
   out->name = std::string(fields.string("name", false, batch_name_length_max));
   const boost::json::object* discount = fields.object("discount", true);
@@ -97,6 +101,7 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   if (error.empty() && scope != nullptr) error = parse_scope(*scope, &out->scope);
   if (error.empty() && code != nullptr) {
     FieldReader code_fields(*code, "code");
+    code_fields.only({"prefix", "tag_bits", "group_size"});
     out->code.prefix = std::string(code_fields.string("prefix", false, prefix_length_max + 1));
     out->code.tag_bits = static_cast<std::uint32_t>(std::clamp<std::int64_t>(
         code_fields.integer("tag_bits", false).value_or(tag_bits_default), 0, 1000));
@@ -107,8 +112,32 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   return error;
 }
 
-boost::json::object batch_json(const Batch& batch) {
-  const BatchDefinition& definition = batch.definition();
+namespace {
+
+// RFC 7396: each field of patch replaces target's, null removes it, and an object given for an
+// object merges into it field by field.
+void merge_patch(boost::json::object& target, const boost::json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
+      merge_patch(target.at(key).get_object(), value.get_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+std::string parse_batch_patch(const BatchDefinition& current, const boost::json::object& patch,
+                              BatchDefinition* out) {
+  boost::json::object merged = definition_json(current);
+  merge_patch(merged, patch);
+  return parse_batch_definition(merged, out);
+}
+
+boost::json::object definition_json(const BatchDefinition& definition) {
   boost::json::object discount;
   discount["type"] = discount_type_name(definition.discount.type);
   switch (definition.discount.type) {
@@ -143,6 +172,11 @@ boost::json::object batch_json(const Batch& batch) {
   object["code"] = {{"prefix", definition.code.prefix},
                     {"tag_bits", definition.code.tag_bits},
                     {"group_size", definition.code.group_size}};
+  return object;
+}
+
+boost::json::object batch_json(const Batch& batch) {
+  boost::json::object object = definition_json(batch.definition());
   object["revoked"] = batch.is_revoked();
   object["stats"] = counts_json(batch.stats());
   return object;

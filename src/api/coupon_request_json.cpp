@@ -1,7 +1,7 @@
 // The data plane's request decoder: a checkout body read straight into a CouponRequest, with no
 // DOM. Boost.JSON's own SAX parser (basic_parser) checks the syntax, so that a malformed body gets
-// the very error Boost.JSON's DOM parser gives; the handler below keeps only the fields the data
-// plane knows, as they come, and the checks run once the whole body has parsed, in a fixed order,
+// the very error Boost.JSON's DOM parser gives; the handler below keeps the fields the data plane
+// knows, as they come, and notes the first it does not know (a 400, never ignored); the checks run once the whole body has parsed, in a fixed order,
 // so that a body gets the same 400 sentence whatever order its fields came in and whichever of
 // its problems comes first in the text. A key given twice counts as given last, as in a DOM.
 #include <boost/json/array.hpp>
@@ -12,6 +12,7 @@
 #include <array>
 
 #include "api/coupon_json.h"
+#include "api/json_fields.h"
 #include "coupond/invariant.h"
 #include "rules/text_check.h"
 
@@ -173,6 +174,7 @@ class RequestHandler {
     std::string_view key = last;
     if (!key_.empty()) key = key_.append(last);
     next_ = field_for(key);
+    if (next_ == nullptr) unknown_key(key);
     key_.clear();
     return true;
   }
@@ -219,6 +221,7 @@ class RequestHandler {
   // The checks, once the body has parsed: empty, or the first problem's sentence.
   std::string check(bool needs_order_id) {
     if (!top_is_object_) return "the body must be a JSON object";
+    if (!unknown_error_.empty()) return std::move(unknown_error_);
     CouponRequest& request = out_->request;
     FieldChecks fields("");
     request.code = fields.string(top_.code, "code", true, code_input_max);
@@ -302,6 +305,26 @@ class RequestHandler {
     return nullptr;
   }
 
+  // A key of an object the decoder reads that names none of its fields: the body is refused, so
+  // that a misspelt field is never served as if absent. The first such key in the text is named.
+  void unknown_key(std::string_view key) {
+    if (!unknown_error_.empty()) return;
+    switch (places_[depth_ - 1]) {
+      case Place::top:
+        unknown_error_ = unknown_field_message(key);
+        return;
+      case Place::order:
+        unknown_error_ = unknown_field_message(field_name("order", key));
+        return;
+      case Place::item:
+        unknown_error_ = unknown_field_message(field_name(item_path(), key));
+        return;
+      case Place::items:
+      case Place::elsewhere:
+        return;  // inside a value refused or ignored as a whole
+    }
+  }
+
   void enter(Place place) {
     // The parser refuses documents deeper than its max_depth (32 by default), far below this.
     COUPOND_INVARIANT(depth_ < places_.size());
@@ -354,6 +377,7 @@ class RequestHandler {
   Field item_start_;  // an element of order.items, as it starts
   std::size_t items_count_ = 0;
   std::string item_error_;  // the first bad element's sentence
+  std::string unknown_error_;  // the first unknown field's sentence
 };
 
 }  // namespace

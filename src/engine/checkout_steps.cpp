@@ -42,7 +42,7 @@ bool CouponSteps::revoked() const {
 }
 
 Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount) {
-  const BatchDefinition& definition = batch_.definition();
+  const BatchDefinition& definition = definition_;
   if (revoked()) return Reason::revoked;
   const Reason window = rules::check_window(definition, now_);
   if (window != Reason::ok) return window;
@@ -65,7 +65,7 @@ Reason CouponSteps::check_uses_left() const {
 }
 
 Reason CouponSteps::check_customer_limit(const CouponRequest& request, bool take) {
-  const std::uint32_t limit = batch_.definition().max_uses_per_customer;
+  const std::uint32_t limit = definition_.max_uses_per_customer;
   if (limit == 0) return Reason::ok;
   const std::uint64_t customer = request_customer_hash(request.customer);
   store::CustomerUsage& usage = *state_.customer_usage;

@@ -17,10 +17,11 @@
 namespace coupond {
 
 Batch::Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix)
-    : definition_(std::move(definition)),
-      number_(number),
-      tag_chars_(codes::tag_chars_for_bits(definition_.code.tag_bits)),
-      folded_prefix_(std::move(folded_prefix)) {}
+    : number_(number),
+      tag_chars_(codes::tag_chars_for_bits(definition.code.tag_bits)),
+      folded_prefix_(std::move(folded_prefix)) {
+  EngineState::replace_definition(*this, std::move(definition));
+}
 
 BatchStats Batch::stats() const {
   BatchStats stats;

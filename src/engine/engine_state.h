@@ -97,6 +97,9 @@ struct EngineState {
                             const store::BatchCounts& counts);
 
   static void mark_revoked(Batch& batch) { batch.revoked_.store(true); }
+  // Makes definition the batch's current one (creation, update_batch, replay). The caller holds
+  // the catalog lock or is alone (construction, recovery); readers are never locked out.
+  static void replace_definition(Batch& batch, BatchDefinition definition);
 
   // Loading, shared by the operators' calls and by replay. Each inserts what is not loaded yet
   // and counts it as issued; a load's coupons may already be there when replay repeats a load
@@ -122,8 +125,8 @@ struct EngineState {
 };
 
 // Whether a use took one of its customer's allowance, so that giving it back returns it: only in
-// batches that limit uses per customer (a definition never changes, so this is as true now as when
-// the use was taken).
+// batches that limit uses per customer (update_batch never moves max_uses_per_customer to or from
+// 0, so this is as true now as when the use was taken).
 inline bool counts_toward_customer_limit(const Batch& batch, const store::UseRecord& use) {
   return batch.definition().max_uses_per_customer > 0 && use.customer_hash != 0;
 }

@@ -99,8 +99,9 @@ enum class RecordType : std::uint8_t {
   batch_revoked = 9,
   uses_compacted = 10,  // a snapshot dropped a shard's uses no longer in force and renumbered it
   hold_lapsed = 11,  // a hold ended unconfirmed (its expiry passed, or its coupon was revoked)
+  batch_updated = 12,  // a batch's new definition (PATCH); the payload of batch_created
 };
-inline constexpr std::uint8_t record_type_max = 11;
+inline constexpr std::uint8_t record_type_max = 12;
 
 // "00000000000000000042.log" for sequence 42.
 std::string segment_file_name(std::uint64_t first_sequence);
