@@ -36,6 +36,7 @@ struct Scope {
   std::vector<std::string> stores;
   std::vector<std::string> categories;
   std::vector<std::string> skus;
+  bool operator==(const Scope&) const = default;
 };
 
 struct CodeSettings {
@@ -55,6 +56,7 @@ struct BatchDefinition {
   std::uint32_t max_uses_per_customer = 0;  // 0: no per-customer limit
   Scope scope;
   CodeSettings code;
+  bool operator==(const BatchDefinition&) const = default;
 };
 
 // Checks every field against the API's rules and the limits; the message names the bad field.

@@ -177,8 +177,12 @@ namespace {
 std::optional<ApiResponse> parse_object_body(std::string_view body, boost::json::value* document) {
   boost::system::error_code error;
   *document = boost::json::parse(body, error);
-  if (error) return error_response(400, "bad_request", "the body is not valid JSON: " + error.message());
-  if (!document->is_object()) return error_response(400, "bad_request", "the body must be a JSON object");
+  if (error) {
+    return error_response(400, "bad_request", "the body is not valid JSON: " + error.message());
+  }
+  if (!document->is_object()) {
+    return error_response(400, "bad_request", "the body must be a JSON object");
+  }
   return std::nullopt;
 }
 
@@ -202,7 +206,8 @@ ApiResponse Admin::update_batch(const Batch& batch, std::string_view body) {
   boost::json::value document;
   if (auto refusal = parse_object_body(body, &document)) return std::move(*refusal);
   BatchDefinition definition;
-  if (std::string message = parse_batch_patch(batch.definition(), document.get_object(), &definition);
+  if (std::string message =
+          parse_batch_patch(batch.definition(), document.get_object(), &definition);
       !message.empty()) {
     return error_response(400, "bad_request", message);
   }
@@ -227,7 +232,9 @@ ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest)
   if (batch == nullptr) return error_response(404, "not_found", "no batch " + std::string(id));
   if (action.empty()) {
     if (request.method == "PATCH") return update_batch(*batch, request.body);
-    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET or PATCH");
+    if (request.method != "GET") {
+      return error_response(405, "method_not_allowed", "use GET or PATCH");
+    }
     return json_response(200, batch_json(*batch));
   }
   if (action == "stats") {

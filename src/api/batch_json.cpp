@@ -134,7 +134,11 @@ std::string parse_batch_patch(const BatchDefinition& current, const boost::json:
                               BatchDefinition* out) {
   boost::json::object merged = definition_json(current);
   merge_patch(merged, patch);
-  return parse_batch_definition(merged, out);
+  std::string error = parse_batch_definition(merged, out);
+  // definition_json shows only the discount fields of its type; a creation may have given others,
+  // which a patch that leaves the discount alone must not appear to change.
+  if (!patch.contains("discount")) out->discount = current.discount;
+  return error;
 }
 
 boost::json::object definition_json(const BatchDefinition& definition) {
@@ -163,15 +167,17 @@ boost::json::object definition_json(const BatchDefinition& definition) {
   object["discount"] = std::move(discount);
   object["valid_from"] = format_rfc3339_utc(definition.valid_from);
   object["valid_until"] = format_rfc3339_utc(definition.valid_until);
-  object["max_uses_per_code"] = definition.max_uses_per_code;
-  object["max_uses_per_customer"] = definition.max_uses_per_customer;
+  // Counts as signed integers, as the decoder reads them (an unsigned JSON number is "too large"),
+  // so that a PATCH parses the definition back.
+  object["max_uses_per_code"] = std::int64_t{definition.max_uses_per_code};
+  object["max_uses_per_customer"] = std::int64_t{definition.max_uses_per_customer};
   object["scope"] = {{"channels", list_json(definition.scope.channels)},
                      {"stores", list_json(definition.scope.stores)},
                      {"categories", list_json(definition.scope.categories)},
                      {"skus", list_json(definition.scope.skus)}};
   object["code"] = {{"prefix", definition.code.prefix},
-                    {"tag_bits", definition.code.tag_bits},
-                    {"group_size", definition.code.group_size}};
+                    {"tag_bits", std::int64_t{definition.code.tag_bits}},
+                    {"group_size", std::int64_t{definition.code.group_size}}};
   return object;
 }
 

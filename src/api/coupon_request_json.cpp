@@ -1,9 +1,10 @@
 // The data plane's request decoder: a checkout body read straight into a CouponRequest, with no
 // DOM. Boost.JSON's own SAX parser (basic_parser) checks the syntax, so that a malformed body gets
 // the very error Boost.JSON's DOM parser gives; the handler below keeps the fields the data plane
-// knows, as they come, and notes the first it does not know (a 400, never ignored); the checks run once the whole body has parsed, in a fixed order,
-// so that a body gets the same 400 sentence whatever order its fields came in and whichever of
-// its problems comes first in the text. A key given twice counts as given last, as in a DOM.
+// knows, as they come, and notes each object's first field it does not know (a 400, never
+// ignored); the checks run once the whole body has parsed, in a fixed order, so that a body gets
+// the same 400 sentence whatever order its known fields came in and whichever of its problems
+// comes first in the text. A key given twice counts as given last, as in a DOM.
 #include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
@@ -136,9 +137,11 @@ class RequestHandler {
     } else if (Field* field = begin_value(Kind::object)) {
       if (field == &top_.order) {
         order_ = {};
+        order_unknown_.clear();
         place = Place::order;
       } else if (field == &item_start_) {
         item_ = {};
+        item_unknown_.clear();
         place = Place::item;
       }
     }
@@ -221,7 +224,7 @@ class RequestHandler {
   // The checks, once the body has parsed: empty, or the first problem's sentence.
   std::string check(bool needs_order_id) {
     if (!top_is_object_) return "the body must be a JSON object";
-    if (!unknown_error_.empty()) return std::move(unknown_error_);
+    if (!top_unknown_.empty()) return std::move(top_unknown_);
     CouponRequest& request = out_->request;
     FieldChecks fields("");
     request.code = fields.string(top_.code, "code", true, code_input_max);
@@ -232,6 +235,7 @@ class RequestHandler {
     if (!fields.ok()) return fields.take_error();
     if (needs_order_id && request.order_id.empty()) return "order_id must not be empty";
     if (!has_order) return {};
+    if (!order_unknown_.empty()) return std::move(order_unknown_);
     FieldChecks order_fields("order");
     Order& order = request.order;
     order.amount = order_fields.integer(order_.amount, "amount", false);
@@ -306,18 +310,22 @@ class RequestHandler {
   }
 
   // A key of an object the decoder reads that names none of its fields: the body is refused, so
-  // that a misspelt field is never served as if absent. The first such key in the text is named.
+  // that a misspelt field is never served as if absent. Each object's first such key is named,
+  // before that object's own fields are checked (FieldReader::only's place in the DOM decoder).
   void unknown_key(std::string_view key) {
-    if (!unknown_error_.empty()) return;
     switch (places_[depth_ - 1]) {
       case Place::top:
-        unknown_error_ = unknown_field_message(key);
+        if (top_unknown_.empty()) top_unknown_ = unknown_field_message(key);
         return;
       case Place::order:
-        unknown_error_ = unknown_field_message(field_name("order", key));
+        if (order_unknown_.empty()) {
+          order_unknown_ = unknown_field_message(field_name("order", key));
+        }
         return;
       case Place::item:
-        unknown_error_ = unknown_field_message(field_name(item_path(), key));
+        if (item_unknown_.empty()) {
+          item_unknown_ = unknown_field_message(field_name(item_path(), key));
+        }
         return;
       case Place::items:
       case Place::elsewhere:
@@ -351,6 +359,7 @@ class RequestHandler {
 
   void end_item() {
     if (!item_error_.empty() || items_count_ > order_items_max) return;
+    if (!item_unknown_.empty()) return item_failed(std::move(item_unknown_));
     const std::string path = item_path();
     FieldChecks fields(path);
     OrderItem item;
@@ -377,7 +386,8 @@ class RequestHandler {
   Field item_start_;  // an element of order.items, as it starts
   std::size_t items_count_ = 0;
   std::string item_error_;  // the first bad element's sentence
-  std::string unknown_error_;  // the first unknown field's sentence
+  // The first unknown field's sentence in the top object, the order and the item being read.
+  std::string top_unknown_, order_unknown_, item_unknown_;
 };
 
 }  // namespace
