@@ -137,11 +137,11 @@ class RequestHandler {
     } else if (Field* field = begin_value(Kind::object)) {
       if (field == &top_.order) {
         order_ = {};
-        order_unknown_.clear();
+        order_unknown_ = {};
         place = Place::order;
       } else if (field == &item_start_) {
         item_ = {};
-        item_unknown_.clear();
+        item_unknown_ = {};
         place = Place::item;
       }
     }
@@ -224,7 +224,7 @@ class RequestHandler {
   // The checks, once the body has parsed: empty, or the first problem's sentence.
   std::string check(bool needs_order_id) {
     if (!top_is_object_) return "the body must be a JSON object";
-    if (!top_unknown_.empty()) return std::move(top_unknown_);
+    if (top_unknown_.found) return unknown_field_message(top_unknown_.key);
     CouponRequest& request = out_->request;
     FieldChecks fields("");
     request.code = fields.string(top_.code, "code", true, code_input_max);
@@ -235,7 +235,9 @@ class RequestHandler {
     if (!fields.ok()) return fields.take_error();
     if (needs_order_id && request.order_id.empty()) return "order_id must not be empty";
     if (!has_order) return {};
-    if (!order_unknown_.empty()) return std::move(order_unknown_);
+    if (order_unknown_.found) {
+      return unknown_field_message(field_name("order", order_unknown_.key));
+    }
     FieldChecks order_fields("order");
     Order& order = request.order;
     order.amount = order_fields.integer(order_.amount, "amount", false);
@@ -312,25 +314,29 @@ class RequestHandler {
   // A key of an object the decoder reads that names none of its fields: the body is refused, so
   // that a misspelt field is never served as if absent. Each object's first such key is named,
   // before that object's own fields are checked (FieldReader::only's place in the DOM decoder).
-  void unknown_key(std::string_view key) {
+  // Out of line and cold: a body that is served never comes here, and on_key stays small enough
+  // for field_for to be inlined into it.
+  [[gnu::cold, gnu::noinline]] void unknown_key(std::string_view key) {
+    UnknownKey* first = nullptr;
     switch (places_[depth_ - 1]) {
       case Place::top:
-        if (top_unknown_.empty()) top_unknown_ = unknown_field_message(key);
-        return;
+        first = &top_unknown_;
+        break;
       case Place::order:
-        if (order_unknown_.empty()) {
-          order_unknown_ = unknown_field_message(field_name("order", key));
-        }
-        return;
+        first = &order_unknown_;
+        break;
       case Place::item:
-        if (item_unknown_.empty()) {
-          item_unknown_ = unknown_field_message(field_name(item_path(), key));
-        }
-        return;
+        first = &item_unknown_;
+        break;
       case Place::items:
       case Place::elsewhere:
         return;  // inside a value refused or ignored as a whole
     }
+    if (first->found) return;
+    // Kept in text, as the strings are: a key is never longer than it was in the body.
+    const std::size_t start = out_->text.size();
+    keep(key);
+    *first = {true, std::string_view(out_->text).substr(start)};
   }
 
   void enter(Place place) {
@@ -359,7 +365,9 @@ class RequestHandler {
 
   void end_item() {
     if (!item_error_.empty() || items_count_ > order_items_max) return;
-    if (!item_unknown_.empty()) return item_failed(std::move(item_unknown_));
+    if (item_unknown_.found) {
+      return item_failed(unknown_field_message(field_name(item_path(), item_unknown_.key)));
+    }
     const std::string path = item_path();
     FieldChecks fields(path);
     OrderItem item;
@@ -386,8 +394,13 @@ class RequestHandler {
   Field item_start_;  // an element of order.items, as it starts
   std::size_t items_count_ = 0;
   std::string item_error_;  // the first bad element's sentence
-  // The first unknown field's sentence in the top object, the order and the item being read.
-  std::string top_unknown_, order_unknown_, item_unknown_;
+  // The first unknown field of the top object, of the order and of the item being read: the body's
+  // sentence is made from it only if the body is refused for it.
+  struct UnknownKey {
+    bool found = false;
+    std::string_view key;  // into ParsedCouponRequest::text
+  };
+  UnknownKey top_unknown_, order_unknown_, item_unknown_;
 };
 
 }  // namespace
