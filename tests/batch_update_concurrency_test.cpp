@@ -3,6 +3,7 @@
 // discount it was decided with.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <thread>
@@ -31,13 +32,14 @@ TEST(BatchUpdateConcurrency, RedeemsRacingUpdatesEachSeeOneWholeDefinition) {
   fixture.create(narrow);
   constexpr int threads_count = 4;
   constexpr int codes_per_thread = 300;
-  const auto codes = fixture.generate("drinks", threads_count * codes_per_thread);
+  const auto codes = fixture.generate("drinks", threads_count * (codes_per_thread + 1));
   const std::array<OrderItem, 2> items{OrderItem{"TEA", "drink", 1000, 1},
                                        OrderItem{"BUN", "food", 2000, 1}};
 
+  constexpr int updates = 100;
   std::atomic<bool> done{false};
   std::thread updater([&] {
-    for (int round = 0; !done.load(); ++round) {
+    for (int round = 0; round < updates; ++round) {
       const Batch* batch = nullptr;
       const BatchDefinition& next = round % 2 == 0 ? wide : narrow;
       EXPECT_TRUE(fixture.engine->update_batch("drinks", next, &batch).is_ok());
@@ -45,29 +47,33 @@ TEST(BatchUpdateConcurrency, RedeemsRacingUpdatesEachSeeOneWholeDefinition) {
       const BatchDefinition& seen = fixture.engine->find_batch("drinks")->definition();
       EXPECT_EQ(seen.name == "wide", seen.scope.categories.size() == 2);
     }
+    done = true;
   });
   std::atomic<std::int64_t> given{0};
   std::atomic<int> unexpected{0};
-  std::vector<std::thread> redeemers;
+  std::vector<std::thread> checkouts;
   for (int t = 0; t < threads_count; ++t) {
-    redeemers.emplace_back([&, t] {
-      for (int i = 0; i < codes_per_thread; ++i) {
-        CouponRequest request =
-            request_for(codes[static_cast<std::size_t>(t * codes_per_thread + i)],
-                        testing::numbered("o", t * codes_per_thread + i));
+    checkouts.emplace_back([&, t] {
+      // Each thread redeems its codes, then validates one more, never redeemed, until the
+      // updates end: both read the definition on every call.
+      for (int i = 0; i < codes_per_thread || !done.load(); ++i) {
+        const bool redeem = i < codes_per_thread;
+        const int code = t * (codes_per_thread + 1) + std::min(i, codes_per_thread);
+        CouponRequest request = request_for(codes[static_cast<std::size_t>(code)],
+                                            testing::numbered("o", code));
         request.order.amount = 3000;
         request.order.items = items;
-        const Outcome outcome = fixture.engine->redeem(request);
+        const Outcome outcome =
+            redeem ? fixture.engine->redeem(request) : fixture.engine->validate(request);
         if (outcome.reason != Reason::ok ||
             (outcome.discount.amount != 100 && outcome.discount.amount != 300)) {
           ++unexpected;
         }
-        given += outcome.discount.amount;
+        if (redeem) given += outcome.discount.amount;
       }
     });
   }
-  for (std::thread& thread : redeemers) thread.join();
-  done = true;
+  for (std::thread& thread : checkouts) thread.join();
   updater.join();
   EXPECT_EQ(unexpected.load(), 0);
   BatchReport report;
