@@ -93,7 +93,9 @@ class Batch {
  public:
   Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix);
 
-  const BatchDefinition& definition() const { return *definition_.load(std::memory_order_acquire); }
+  const BatchDefinition& definition() const {
+    return *definition_.load(std::memory_order_acquire);
+  }
   // Never changes: id, discount, code and max_uses_per_code are the same in every definition.
   const std::string& id() const { return definition().id; }
   std::uint32_t number() const { return number_; }

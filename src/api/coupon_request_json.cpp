@@ -314,8 +314,8 @@ class RequestHandler {
   // A key of an object the decoder reads that names none of its fields: the body is refused, so
   // that a misspelt field is never served as if absent. Each object's first such key is named,
   // before that object's own fields are checked (FieldReader::only's place in the DOM decoder).
-  // Out of line and cold: a body that is served never comes here, and on_key stays small enough
-  // for field_for to be inlined into it.
+  // Out of line and cold: a body that is served never comes here, and on_key, run for every key,
+  // keeps the size it had.
   [[gnu::cold, gnu::noinline]] void unknown_key(std::string_view key) {
     UnknownKey* first = nullptr;
     switch (places_[depth_ - 1]) {

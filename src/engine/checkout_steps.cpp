@@ -42,21 +42,20 @@ bool CouponSteps::revoked() const {
 }
 
 Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount) {
-  const BatchDefinition& definition = definition_;
   if (revoked()) return Reason::revoked;
-  const Reason window = rules::check_window(definition, now_);
+  const Reason window = rules::check_window(definition_, now_);
   if (window != Reason::ok) return window;
   if (slot_.customer_hash != 0) {
     if (request.customer.empty()) return Reason::customer_required;
     if (request_customer_hash(request.customer) != slot_.customer_hash) {
       return Reason::customer_mismatch;
     }
-  } else if (definition.max_uses_per_customer > 0 && request.customer.empty()) {
+  } else if (definition_.max_uses_per_customer > 0 && request.customer.empty()) {
     return Reason::customer_required;
   }
-  const Reason scope = rules::check_scope(definition.scope, request.order);
+  const Reason scope = rules::check_scope(definition_.scope, request.order);
   if (scope != Reason::ok) return scope;
-  return rules::compute_discount(definition, request.order, discount);
+  return rules::compute_discount(definition_, request.order, discount);
 }
 
 Reason CouponSteps::check_uses_left() const {
