@@ -59,8 +59,8 @@ TEST(BatchUpdateConcurrency, RedeemsRacingUpdatesEachSeeOneWholeDefinition) {
       for (int i = 0; i < codes_per_thread || !done.load(); ++i) {
         const bool redeem = i < codes_per_thread;
         const int code = t * (codes_per_thread + 1) + std::min(i, codes_per_thread);
-        CouponRequest request = request_for(codes[static_cast<std::size_t>(code)],
-                                            testing::numbered("o", code));
+        const std::string order_id = testing::numbered("o", code);
+        CouponRequest request = request_for(codes[static_cast<std::size_t>(code)], order_id);
         request.order.amount = 3000;
         request.order.items = items;
         const Outcome outcome =
