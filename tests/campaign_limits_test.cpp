@@ -144,6 +144,21 @@ TEST(CampaignLimitsTest, TheFiguresAreTheSameAfterARestartFromTheJournalAndFromA
   EXPECT_TRUE(fixture.engine->redeem(order_request(codes[3], "d", 5000)).ok());
 }
 
+TEST(CampaignLimitsTest, ACapAddedToALiveBatchCountsTheUsesAlreadyInForce) {
+  EngineFixture fixture;
+  fixture.create(amount_off_batch("live"));
+  const auto codes = fixture.generate("live", 4);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(fixture.engine->redeem(request_for(codes[i], numbered("o", i))).ok());
+  BatchDefinition capped = fixture.engine->find_batch("live")->definition();
+  capped.max_uses_total = 3;
+  const Batch* updated = nullptr;
+  ASSERT_TRUE(fixture.engine->update_batch("live", capped, &updated).is_ok());
+  EXPECT_TRUE(fixture.engine->redeem(request_for(codes[2], "o2")).ok());
+  EXPECT_EQ(fixture.engine->redeem(request_for(codes[3], "o3")).reason, Reason::sold_out);
+  ASSERT_TRUE(fixture.reopen().is_ok());  // the cap is journaled with the change
+  EXPECT_EQ(fixture.engine->redeem(request_for(codes[3], "o3")).reason, Reason::sold_out);
+}
+
 TEST(CampaignLimitsTest, AScheduleRefusesOutsideItsHoursAndItsDays) {
   EngineFixture fixture;  // the clock stands at Wednesday 2026-11-11 01:00 UTC, 09:00 at +08:00
   BatchDefinition definition = amount_off_batch("lunch");

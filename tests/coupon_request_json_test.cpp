@@ -73,6 +73,13 @@ std::vector<std::string> bodies() {
       R"({"co\u0064e":"A\"B\\C\u00e9","order_\u0069d":"o\/1"})",
       with_code(R"(,"extra":{"a":[1,2,{"b":null,"code":5}],"order":{"amount":"x"}},"e2":[[["x"]]])"),
       with_order(R"({"x":1,"items":[{"price":1,"y":[{"price":"x"}],"z":{"sku":5}}],"y":{"items":5}})"),
+      // Unknown fields: each object's first is named, before that object's own fields.
+      with_code(R"(,"custmer":"c1")"), with_code(R"(,"codes":["A","B"])"),
+      R"({"x":1,"code":5,"y":2})", R"({"code":5,"order":{"chanel":"app"}})",
+      with_order(R"({"amount":"x","chanel":"app","stor":"s"})"),
+      with_code(R"(,"order":{"chanel":1},"order":{"amount":1})"),
+      with_items(R"([{"price":1},{"price":"x","skuu":"A"},{"colour":1}])"),
+      with_items(R"([{"price":1,"skuu":"A"},5])"),
       // The order's fields.
       with_order("5"), with_order("[]"), with_order("null"), with_order("{}"),
       with_order(R"({"amount":"x"})"), with_order(R"({"amount":1.5})"), with_order(R"({"amount":1e2})"),
@@ -169,6 +176,28 @@ TEST(CouponRequestJson, TheRequestsTextOutlivesTheBody) {
   EXPECT_EQ(parsed.request.order_id, "o1");
   ASSERT_EQ(parsed.request.order.items.size(), 1u);
   EXPECT_EQ(parsed.request.order.items[0].sku, "S");
+}
+
+}  // namespace
+}  // namespace coupond::testing
+
+namespace coupond::testing {
+namespace {
+
+// What an unknown field answers, in words: its path, in every place a checkout body has fields.
+TEST(CouponRequestJson, AnUnknownFieldIsRefusedNamingItsPath) {
+  const std::pair<std::string, std::string> cases[] = {
+      {with_code(R"(,"custmer":"c1")"), R"(unknown field "custmer")"},
+      {with_order(R"({"amount":100,"chanel":"app"})"), R"(unknown field "order.chanel")"},
+      {with_items(R"([{"price":1},{"price":2,"skuu":"A"}])"), R"(unknown field "order.items[1].skuu")"},
+      {with_code(R"(,"codes":["A","B"])"), R"(field "codes" is not supported by this server yet)"},
+  };
+  for (const auto& [body, sentence] : cases) {
+    for (const bool needs_order_id : {false, true}) {
+      api::ParsedCouponRequest parsed;
+      EXPECT_EQ(api::parse_coupon_request(body, needs_order_id, &parsed), sentence) << body;
+    }
+  }
 }
 
 }  // namespace

@@ -216,5 +216,30 @@ TEST_F(CouponctlTest, ReportRedemptionsAndUnusedCodes) {
   EXPECT_NE(couponctl({"redemptions", "nope"}, &output), 0);
 }
 
+TEST_F(CouponctlTest, BatchUpdateSetsFieldsOrSendsAMergePatch) {
+  std::string output;
+  ASSERT_TRUE(create_batch("drink", "TEA", &output)) << output;
+  ASSERT_EQ(couponctl({"--json", "batch", "update", "drink", "--set", "valid_until=2099-01-08T00:00:00Z",
+                       "--set", "scope.channels=[\"app\"]", "--set", "name=Free drink"},
+                      &output),
+            0)
+      << output;
+  const auto batch = boost::json::parse(output).as_object();
+  EXPECT_EQ(batch.at("valid_until").as_string(), "2099-01-08T00:00:00Z");
+  EXPECT_EQ(batch.at("name").as_string(), "Free drink");
+  EXPECT_EQ(batch.at("scope").at("channels").as_array().size(), 1u);
+
+  const auto patch = write("patch.json", R"({"scope": {"channels": null}, "name": "Drinks"})");
+  ASSERT_EQ(couponctl({"--json", "batch", "update", "drink", patch.string()}, &output), 0) << output;
+  const auto patched = boost::json::parse(output).as_object();
+  EXPECT_EQ(patched.at("name").as_string(), "Drinks");
+  EXPECT_TRUE(patched.at("scope").at("channels").as_array().empty());
+
+  EXPECT_NE(couponctl({"batch", "update", "drink", "--set", "max_uses_per_custmer=2"}, &output), 0);
+  EXPECT_NE(output.find(R"(unknown field "max_uses_per_custmer")"), std::string::npos) << output;
+  EXPECT_NE(couponctl({"batch", "update", "drink", "--set", "discount.amount=900"}, &output), 0);
+  EXPECT_NE(output.find("discount cannot change"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace coupond

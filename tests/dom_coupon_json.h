@@ -33,6 +33,7 @@ inline std::string parse_items(const boost::json::array& array, std::vector<Orde
     path += "]";
     if (!array[i].is_object()) return path + " must be an object";
     api::FieldReader fields(array[i].get_object(), path);
+    fields.only({"sku", "category", "price", "quantity"});
     OrderItem item;
     item.sku = fields.string("sku", false, scope_entry_length_max);
     item.category = fields.string("category", false, scope_entry_length_max);
@@ -46,6 +47,7 @@ inline std::string parse_items(const boost::json::array& array, std::vector<Orde
 
 inline std::string parse_order(const boost::json::object& object, ParsedRequest* out) {
   api::FieldReader fields(object, "order");
+  fields.only({"amount", "currency", "channel", "store", "items"});
   Order& order = out->request.order;
   order.amount = fields.integer("amount", false);
   order.currency = fields.string("currency", false, 8);
@@ -68,6 +70,7 @@ inline std::string parse_coupon_request(std::string_view body, bool needs_order_
   if (error) return "the body is not valid JSON: " + error.message();
   if (!out->document.is_object()) return "the body must be a JSON object";
   api::FieldReader fields(out->document.get_object(), "");
+  fields.only({"code", "customer", "order_id", "ttl_s", "order"});
   out->request.code = fields.string("code", true, code_input_max);
   out->request.customer = fields.text("customer", false, customer_length_max);
   out->request.order_id = fields.string("order_id", needs_order_id, order_id_length_max);

@@ -1,7 +1,7 @@
 // A batch is a campaign: one discount, one validity window, one scope, the campaign's own limits
-// (a weekly schedule, a cap on uses, a budget, a stacking group) and the settings of its codes.
-// Batches are immutable once created (only their revoked flag changes), so the hot path reads
-// them without a lock.
+// (a weekly schedule, a cap on uses, a budget, a stacking group) and the settings of its codes. A
+// definition is immutable once made; a change (PATCH) makes a whole new one that the engine swaps
+// in, so the hot path reads them without a lock.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,7 @@ struct Discount {
   Money min_amount = 0;  // threshold: the spend that unlocks the discount
   std::string sku;       // free_item: what is given
   std::int64_t quantity = 0;  // free_item: how many
+  bool operator==(const Discount&) const = default;
 };
 
 // Empty lists mean no restriction. categories and skus restrict the order's items: the coupon
@@ -37,6 +38,7 @@ struct Scope {
   std::vector<std::string> stores;
   std::vector<std::string> categories;
   std::vector<std::string> skus;
+  bool operator==(const Scope&) const = default;
 };
 
 // How a batch's signed codes are laid out (docs/codes.md). The values are on disk (journal and
@@ -51,6 +53,7 @@ struct CodeSettings {
   CodeFormat format = CodeFormat::standard;
   std::uint32_t tag_bits = tag_bits_default;  // standard: rounded up to whole base32 characters
   std::uint32_t group_size = 4;               // characters between dashes in the canonical form
+  bool operator==(const CodeSettings&) const = default;
 };
 
 // When in the week a coupon can be used, in the shop's local time: a fixed UTC offset (no daylight
@@ -60,10 +63,12 @@ struct Schedule {
   struct Hours {
     std::uint16_t from = 0;
     std::uint16_t until = 0;
+    bool operator==(const Hours&) const = default;
   };
   std::int32_t utc_offset_minutes = 0;
   std::uint8_t weekdays = 0x7f;  // bit d-1 set for ISO weekday d (1 = Monday)
   std::vector<Hours> hours;      // empty: the whole day
+  bool operator==(const Schedule&) const = default;
 };
 
 struct BatchDefinition {
@@ -87,6 +92,8 @@ struct BatchDefinition {
 
   // Whether the batch keeps the live counts its cap or budget are decided by.
   bool has_campaign_limits() const { return max_uses_total > 0 || budget_discount_max > 0; }
+
+  bool operator==(const BatchDefinition&) const = default;
 };
 
 // Checks every field against the API's rules and the limits; the message names the bad field.

@@ -88,15 +88,20 @@ struct BatchStats {
   Money discount_in_force = 0;    // the discounts of the redemptions and holds in force
 };
 
-// A batch as the engine keeps it: the definition (immutable) and its live state.
+// A batch as the engine keeps it: the definition and its live state. update_batch replaces the
+// definition as a whole; a reader gets one whole definition, the current one, and may keep the
+// reference for the engine's life (a replaced definition is kept, never changed).
 class Batch {
  public:
   Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix);
 
-  const BatchDefinition& definition() const { return definition_; }
-  const std::string& id() const { return definition_.id; }
+  const BatchDefinition& definition() const {
+    return *definition_.load(std::memory_order_acquire);
+  }
+  // Never changes: id, discount, code and max_uses_per_code are the same in every definition.
+  const std::string& id() const { return definition().id; }
   std::uint32_t number() const { return number_; }
-  CodeFormat code_format() const { return definition_.code.format; }
+  CodeFormat code_format() const { return definition().code.format; }
   // Standard codes: the tag's length in characters; 0 for compact ones (a fixed 41-bit tag).
   std::uint32_t tag_chars() const { return tag_chars_; }
   std::uint32_t tag_bits() const { return tag_bits_; }
@@ -121,7 +126,10 @@ class Batch {
   friend class CouponSteps;
   friend struct EngineState;
 
-  BatchDefinition definition_;
+  // Every definition the batch has had, the current one last; appended to under the engine's
+  // catalog lock only, and read through definition_.
+  std::vector<std::unique_ptr<const BatchDefinition>> definitions_;
+  std::atomic<const BatchDefinition*> definition_;
   std::uint32_t number_;
   std::uint32_t tag_chars_;
   std::uint32_t tag_bits_;
@@ -233,6 +241,13 @@ class Engine {
   // ---- batches
   // Checks the definition (check_batch_definition) and that the id is new.
   Status create_batch(BatchDefinition definition, const Batch** out);
+  // Replaces the definition of batch batch_id (a PATCH, merged by the caller) and journals it.
+  // The new definition passes check_batch_definition; its id, discount, code and
+  // max_uses_per_code must equal the current ones, and max_uses_per_customer stays 0 or stays
+  // above 0 (coupons already issued and uses already taken were counted by them). invalid_argument
+  // naming the field, not_found, or failed_precondition for a revoked batch. Uses already taken
+  // keep their discount.
+  Status update_batch(std::string_view batch_id, BatchDefinition definition, const Batch** out);
   const Batch* find_batch(std::string_view id) const;
   std::vector<const Batch*> batches() const;
 

@@ -17,6 +17,7 @@ class Status {
     not_found,         // an unknown batch or coupon
     already_exists,    // a batch id or a code that is already loaded
     resource_exhausted,// a limit was reached (batches_max, serial space, table size)
+    failed_precondition,// the change does not apply to the thing as it is (a revoked batch)
     io_error,          // the operating system refused a file operation
     corruption,        // a file on disk does not verify
   };
@@ -32,6 +33,9 @@ class Status {
   }
   static Status resource_exhausted(std::string message) {
     return Status(Code::resource_exhausted, std::move(message));
+  }
+  static Status failed_precondition(std::string message) {
+    return Status(Code::failed_precondition, std::move(message));
   }
   static Status io_error(std::string message) { return Status(Code::io_error, std::move(message)); }
   static Status corruption(std::string message) {

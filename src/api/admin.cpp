@@ -30,6 +30,8 @@ ApiResponse status_response(const Status& status) {
       return error_response(409, "conflict", status.message());
     case Status::Code::resource_exhausted:
       return error_response(409, "limit_reached", status.message());
+    case Status::Code::failed_precondition:
+      return error_response(409, "conflict", status.message());
     default:
       return error_response(500, "internal", status.message());
   }
@@ -174,11 +176,26 @@ ApiResponse Admin::snapshot() {
   return response;
 }
 
-ApiResponse Admin::create_batch(std::string_view body) {
+namespace {
+
+// The body of a batch's creation or change: a JSON object, or the 400 saying why not.
+std::optional<ApiResponse> parse_object_body(std::string_view body, boost::json::value* document) {
   boost::system::error_code error;
-  const boost::json::value document = boost::json::parse(body, error);
-  if (error) return error_response(400, "bad_request", "the body is not valid JSON: " + error.message());
-  if (!document.is_object()) return error_response(400, "bad_request", "the body must be a JSON object");
+  *document = boost::json::parse(body, error);
+  if (error) {
+    return error_response(400, "bad_request", "the body is not valid JSON: " + error.message());
+  }
+  if (!document->is_object()) {
+    return error_response(400, "bad_request", "the body must be a JSON object");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse Admin::create_batch(std::string_view body) {
+  boost::json::value document;
+  if (auto refusal = parse_object_body(body, &document)) return std::move(*refusal);
   BatchDefinition definition;
   if (std::string message = parse_batch_definition(document.get_object(), &definition);
       !message.empty()) {
@@ -188,6 +205,21 @@ ApiResponse Admin::create_batch(std::string_view body) {
   const Status status = engine_.create_batch(std::move(definition), &batch);
   if (!status.is_ok()) return status_response(status);
   return json_response(201, batch_json(*batch));
+}
+
+ApiResponse Admin::update_batch(const Batch& batch, std::string_view body) {
+  boost::json::value document;
+  if (auto refusal = parse_object_body(body, &document)) return std::move(*refusal);
+  BatchDefinition definition;
+  if (std::string message =
+          parse_batch_patch(batch.definition(), document.get_object(), &definition);
+      !message.empty()) {
+    return error_response(400, "bad_request", message);
+  }
+  const Batch* updated = nullptr;
+  const Status status = engine_.update_batch(batch.id(), std::move(definition), &updated);
+  if (!status.is_ok()) return status_response(status);
+  return json_response(200, batch_json(*updated));
 }
 
 ApiResponse Admin::list_batches() {
@@ -204,7 +236,10 @@ ApiResponse Admin::batch_route(const ApiRequest& request, std::string_view rest)
   const Batch* batch = engine_.find_batch(id);
   if (batch == nullptr) return error_response(404, "not_found", "no batch " + std::string(id));
   if (action.empty()) {
-    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    if (request.method == "PATCH") return update_batch(*batch, request.body);
+    if (request.method != "GET") {
+      return error_response(405, "method_not_allowed", "use GET or PATCH");
+    }
     return json_response(200, batch_json(*batch));
   }
   if (action == "stats" || action == "redemptions" || action == "unused") {
@@ -308,6 +343,7 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     return error_response(400, "bad_request", "the body must be a JSON object");
   }
   FieldReader fields(document->get_object(), "");
+  fields.only({"count", "customers"});
   const std::optional<std::int64_t> count = fields.integer("count", false);
   const boost::json::array* customers = fields.array("customers", false);
   if (!fields.ok()) return error_response(400, "bad_request", fields.error());
@@ -348,6 +384,7 @@ ApiResponse Admin::generate(const Batch& batch, std::string_view body) {
     const boost::json::value& entry = (*customers)[i];
     if (!entry.is_object()) return error_response(400, "bad_request", "customers[] must be objects");
     FieldReader customer(entry.get_object(), "customers[" + std::to_string(i) + "]");
+    customer.only({"customer", "segment"});
     CustomerCode code{customer.text("customer", true, customer_length_max),
                       customer.text("segment", false, segment_length_max)};
     if (!customer.ok()) return error_response(400, "bad_request", customer.error());

@@ -38,6 +38,7 @@ class Admin {
   void log_action(std::string_view method, std::string_view path, const ApiResponse& response) const;
   ApiResponse route(const ApiRequest& request);
   ApiResponse create_batch(std::string_view body);
+  ApiResponse update_batch(const Batch& batch, std::string_view body);
   ApiResponse list_batches();
   ApiResponse batch_route(const ApiRequest& request, std::string_view rest);
   ApiResponse generate(const Batch& batch, std::string_view body);

@@ -27,6 +27,7 @@ constexpr std::string_view code_format_name(CodeFormat format) {
 // the format, and tag_bits, whose default follows the format.
 std::string parse_code_settings(const boost::json::object& object, CodeSettings* out) {
   FieldReader fields(object, "code");
+  fields.only({"prefix", "format", "tag_bits", "group_size"});
   // Longer than a prefix may be, so that the refusal can name it.
   out->prefix = std::string(fields.string("prefix", false, batch_name_length_max));
   const std::string_view format = fields.string("format", false, 32);
@@ -50,6 +51,7 @@ std::string parse_code_settings(const boost::json::object& object, CodeSettings*
 
 std::string parse_discount(const boost::json::object& object, Discount* out) {
   FieldReader fields(object, "discount");
+  fields.only({"type", "amount", "percent", "max_amount", "min_amount", "sku", "quantity"});
   const std::string_view type = fields.string("type", true, 32);
   out->amount = fields.integer("amount", false).value_or(0);
   out->percent = static_cast<int>(std::clamp<std::int64_t>(fields.integer("percent", false).value_or(0), -1, 1000));
@@ -79,6 +81,7 @@ std::string parse_list(FieldReader& fields, std::string_view name, std::vector<s
 
 std::string parse_scope(const boost::json::object& object, Scope* out) {
   FieldReader fields(object, "scope");
+  fields.only({"channels", "stores", "categories", "skus"});
   for (auto [name, list] : {std::pair{"channels", &out->channels}, std::pair{"stores", &out->stores},
                             std::pair{"categories", &out->categories},
                             std::pair{"skus", &out->skus}}) {
@@ -107,6 +110,9 @@ boost::json::array list_json(const std::vector<std::string>& list) {
 
 std::string parse_batch_definition(const boost::json::object& object, BatchDefinition* out) {
   FieldReader fields(object, "");
+  fields.only({"id", "name", "discount", "valid_from", "valid_until", "max_uses_per_code",
+               "max_uses_per_customer", "scope", "code", "schedule", "max_uses_total", "budget",
+               "stacking"});
   out->id = std::string(fields.string("id", true, batch_id_length_max));
   out->name = std::string(fields.string("name", false, batch_name_length_max));
   const boost::json::object* discount = fields.object("discount", true);
@@ -130,8 +136,36 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   return error;
 }
 
-boost::json::object batch_json(const Batch& batch) {
-  const BatchDefinition& definition = batch.definition();
+namespace {
+
+// RFC 7396: each field of patch replaces target's, null removes it, and an object given for an
+// object merges into it field by field.
+void merge_patch(boost::json::object& target, const boost::json::object& patch) {
+  for (const auto& [key, value] : patch) {
+    if (value.is_null()) {
+      target.erase(key);
+    } else if (value.is_object() && target.contains(key) && target.at(key).is_object()) {
+      merge_patch(target.at(key).get_object(), value.get_object());
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+std::string parse_batch_patch(const BatchDefinition& current, const boost::json::object& patch,
+                              BatchDefinition* out) {
+  boost::json::object merged = definition_json(current);
+  merge_patch(merged, patch);
+  std::string error = parse_batch_definition(merged, out);
+  // definition_json shows only the discount fields of its type; a creation may have given others,
+  // which a patch that leaves the discount alone must not appear to change.
+  if (!patch.contains("discount")) out->discount = current.discount;
+  return error;
+}
+
+boost::json::object definition_json(const BatchDefinition& definition) {
   boost::json::object discount;
   discount["type"] = discount_type_name(definition.discount.type);
   switch (definition.discount.type) {
@@ -157,17 +191,24 @@ boost::json::object batch_json(const Batch& batch) {
   object["discount"] = std::move(discount);
   object["valid_from"] = format_rfc3339_utc(definition.valid_from);
   object["valid_until"] = format_rfc3339_utc(definition.valid_until);
-  object["max_uses_per_code"] = definition.max_uses_per_code;
-  object["max_uses_per_customer"] = definition.max_uses_per_customer;
+  // Counts as signed integers, as the decoder reads them (an unsigned JSON number is "too large"),
+  // so that a PATCH parses the definition back.
+  object["max_uses_per_code"] = std::int64_t{definition.max_uses_per_code};
+  object["max_uses_per_customer"] = std::int64_t{definition.max_uses_per_customer};
   object["scope"] = {{"channels", list_json(definition.scope.channels)},
                      {"stores", list_json(definition.scope.stores)},
                      {"categories", list_json(definition.scope.categories)},
                      {"skus", list_json(definition.scope.skus)}};
   object["code"] = {{"prefix", definition.code.prefix},
                     {"format", code_format_name(definition.code.format)},
-                    {"tag_bits", definition.code.tag_bits},
-                    {"group_size", definition.code.group_size}};
+                    {"tag_bits", std::int64_t{definition.code.tag_bits}},
+                    {"group_size", std::int64_t{definition.code.group_size}}};
   add_campaign_json(definition, object);
+  return object;
+}
+
+boost::json::object batch_json(const Batch& batch) {
+  boost::json::object object = definition_json(batch.definition());
   object["revoked"] = batch.is_revoked();
   object["stats"] = counts_json(batch.stats());
   return object;

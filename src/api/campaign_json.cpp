@@ -79,6 +79,7 @@ std::string parse_hours(const boost::json::array& ranges, Schedule* out) {
   for (const boost::json::value& range : ranges) {
     if (!range.is_object()) return "schedule.hours must hold objects {\"from\": \"HH:MM\", \"until\": \"HH:MM\"}";
     FieldReader fields(range.get_object(), "schedule.hours[]");
+    fields.only({"from", "until"});
     const std::string_view from = fields.string("from", true, 8);
     const std::string_view until = fields.string("until", true, 8);
     if (!fields.ok()) return fields.error();
@@ -93,6 +94,7 @@ std::string parse_hours(const boost::json::array& ranges, Schedule* out) {
 
 std::string parse_schedule(const boost::json::object& object, Schedule* out) {
   FieldReader fields(object, "schedule");
+  fields.only({"time_zone", "weekdays", "hours"});
   const std::string_view zone = fields.string("time_zone", true, 8);
   const boost::json::array* weekdays = fields.array("weekdays", false);
   const boost::json::array* hours = fields.array("hours", false);
@@ -123,6 +125,7 @@ std::string parse_campaign_fields(FieldReader& fields, BatchDefinition* out) {
   }
   if (budget != nullptr) {
     FieldReader budget_fields(*budget, "budget");
+    budget_fields.only({"discount_max"});
     const std::optional<std::int64_t> discount_max = budget_fields.integer("discount_max", true);
     if (!budget_fields.ok()) return budget_fields.error();
     if (*discount_max < 1 || *discount_max > money_max) {
@@ -132,6 +135,7 @@ std::string parse_campaign_fields(FieldReader& fields, BatchDefinition* out) {
   }
   if (stacking != nullptr) {
     FieldReader stacking_fields(*stacking, "stacking");
+    stacking_fields.only({"group"});
     const std::string_view group = stacking_fields.text("group", true, stacking_group_length_max);
     if (!stacking_fields.ok()) return stacking_fields.error();
     if (group.empty()) return "stacking.group must be 1 to 64 characters";
@@ -161,7 +165,10 @@ void add_campaign_json(const BatchDefinition& definition, boost::json::object& o
                           {"weekdays", std::move(weekdays)},
                           {"hours", std::move(hours)}};
   }
-  if (definition.max_uses_total > 0) object["max_uses_total"] = definition.max_uses_total;
+  // Counts as signed integers, as the decoder reads them back (a PATCH merges into this).
+  if (definition.max_uses_total > 0) {
+    object["max_uses_total"] = static_cast<std::int64_t>(definition.max_uses_total);
+  }
   if (definition.budget_discount_max > 0) {
     object["budget"] = {{"discount_max", definition.budget_discount_max}};
   }

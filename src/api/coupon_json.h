@@ -24,7 +24,8 @@ struct ParsedCouponRequest {
 
 // Parses body into *out; returns an empty string, or a sentence naming the bad field
 // (coupon_request_json.cpp). needs_order_id: redeem, reserve and rollback require "order_id".
-// Fields the API does not know are ignored; null is the same as absent.
+// A field the API does not know, at any level the decoder reads (the top, order, order.items[]),
+// is refused with unknown_field_message's sentence; null is the same as absent.
 std::string parse_coupon_request(std::string_view body, bool needs_order_id,
                                  ParsedCouponRequest* out);
 

@@ -1,9 +1,10 @@
 // The data plane's request decoder: a checkout body read straight into a CouponRequest, with no
 // DOM. Boost.JSON's own SAX parser (basic_parser) checks the syntax, so that a malformed body gets
-// the very error Boost.JSON's DOM parser gives; the handler below keeps only the fields the data
-// plane knows, as they come, and the checks run once the whole body has parsed, in a fixed order,
-// so that a body gets the same 400 sentence whatever order its fields came in and whichever of
-// its problems comes first in the text. A key given twice counts as given last, as in a DOM.
+// the very error Boost.JSON's DOM parser gives; the handler below keeps the fields the data plane
+// knows, as they come, and notes each object's first field it does not know (a 400, never
+// ignored); the checks run once the whole body has parsed, in a fixed order, so that a body gets
+// the same 400 sentence whatever order its known fields came in and whichever of its problems
+// comes first in the text. A key given twice counts as given last, as in a DOM.
 #include <boost/json/array.hpp>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/object.hpp>
@@ -12,6 +13,7 @@
 #include <array>
 
 #include "api/coupon_json.h"
+#include "api/json_fields.h"
 #include "coupond/invariant.h"
 #include "rules/text_check.h"
 
@@ -135,9 +137,11 @@ class RequestHandler {
     } else if (Field* field = begin_value(Kind::object)) {
       if (field == &top_.order) {
         order_ = {};
+        order_unknown_ = {};
         place = Place::order;
       } else if (field == &item_start_) {
         item_ = {};
+        item_unknown_ = {};
         place = Place::item;
       }
     }
@@ -173,6 +177,7 @@ class RequestHandler {
     std::string_view key = last;
     if (!key_.empty()) key = key_.append(last);
     next_ = field_for(key);
+    if (next_ == nullptr) unknown_key(key);
     key_.clear();
     return true;
   }
@@ -219,6 +224,7 @@ class RequestHandler {
   // The checks, once the body has parsed: empty, or the first problem's sentence.
   std::string check(bool needs_order_id) {
     if (!top_is_object_) return "the body must be a JSON object";
+    if (top_unknown_.found) return unknown_field_message(top_unknown_.key);
     CouponRequest& request = out_->request;
     FieldChecks fields("");
     request.code = fields.string(top_.code, "code", true, code_input_max);
@@ -229,6 +235,9 @@ class RequestHandler {
     if (!fields.ok()) return fields.take_error();
     if (needs_order_id && request.order_id.empty()) return "order_id must not be empty";
     if (!has_order) return {};
+    if (order_unknown_.found) {
+      return unknown_field_message(field_name("order", order_unknown_.key));
+    }
     FieldChecks order_fields("order");
     Order& order = request.order;
     order.amount = order_fields.integer(order_.amount, "amount", false);
@@ -302,6 +311,34 @@ class RequestHandler {
     return nullptr;
   }
 
+  // A key of an object the decoder reads that names none of its fields: the body is refused, so
+  // that a misspelt field is never served as if absent. Each object's first such key is named,
+  // before that object's own fields are checked (FieldReader::only's place in the DOM decoder).
+  // Out of line and cold: a body that is served never comes here, and on_key, run for every key,
+  // keeps the size it had.
+  [[gnu::cold, gnu::noinline]] void unknown_key(std::string_view key) {
+    UnknownKey* first = nullptr;
+    switch (places_[depth_ - 1]) {
+      case Place::top:
+        first = &top_unknown_;
+        break;
+      case Place::order:
+        first = &order_unknown_;
+        break;
+      case Place::item:
+        first = &item_unknown_;
+        break;
+      case Place::items:
+      case Place::elsewhere:
+        return;  // inside a value refused or ignored as a whole
+    }
+    if (first->found) return;
+    // Kept in text, as the strings are: a key is never longer than it was in the body.
+    const std::size_t start = out_->text.size();
+    keep(key);
+    *first = {true, std::string_view(out_->text).substr(start)};
+  }
+
   void enter(Place place) {
     // The parser refuses documents deeper than its max_depth (32 by default), far below this.
     COUPOND_INVARIANT(depth_ < places_.size());
@@ -328,6 +365,9 @@ class RequestHandler {
 
   void end_item() {
     if (!item_error_.empty() || items_count_ > order_items_max) return;
+    if (item_unknown_.found) {
+      return item_failed(unknown_field_message(field_name(item_path(), item_unknown_.key)));
+    }
     const std::string path = item_path();
     FieldChecks fields(path);
     OrderItem item;
@@ -354,6 +394,13 @@ class RequestHandler {
   Field item_start_;  // an element of order.items, as it starts
   std::size_t items_count_ = 0;
   std::string item_error_;  // the first bad element's sentence
+  // The first unknown field of the top object, of the order and of the item being read: the body's
+  // sentence is made from it only if the body is refused for it.
+  struct UnknownKey {
+    bool found = false;
+    std::string_view key;  // into ParsedCouponRequest::text
+  };
+  UnknownKey top_unknown_, order_unknown_, item_unknown_;
 };
 
 }  // namespace

@@ -1,8 +1,28 @@
 #include "api/json_fields.h"
 
+#include <algorithm>
+
 #include "rules/text_check.h"
 
 namespace coupond::api {
+
+std::string unknown_field_message(std::string_view path) {
+  for (std::string_view not_yet : fields_not_supported_yet) {
+    if (path == not_yet) {
+      return "field \"" + std::string(path) + "\" is not supported by this server yet";
+    }
+  }
+  return "unknown field \"" + std::string(path) + "\"";
+}
+
+void FieldReader::only(std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : object_) {
+    const std::string_view name(key.data(), key.size());
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return fail(unknown_field_message(field_name(name)));
+    }
+  }
+}
 
 std::string FieldReader::field_name(std::string_view name) const {
   return path_.empty() ? std::string(name) : path_ + "." + std::string(name);

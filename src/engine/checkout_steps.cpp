@@ -42,12 +42,11 @@ bool CouponSteps::revoked() const {
 }
 
 Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount) {
-  const BatchDefinition& definition = batch_.definition();
   if (revoked()) return Reason::revoked;
-  const Reason window = rules::check_window(definition, now_);
+  const Reason window = rules::check_window(definition_, now_);
   if (window != Reason::ok) return window;
-  if (definition.schedule) {
-    const Reason schedule = rules::check_schedule(*definition.schedule, now_);
+  if (definition_.schedule) {
+    const Reason schedule = rules::check_schedule(*definition_.schedule, now_);
     if (schedule != Reason::ok) return schedule;
   }
   if (slot_.customer_hash != 0) {
@@ -55,12 +54,12 @@ Reason CouponSteps::check(const CouponRequest& request, DiscountResult* discount
     if (request_customer_hash(request.customer) != slot_.customer_hash) {
       return Reason::customer_mismatch;
     }
-  } else if (definition.max_uses_per_customer > 0 && request.customer.empty()) {
+  } else if (definition_.max_uses_per_customer > 0 && request.customer.empty()) {
     return Reason::customer_required;
   }
-  const Reason scope = rules::check_scope(definition.scope, request.order);
+  const Reason scope = rules::check_scope(definition_.scope, request.order);
   if (scope != Reason::ok) return scope;
-  return rules::compute_discount(definition, request.order, discount);
+  return rules::compute_discount(definition_, request.order, discount);
 }
 
 Reason CouponSteps::check_uses_left() const {
@@ -69,7 +68,7 @@ Reason CouponSteps::check_uses_left() const {
 }
 
 Reason CouponSteps::check_customer_limit(const CouponRequest& request, bool take) {
-  const std::uint32_t limit = batch_.definition().max_uses_per_customer;
+  const std::uint32_t limit = definition_.max_uses_per_customer;
   if (limit == 0) return Reason::ok;
   const std::uint64_t customer = request_customer_hash(request.customer);
   store::CustomerUsage& usage = *state_.customer_usage;
@@ -82,12 +81,12 @@ Reason CouponSteps::check_customer_limit(const CouponRequest& request, bool take
 }
 
 void CouponSteps::give_back_customer_allowance(const CouponRequest& request) {
-  if (batch_.definition().max_uses_per_customer == 0) return;
+  if (definition_.max_uses_per_customer == 0) return;
   state_.customer_usage->give_back(batch_.number(), request_customer_hash(request.customer));
 }
 
 Reason CouponSteps::check_campaign(Money discount, bool take) {
-  const BatchDefinition& definition = batch_.definition();
+  const BatchDefinition& definition = definition_;
   if (!definition.has_campaign_limits()) {
     if (take) batch_.campaign_.add(discount);
     return Reason::ok;

@@ -28,7 +28,8 @@ class CouponSteps {
  public:
   CouponSteps(EngineState& state, store::CouponTable::Shard& shard, store::Slot& slot, Batch& batch,
               const store::CouponKey& key, Timestamp now)
-      : state_(state), shard_(shard), slot_(slot), batch_(batch), key_(key), now_(now) {}
+      : state_(state), shard_(shard), slot_(slot), batch_(batch), definition_(batch.definition()),
+        key_(key), now_(now) {}
 
   store::UseRecord& use(store::UseNumber number) { return shard_.side.uses.at(number); }
   std::size_t use_count() const { return shard_.side.uses.size(); }
@@ -88,7 +89,7 @@ class CouponSteps {
   store::UseNumber store_use(store::UseRecord record, std::string_view order_id,
                              std::string_view channel, std::string_view store,
                              std::string_view api_key_name);
-  bool indexes_orders() const { return batch_.definition().max_uses_per_code > 1; }
+  bool indexes_orders() const { return definition_.max_uses_per_code > 1; }
   std::uint64_t request_customer_hash(std::string_view customer);
   void add_hold(store::UseNumber number, Timestamp expires_at);
   void remove_hold();
@@ -104,6 +105,9 @@ class CouponSteps {
   store::CouponTable::Shard& shard_;
   store::Slot& slot_;
   Batch& batch_;
+  // The batch's definition as this call began: one decision reads one definition, whatever
+  // update_batch does meanwhile.
+  const BatchDefinition& definition_;
   const store::CouponKey& key_;
   const Timestamp now_;
   std::uint64_t customer_hash_ = 0;  // of the request's customer, computed once when needed

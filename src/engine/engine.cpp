@@ -17,13 +17,14 @@
 namespace coupond {
 
 Batch::Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix)
-    : definition_(std::move(definition)),
-      number_(number),
-      tag_chars_(definition_.code.format == CodeFormat::compact
+    : number_(number),
+      tag_chars_(definition.code.format == CodeFormat::compact
                      ? 0
-                     : codes::tag_chars_for_bits(definition_.code.tag_bits)),
-      tag_bits_(definition_.code.format == CodeFormat::compact ? compact_tag_bits : tag_chars_ * 5),
-      folded_prefix_(std::move(folded_prefix)) {}
+                     : codes::tag_chars_for_bits(definition.code.tag_bits)),
+      tag_bits_(definition.code.format == CodeFormat::compact ? compact_tag_bits : tag_chars_ * 5),
+      folded_prefix_(std::move(folded_prefix)) {
+  EngineState::replace_definition(*this, std::move(definition));
+}
 
 BatchStats Batch::stats() const {
   BatchStats stats;

@@ -101,6 +101,9 @@ struct EngineState {
   static void mark_revoked(Batch& batch) { batch.revoked_.store(true); }
   // A use in force found in a loaded snapshot: counted in its batch's cap and budget figures.
   static void count_use_in_force(Batch& batch, Money discount) { batch.campaign_.add(discount); }
+  // Makes definition the batch's current one (creation, update_batch, replay). The caller holds
+  // the catalog lock or is alone (construction, recovery); readers are never locked out.
+  static void replace_definition(Batch& batch, BatchDefinition definition);
 
   // Loading, shared by the operators' calls and by replay. Each inserts what is not loaded yet
   // and counts it as issued; a load's coupons may already be there when replay repeats a load
@@ -126,8 +129,8 @@ struct EngineState {
 };
 
 // Whether a use took one of its customer's allowance, so that giving it back returns it: only in
-// batches that limit uses per customer (a definition never changes, so this is as true now as when
-// the use was taken).
+// batches that limit uses per customer (update_batch never moves max_uses_per_customer to or from
+// 0, so this is as true now as when the use was taken).
 inline bool counts_toward_customer_limit(const Batch& batch, const store::UseRecord& use) {
   return batch.definition().max_uses_per_customer > 0 && use.customer_hash != 0;
 }

@@ -101,8 +101,9 @@ enum class RecordType : std::uint8_t {
   hold_lapsed = 11,  // a hold ended unconfirmed (its expiry passed, or its coupon was revoked)
   codes_imported_from_file = 12,  // codes_imported's payload in a file beside the journal
   changes_together = 13,  // several of the above about different coupons, made as one (a stack)
+  batch_updated = 14,  // a batch's new definition (PATCH); the payload of batch_created
 };
-inline constexpr std::uint8_t record_type_max = 13;
+inline constexpr std::uint8_t record_type_max = 14;
 
 // "00000000000000000042.log" for sequence 42.
 std::string segment_file_name(std::uint64_t first_sequence);

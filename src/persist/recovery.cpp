@@ -50,6 +50,8 @@ class Replayer {
         return catalog_change(record) ? load_codes_from_file(record) : Status::ok();
       case RecordType::batch_revoked:
         return catalog_change(record) ? revoke_batch(record) : Status::ok();
+      case RecordType::batch_updated:
+        return catalog_change(record) ? update_batch(record) : Status::ok();
       case RecordType::use_taken:
         return take_use(record);
       case RecordType::hold_confirmed:
@@ -92,6 +94,22 @@ class Replayer {
     Batch* found = state_.batches.by_number(number);
     if (found == nullptr) *status = Status::corruption("no batch " + std::to_string(number));
     return found;
+  }
+
+  // The definition replaces the batch's at its place in the journal: the uses before it were
+  // decided under the old one and keep what they were given.
+  Status update_batch(const JournalRecord& record) {
+    records::BatchCreated updated;
+    if (!records::decode(record.payload, &updated)) return undecodable(record);
+    Status status;
+    Batch* target = batch(updated.number, &status);
+    if (target == nullptr) return status;
+    if (updated.definition.id != target->id()) {
+      return Status::corruption("an update of batch " + target->id() + " names batch " +
+                                updated.definition.id);
+    }
+    EngineState::replace_definition(*target, std::move(updated.definition));
+    return Status::ok();
   }
 
   Status load_generated(const JournalRecord& record) {

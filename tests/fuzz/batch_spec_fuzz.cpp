@@ -1,6 +1,6 @@
 // Fuzzes the admin API's batch definition decoder (parse_batch_definition) and the checks that
 // follow it (check_batch_definition): any body is refused with a sentence or gives a definition
-// whose times print and parse back to the same instant.
+// whose times print and parse back to the same instant, and which an empty PATCH leaves as it is.
 #include "api/batch_json.h"
 #include "coupond/batch.h"
 #include "fuzz_support.h"
@@ -23,5 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_REQUIRE(parse_rfc3339(format_rfc3339_utc(time), &again));
     FUZZ_REQUIRE(again == time);
   }
+  // An empty PATCH changes nothing: the definition as shown parses back to itself.
+  BatchDefinition patched;
+  FUZZ_REQUIRE(api::parse_batch_patch(definition, boost::json::object(), &patched).empty());
+  FUZZ_REQUIRE(patched == definition);
   return 0;
 }

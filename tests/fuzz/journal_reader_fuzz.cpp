@@ -19,7 +19,8 @@ namespace {
 // Decodes a payload as its type says, as recovery would; the answer does not matter here.
 void decode(const JournalRecord& record) {
   switch (record.type) {
-    case RecordType::batch_created: {
+    case RecordType::batch_created:
+    case RecordType::batch_updated: {
       records::BatchCreated decoded;
       records::decode(record.payload, &decoded);
       break;
@@ -64,6 +65,11 @@ void decode(const JournalRecord& record) {
     }
     case RecordType::uses_compacted: {
       records::UsesCompacted decoded;
+      records::decode(record.payload, &decoded);
+      break;
+    }
+    case RecordType::changes_together: {
+      records::ChangesTogether decoded;
       records::decode(record.payload, &decoded);
       break;
     }

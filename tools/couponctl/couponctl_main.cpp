@@ -31,6 +31,10 @@ constexpr const char* usage =
     "                                  codes for typing, at most 65536 a batch)\n"
     "  batch list                      list the batches\n"
     "  batch show ID                   show one batch\n"
+    "  batch update ID --set F=V ...   change a live batch: each F=V sets one field (a dotted\n"
+    "                                  F reaches into an object: scope.channels); V is read as\n"
+    "                                  JSON when it is (3, null, [\"app\"]), else as a string\n"
+    "  batch update ID FILE.json       change a live batch by a JSON merge patch\n"
     "  generate ID --count N           generate N codes; CSV on standard output\n"
     "  generate ID --customers FILE    one code per 'customer[,segment]' line of FILE\n"
     "  import ID FILE.csv              import codes made elsewhere (code[,customer[,segment]])\n"
@@ -271,6 +275,53 @@ int import(const Context& context, const std::string& id, const std::string& pat
   return 0;
 }
 
+// The merge patch that --set field=value ... stands for.
+bool patch_from_settings(const std::vector<std::string>& settings, json::object* patch,
+                         std::string* error) {
+  for (const std::string& setting : settings) {
+    const std::size_t equals = setting.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      *error = "--set needs field=value, not " + setting;
+      return false;
+    }
+    const std::string_view path = std::string_view(setting).substr(0, equals);
+    const std::string_view text = std::string_view(setting).substr(equals + 1);
+    boost::system::error_code parse_error;
+    json::value value = json::parse(text, parse_error);
+    if (parse_error) value = json::string(text);
+    json::object* object = patch;
+    std::size_t start = 0;
+    for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
+         start = dot + 1, dot = path.find('.', start)) {
+      json::value& inner = (*object)[path.substr(start, dot - start)];
+      if (!inner.is_object()) inner = json::object();
+      object = &inner.as_object();
+    }
+    (*object)[path.substr(start)] = std::move(value);
+  }
+  return true;
+}
+
+int update_batch(const Context& context, const std::vector<std::string>& words,
+                 const po::variables_map& options) {
+  const bool has_file = words.size() == 4;
+  const bool has_settings = options.count("set") > 0;
+  if (has_file == has_settings) return fail("batch update needs --set field=value or FILE.json");
+  std::string body;
+  if (has_file) {
+    if (!read_file(words[3], &body)) return fail("cannot read " + words[3]);
+  } else {
+    json::object patch;
+    std::string error;
+    if (!patch_from_settings(options["set"].as<std::vector<std::string>>(), &patch, &error)) {
+      return fail(error);
+    }
+    body = json::serialize(patch);
+  }
+  return call(context, "PATCH", admin_path({"admin", "v1", "batches", words[2]}), body,
+              render_batches);
+}
+
 int run(const Context& context, const std::vector<std::string>& words,
         const po::variables_map& options) {
   auto print_count = [](const json::value& value) {
@@ -291,6 +342,9 @@ int run(const Context& context, const std::vector<std::string>& words,
       definition = json::serialize(document);
     }
     return call(context, "POST", "/admin/v1/batches", definition, render_batches);
+  }
+  if (command == "batch" && (words.size() == 3 || words.size() == 4) && words[1] == "update") {
+    return update_batch(context, words, options);
   }
   if (command == "batch" && words.size() == 2 && words[1] == "list") {
     return call(context, "GET", "/admin/v1/batches", "", render_batches);
@@ -352,6 +406,8 @@ int main(int argc, char** argv) {
       "customers", po::value<std::string>(), "generate: a file of customer[,segment] lines")(
       "expiring-within", po::value<std::int64_t>(),
       "unused: only if the batch's codes expire within this many seconds")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "batch update: field=value, once per field changed")(
       "command", po::value<std::vector<std::string>>(), "the command and its arguments");
   po::positional_options_description positional;
   positional.add("command", -1);
