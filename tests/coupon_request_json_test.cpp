@@ -75,6 +75,14 @@ std::vector<std::string> bodies() {
       with_order(R"({"x":1,"items":[{"price":1,"y":[{"price":"x"}],"z":{"sku":5}}],"y":{"items":5}})"),
       // Unknown fields: each object's first is named, before that object's own fields.
       with_code(R"(,"custmer":"c1")"), with_code(R"(,"codes":["A","B"])"),
+      // Several codes on one order.
+      R"({"codes":["A","B"],"order_id":"o"})", R"({"codes":["A"],"code":null,"order_id":"o"})",
+      R"({"codes":[],"order_id":"o"})", R"({"codes":"A","order_id":"o"})", R"({"codes":null})",
+      R"({"codes":["A",5,{"x":1}],"order_id":"o"})", R"({"codes":[["A"]],"order_id":"o"})",
+      R"({"codes":["1","2","3","4","5","6","7","8","9","10"]})",
+      R"({"codes":["1","2","3","4","5","6","7","8","9","10","11"]})",
+      R"({"codes":[")" + std::string(200, 'c') + R"("]})",
+      R"({"codes":["A"],"codes":["B","C"],"order_id":"o"})",
       R"({"x":1,"code":5,"y":2})", R"({"code":5,"order":{"chanel":"app"}})",
       with_order(R"({"amount":"x","chanel":"app","stor":"s"})"),
       with_code(R"(,"order":{"chanel":1},"order":{"amount":1})"),
@@ -158,6 +166,7 @@ TEST(CouponRequestJson, EveryBodyDecodesAsTheDomDecoderDecodedIt) {
       ++accepted;
       expect_same_request(got.request, want.request);
       EXPECT_EQ(got.ttl_s, want.ttl_s);
+      EXPECT_EQ(std::vector<std::string_view>(got.stack().begin(), got.stack().end()), want.codes);
     }
   }
   // The table holds both kinds in numbers, so that neither side of the comparison is empty.
@@ -190,7 +199,8 @@ TEST(CouponRequestJson, AnUnknownFieldIsRefusedNamingItsPath) {
       {with_code(R"(,"custmer":"c1")"), R"(unknown field "custmer")"},
       {with_order(R"({"amount":100,"chanel":"app"})"), R"(unknown field "order.chanel")"},
       {with_items(R"([{"price":1},{"price":2,"skuu":"A"}])"), R"(unknown field "order.items[1].skuu")"},
-      {with_code(R"(,"codes":["A","B"])"), R"(field "codes" is not supported by this server yet)"},
+      {with_code(R"(,"codes":["A","B"])"), "give code or codes, not both"},
+      {R"({"codes":["A"],"order_id":"o","ordr":{}})", R"(unknown field "ordr")"},
   };
   for (const auto& [body, sentence] : cases) {
     for (const bool needs_order_id : {false, true}) {

@@ -22,6 +22,7 @@ struct ParsedRequest {
   std::vector<OrderItem> items;
   CouponRequest request;
   std::optional<std::int64_t> ttl_s;
+  std::vector<std::string_view> codes;
 };
 
 inline std::string parse_items(const boost::json::array& array, std::vector<OrderItem>* items) {
@@ -70,8 +71,27 @@ inline std::string parse_coupon_request(std::string_view body, bool needs_order_
   if (error) return "the body is not valid JSON: " + error.message();
   if (!out->document.is_object()) return "the body must be a JSON object";
   api::FieldReader fields(out->document.get_object(), "");
-  fields.only({"code", "customer", "order_id", "ttl_s", "order"});
-  out->request.code = fields.string("code", true, code_input_max);
+  fields.only({"code", "codes", "customer", "order_id", "ttl_s", "order"});
+  const boost::json::array* codes = fields.array("codes", false);
+  if (!fields.ok()) return fields.error();
+  if (codes != nullptr) {
+    const boost::json::object& top = out->document.get_object();
+    if (top.contains("code") && !top.at("code").is_null()) return "give code or codes, not both";
+    if (codes->empty() || codes->size() > codes_per_order_max) return "codes must hold 1 to 10 codes";
+    for (std::size_t i = 0; i < codes->size(); ++i) {
+      if (!(*codes)[i].is_string()) return "codes[" + std::to_string(i) + "] must be a string";
+    }
+    for (std::size_t i = 0; i < codes->size(); ++i) {
+      const std::string_view code = (*codes)[i].get_string();
+      if (code.size() > code_input_max) {
+        return "codes[" + std::to_string(i) + "] must be at most " + std::to_string(code_input_max) +
+               " characters";
+      }
+      out->codes.push_back(code);
+    }
+  } else {
+    out->request.code = fields.string("code", true, code_input_max);
+  }
   out->request.customer = fields.text("customer", false, customer_length_max);
   out->request.order_id = fields.string("order_id", needs_order_id, order_id_length_max);
   out->ttl_s = fields.integer("ttl_s", false);

@@ -1,7 +1,9 @@
 // JSON for the data plane: checkout requests in, outcomes out (the shapes of the API contract).
 #pragma once
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +19,11 @@ struct ParsedCouponRequest {
   std::vector<OrderItem> items;
   CouponRequest request;
   std::optional<std::int64_t> ttl_s;  // reserve only
+  // Several codes on one order ("codes" instead of "code"): [0, code_count), into text; 0 for a
+  // request with "code".
+  std::array<std::string_view, codes_per_order_max> codes{};
+  std::size_t code_count = 0;
+  std::span<const std::string_view> stack() const { return {codes.data(), code_count}; }
   ParsedCouponRequest() = default;
   ParsedCouponRequest(const ParsedCouponRequest&) = delete;
   ParsedCouponRequest& operator=(const ParsedCouponRequest&) = delete;

@@ -30,7 +30,7 @@ struct Field {
 };
 
 struct TopFields {
-  Field code, customer, order_id, ttl_s, order;
+  Field code, codes, customer, order_id, ttl_s, order;
 };
 struct OrderFields {
   Field amount, currency, channel, store, items;
@@ -40,7 +40,7 @@ struct ItemFields {
 };
 
 // Where a value being parsed sits: in which of the containers the decoder reads, or elsewhere.
-enum class Place : std::uint8_t { top, order, items, item, elsewhere };
+enum class Place : std::uint8_t { top, codes, order, items, item, elsewhere };
 
 // The sentences, in FieldReader's words (json_fields.h): the DOM decoder's, which the admin API
 // still uses.
@@ -160,6 +160,10 @@ class RequestHandler {
       items_count_ = 0;
       item_error_.clear();
       place = Place::items;
+    } else if (field == &top_.codes) {
+      codes_count_ = 0;
+      codes_bad_ = codes_per_order_max + 1;
+      place = Place::codes;
     }
     enter(place);
     return true;
@@ -227,7 +231,13 @@ class RequestHandler {
     if (top_unknown_.found) return unknown_field_message(top_unknown_.key);
     CouponRequest& request = out_->request;
     FieldChecks fields("");
-    request.code = fields.string(top_.code, "code", true, code_input_max);
+    const bool has_codes = fields.container(top_.codes, "codes", Kind::array);
+    if (!fields.ok()) return fields.take_error();
+    if (has_codes) {
+      if (std::string error = check_codes(); !error.empty()) return error;
+    } else {
+      request.code = fields.string(top_.code, "code", true, code_input_max);
+    }
     request.customer = fields.text(top_.customer, "customer", customer_length_max);
     request.order_id = fields.string(top_.order_id, "order_id", needs_order_id, order_id_length_max);
     out_->ttl_s = fields.integer(top_.ttl_s, "ttl_s", false);
@@ -260,7 +270,13 @@ class RequestHandler {
   Field* begin_value(Kind kind) {
     if (depth_ == 0) return nullptr;  // the document itself: not an object
     Field* field = nullptr;
-    if (places_[depth_ - 1] == Place::items) {
+    if (places_[depth_ - 1] == Place::codes) {
+      // Each entry is kept while there is room; the checks count them all and name the first
+      // that is not a string.
+      ++codes_count_;
+      if (kind != Kind::string && codes_bad_ > codes_count_ - 1) codes_bad_ = codes_count_ - 1;
+      field = codes_count_ <= codes_per_order_max ? &code_entries_[codes_count_ - 1] : nullptr;
+    } else if (places_[depth_ - 1] == Place::items) {
       ++items_count_;
       field = &item_start_;
       if (kind != Kind::object) item_failed(item_path() + " must be an object");
@@ -286,6 +302,7 @@ class RequestHandler {
     switch (places_[depth_ - 1]) {
       case Place::top:
         if (key == "code") return &top_.code;
+        if (key == "codes") return &top_.codes;
         if (key == "customer") return &top_.customer;
         if (key == "order_id") return &top_.order_id;
         if (key == "ttl_s") return &top_.ttl_s;
@@ -304,6 +321,7 @@ class RequestHandler {
         if (key == "price") return &item_.price;
         if (key == "quantity") return &item_.quantity;
         return nullptr;
+      case Place::codes:
       case Place::items:
       case Place::elsewhere:
         return nullptr;
@@ -328,6 +346,7 @@ class RequestHandler {
       case Place::item:
         first = &item_unknown_;
         break;
+      case Place::codes:
       case Place::items:
       case Place::elsewhere:
         return;  // inside a value refused or ignored as a whole
@@ -355,6 +374,23 @@ class RequestHandler {
   void keep(std::string_view part) {
     COUPOND_INVARIANT(out_->text.size() + part.size() <= out_->text.capacity());
     out_->text.append(part);
+  }
+
+  // "codes" instead of "code": 1 to codes_per_order_max strings, each a code's length at most;
+  // "code" beside it is refused, not ignored.
+  std::string check_codes() {
+    if (!missing(top_.code)) return "give code or codes, not both";
+    if (codes_count_ == 0 || codes_count_ > codes_per_order_max) return "codes must hold 1 to 10 codes";
+    if (codes_bad_ < codes_count_) return "codes[" + std::to_string(codes_bad_) + "] must be a string";
+    for (std::size_t i = 0; i < codes_count_; ++i) {
+      if (code_entries_[i].text.size() > code_input_max) {
+        return "codes[" + std::to_string(i) + "] must be at most " + std::to_string(code_input_max) +
+               " characters";
+      }
+      out_->codes[i] = code_entries_[i].text;
+    }
+    out_->code_count = codes_count_;
+    return {};
   }
 
   std::string item_path() const { return "order.items[" + std::to_string(items_count_ - 1) + "]"; }
@@ -392,6 +428,9 @@ class RequestHandler {
   OrderFields order_;
   ItemFields item_;
   Field item_start_;  // an element of order.items, as it starts
+  std::array<Field, codes_per_order_max> code_entries_;  // the elements of "codes"
+  std::size_t codes_count_ = 0;
+  std::size_t codes_bad_ = 0;  // the first element that is not a string, or more than the count
   std::size_t items_count_ = 0;
   std::string item_error_;  // the first bad element's sentence
   // The first unknown field of the top object, of the order and of the item being read: the body's
@@ -412,6 +451,7 @@ std::string parse_coupon_request(std::string_view body, bool needs_order_id,
   out->items.clear();
   out->request = CouponRequest{};
   out->ttl_s.reset();
+  out->code_count = 0;
   out->text.reserve(body.size());
   boost::json::basic_parser<RequestHandler> parser(boost::json::parse_options(), out);
   boost::json::error_code error;

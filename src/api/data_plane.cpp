@@ -9,11 +9,6 @@
 #include "rules/time_text.h"
 
 namespace coupond::api {
-namespace {
-
-// 409 for a coupon or campaign whose uses or budget are spent or held (or an order id already
-// used differently), 429 when rate limited, 503 when the use cannot be stored, 422 for every other
-// business rule.
 int refusal_status(Reason reason) {
   if (reason == Reason::already_redeemed || reason == Reason::reserved) return 409;
   if (reason == Reason::order_conflict || reason == Reason::sold_out) return 409;
@@ -26,6 +21,8 @@ int refusal_status(Reason reason) {
 bool is_not_real(Reason reason) {
   return reason == Reason::invalid_code || reason == Reason::unknown_code;
 }
+
+namespace {
 
 // The decoded request, one per thread and reused: its text and items keep their memory from one
 // request to the next, so decoding allocates nothing once they have grown.
@@ -102,6 +99,7 @@ void DataPlane::validate(std::string_view body, const Caller& caller, ApiRespons
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
     return fail(answer, 400, "bad_request", error);
   }
+  if (parsed.code_count > 0) return validate_stack(parsed, caller, answer);
   const Outcome outcome =
       limited(parsed.request, caller, [&] { return engine_.validate(parsed.request); });
   if (!outcome.request_error.empty()) {
@@ -126,6 +124,7 @@ void DataPlane::take(std::string_view body, bool reserve, const Caller& caller,
     if (*parsed.ttl_s < 1) return fail(answer, 400, "bad_request", "ttl_s must be at least 1");
     ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
   }
+  if (parsed.code_count > 0) return take_stack(parsed, reserve, ttl, caller, answer);
   const Outcome outcome = limited(parsed.request, caller, [&] {
     return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
   });
@@ -147,6 +146,7 @@ void DataPlane::rollback(std::string_view body, const Caller& caller, ApiRespons
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return fail(answer, 400, "bad_request", error);
   }
+  if (parsed.code_count > 0) return rollback_stack(parsed, caller, answer);
   const RollbackOutcome outcome =
       engine_.rollback(parsed.request.code, parsed.request.order_id, caller.key_name);
   if (!outcome.request_error.empty()) {

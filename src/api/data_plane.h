@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/api_types.h"
+#include "api/coupon_json.h"
 #include "api/rate_limiter.h"
 #include "coupond/engine.h"
 #include "coupond/limits.h"
@@ -27,6 +28,13 @@ struct DataPlaneOptions {
 };
 
 class ApiKeys;
+
+// The status of a refusal: 409 for a coupon or campaign whose uses or budget are spent or held
+// (or an order id already used differently), 429 when rate limited, 503 when the use cannot be
+// stored, 422 for every other business rule.
+int refusal_status(Reason reason);
+// invalid_code or unknown_code: what the bad-code limits count.
+bool is_not_real(Reason reason);
 
 // The engine's journal as the transport waits on it.
 class EngineJournal final : public DurableSequences {
@@ -72,6 +80,15 @@ class DataPlane {
   void take(std::string_view body, bool reserve, const Caller& caller, ApiResponse& answer);
   void rollback(std::string_view body, const Caller& caller, ApiResponse& answer);
   void describe(std::string_view code, const Caller& caller, ApiResponse& answer);
+  // The same for several codes on one order (data_plane_stacks.cpp).
+  void validate_stack(const ParsedCouponRequest& parsed, const Caller& caller, ApiResponse& answer);
+  void take_stack(const ParsedCouponRequest& parsed, bool reserve, std::chrono::seconds ttl,
+                  const Caller& caller, ApiResponse& answer);
+  void rollback_stack(const ParsedCouponRequest& parsed, const Caller& caller, ApiResponse& answer);
+  // Runs call, which answers a stack, unless the request's customer or its client is rate
+  // limited; counts each code of it that is not real. False, with the 429 answered, when limited.
+  template <typename Call>
+  bool limited_stack(const CouponRequest& request, const Caller& caller, ApiResponse& answer, Call call);
   // A change's answer leaves only once the journal holds sequence (0: nothing was written).
   void wait_for_journal(ApiResponse& answer, std::uint64_t sequence);
   // answer becomes a JSON error: status and {"error": {"code", "message"}}.

@@ -40,6 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!error.empty()) return 0;
   const CouponRequest& request = parsed.request;
   const CouponRequest& expected = reference.request;
+  FUZZ_REQUIRE(parsed.code_count == reference.codes.size());
+  for (std::size_t i = 0; i < parsed.code_count; ++i) FUZZ_REQUIRE(parsed.codes[i] == reference.codes[i]);
   FUZZ_REQUIRE(request.code == expected.code && request.customer == expected.customer &&
                request.order_id == expected.order_id && parsed.ttl_s == reference.ttl_s);
   FUZZ_REQUIRE(request.order.amount == expected.order.amount &&

@@ -1,0 +1,87 @@
+// The data plane's orders with several codes ("codes": [..]): the same routes, rate limits and
+// durability as one code, answered in the shapes of stack_answers.h.
+#include <boost/json.hpp>
+
+#include "api/data_plane.h"
+#include "api/responses.h"
+#include "api/stack_answers.h"
+
+namespace coupond::api {
+namespace {
+
+void answer_json(ApiResponse& answer, int status, const boost::json::object& object) {
+  answer.status = status;
+  answer.body = boost::json::serialize(object);
+}
+
+}  // namespace
+
+template <typename Call>
+bool DataPlane::limited_stack(const CouponRequest& request, const Caller& caller,
+                              ApiResponse& answer, Call call) {
+  const auto now = RateLimiter::Clock::now();
+  if (!customer_limiter_.allows(request.customer, now) || !client_limiter_.allows(caller.client, now)) {
+    fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
+    return false;
+  }
+  const auto outcome = call();
+  if (outcome.request_error.empty()) {
+    for (std::size_t i = 0; i < outcome.count; ++i) {
+      if (!is_not_real(outcome.coupons[i].reason)) continue;
+      customer_limiter_.record_bad_code(request.customer, now);
+      client_limiter_.record_bad_code(caller.client, now);
+    }
+  }
+  return true;
+}
+
+void DataPlane::validate_stack(const ParsedCouponRequest& parsed, const Caller& caller,
+                               ApiResponse& answer) {
+  StackOutcome outcome;
+  const auto call = [&] { return outcome = engine_.validate_stack(parsed.request, parsed.stack()); };
+  if (!limited_stack(parsed.request, caller, answer, call)) return;
+  if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
+  answer_json(answer, 200, stack_validate_json(outcome, parsed.stack()));
+}
+
+void DataPlane::take_stack(const ParsedCouponRequest& parsed, bool reserve,
+                           std::chrono::seconds ttl, const Caller& caller, ApiResponse& answer) {
+  StackOutcome outcome;
+  const auto call = [&] {
+    return outcome = reserve ? engine_.reserve_stack(parsed.request, parsed.stack(), ttl)
+                             : engine_.redeem_stack(parsed.request, parsed.stack());
+  };
+  if (!limited_stack(parsed.request, caller, answer, call)) return;
+  if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
+  if (outcome.ok()) {
+    answer_json(answer, 200, stack_taken_json(outcome, parsed.request.order_id, reserve));
+  } else {
+    answer_json(answer, refusal_status(outcome.reason),
+                stack_refusal_json(outcome, parsed.stack(), reserve ? "reserved" : "redeemed"));
+  }
+  wait_for_journal(answer, outcome.journal_sequence);
+}
+
+void DataPlane::rollback_stack(const ParsedCouponRequest& parsed, const Caller& caller,
+                               ApiResponse& answer) {
+  const StackRollbackOutcome outcome =
+      engine_.rollback_stack(parsed.stack(), parsed.request.order_id, caller.key_name);
+  if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
+  const std::string code(outcome.count > 0 ? parsed.stack()[outcome.failed] : std::string_view());
+  if (outcome.reason == Reason::invalid_code) {
+    return fail(answer, 400, "invalid_code", "not a valid coupon code: " + code);
+  }
+  if (outcome.reason == Reason::unknown_code) {
+    return fail(answer, 404, "unknown_code", "no such coupon: " + code);
+  }
+  if (outcome.forbidden) {
+    return fail(answer, 403, "forbidden", "the use of " + code + " was taken with another API key");
+  }
+  if (!outcome.any_found()) {
+    return fail(answer, 404, "redemption_not_found", "this order has no redemption of these coupons");
+  }
+  answer_json(answer, 200, stack_rollback_json(outcome, parsed.request.order_id));
+  wait_for_journal(answer, outcome.journal_sequence);
+}
+
+}  // namespace coupond::api
