@@ -12,7 +12,7 @@ namespace {
 
 TEST(ReasonTest, NamesAreDistinctSnakeCaseAndMatchTheApi) {
   std::set<std::string_view> names;
-  for (int value = 0; value <= static_cast<int>(Reason::storage_full); ++value) {
+  for (int value = 0; value <= static_cast<int>(reason_last); ++value) {
     const auto reason = static_cast<Reason>(value);
     const std::string_view name = reason_name(reason);
     EXPECT_TRUE(names.insert(name).second) << name;
@@ -22,7 +22,8 @@ TEST(ReasonTest, NamesAreDistinctSnakeCaseAndMatchTheApi) {
   EXPECT_EQ(reason_name(Reason::already_redeemed), "already_redeemed");
   EXPECT_EQ(reason_name(Reason::customer_limit_reached), "customer_limit_reached");
   EXPECT_EQ(reason_name(Reason::order_conflict), "order_conflict");
-  EXPECT_EQ(names.size(), 16u);
+  EXPECT_EQ(reason_name(Reason::wrong_partition), "wrong_partition");
+  EXPECT_EQ(names.size(), 22u);
 }
 
 }  // namespace

@@ -27,7 +27,11 @@ enum class Reason : unsigned char {
   sold_out,                // the batch's uses in force reached its max_uses_total
   budget_exhausted,        // this discount would take the batch's discounts past its budget
   not_stackable,           // two coupons of one stacking group, or an exclusive one, on one order
+  not_primary,             // a cluster node that is not its partition's primary changes nothing
+  wrong_partition,         // the code's prefix names another partition than this node's
 };
+// The last reason: the set is closed, and tests walk it from ok to here.
+inline constexpr Reason reason_last = Reason::wrong_partition;
 
 // The snake_case name used on the wire, e.g. "already_redeemed".
 std::string_view reason_name(Reason reason);

@@ -13,7 +13,8 @@ int refusal_status(Reason reason) {
   if (reason == Reason::already_redeemed || reason == Reason::reserved) return 409;
   if (reason == Reason::order_conflict || reason == Reason::sold_out) return 409;
   if (reason == Reason::budget_exhausted) return 409;
-  if (reason == Reason::storage_full) return 503;
+  if (reason == Reason::storage_full || reason == Reason::not_primary) return 503;
+  if (reason == Reason::wrong_partition) return 421;
   if (reason == Reason::rate_limited) return 429;
   return 422;
 }

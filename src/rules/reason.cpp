@@ -24,6 +24,8 @@ std::string_view reason_name(Reason reason) {
     case Reason::sold_out: return "sold_out";
     case Reason::budget_exhausted: return "budget_exhausted";
     case Reason::not_stackable: return "not_stackable";
+    case Reason::not_primary: return "not_primary";
+    case Reason::wrong_partition: return "wrong_partition";
   }
   return "unknown_reason";
 }
@@ -52,6 +54,9 @@ std::string_view reason_sentence(Reason reason) {
     case Reason::sold_out: return "this campaign has given all of its uses";
     case Reason::budget_exhausted: return "this campaign's discount budget cannot cover this discount";
     case Reason::not_stackable: return "these coupons cannot be used together on one order";
+    case Reason::not_primary:
+      return "this node is not its partition's primary; send changes to the primary";
+    case Reason::wrong_partition: return "this coupon belongs to another partition";
   }
   return "unknown reason";
 }
