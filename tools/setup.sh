@@ -17,6 +17,8 @@ packages=(
   curl
   # The loader's Redis comparison is tested against a real redis-server the test starts.
   redis-server
+  # The election is tested against a real etcd the test starts (/usr/bin/etcd).
+  etcd-server
   # tools/fuzz.sh: clang and its runtimes, libFuzzer among them.
   clang libclang-rt-14-dev
 )

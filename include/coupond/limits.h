@@ -111,4 +111,15 @@ inline constexpr std::uint32_t hold_lapse_interval_ms_default = 100;
 // lowered, at start, until both ports' connections fit in RLIMIT_NOFILE beside these.
 inline constexpr std::size_t descriptors_reserved = 64;
 
+// The election (docs/cluster.md). A primary renews its etcd lease every ttl/3 (a standby looks
+// for the leader key as often), and acknowledges changes only until ttl - ttl/4 after the last
+// renewal it sent: a quarter of the ttl is the margin for the clocks' rates and etcd's own
+// lateness, and two renewals in a row may fail before the deadline passes. Every etcd call is
+// bounded by ttl/3 too, and never by less than the floor.
+inline constexpr std::int64_t lease_renewals_per_ttl = 3;
+inline constexpr std::int64_t lease_margin_divisor = 4;
+inline constexpr std::int64_t etcd_call_timeout_ms_min = 200;
+inline constexpr std::int64_t lease_ttl_s_default = 2;
+inline constexpr std::int64_t lease_ttl_s_max = 60;
+
 }  // namespace coupond

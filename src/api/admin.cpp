@@ -69,6 +69,10 @@ void throw_unless_ok(const Status& status) {
   if (!status.is_ok()) throw std::runtime_error("generating codes failed: " + status.message());
 }
 
+// Whether a request that is not a GET changes the data (batches, codes): a snapshot only writes
+// down what this node holds, and is a standby's to take too.
+bool changes_data(std::string_view path) { return path != "/admin/v1/snapshot"; }
+
 }  // namespace
 
 std::optional<ApiResponse> Admin::refusal_without_token(const ApiRequest& request) const {
@@ -84,9 +88,17 @@ bool Admin::authorized(std::string_view authorization) const {
          CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
 }
 
+std::optional<ApiResponse> Admin::refusal_unless_primary(const ApiRequest& request) const {
+  if (request.method == "GET" || !changes_data(request.path) || role_.may_acknowledge()) {
+    return std::nullopt;
+  }
+  return error_response(503, "not_primary", reason_sentence(Reason::not_primary));
+}
+
 ApiResponse Admin::handle(const ApiRequest& request) {
   ApiResponse response = route(request);
   if (request.method == "GET") return response;
+  if (changes_data(request.path) && !role_.is_single()) response.acknowledged_by = &role_;
   if (response.deferred) {
     // Logged when the answer is known, not when it was promised.
     response.deferred = [this, method = std::string(request.method), path = std::string(request.path),
@@ -117,6 +129,7 @@ ApiResponse Admin::route(const ApiRequest& request) {
     return json_response(200, {{"status", "ok"}});
   }
   if (auto refusal = refusal_without_token(request)) return std::move(*refusal);
+  if (auto refusal = refusal_unless_primary(request)) return std::move(*refusal);
   constexpr std::string_view batches = "/admin/v1/batches";
   constexpr std::string_view coupons = "/admin/v1/coupons/";
   if (request.path == "/metrics") {
@@ -304,7 +317,8 @@ ApiResponse Admin::import_codes(const Batch& batch, std::string_view body) {
 
 HeadDecision Admin::on_head(const ApiRequest& head) {
   HeadDecision decision;
-  if ((decision.answer = refusal_without_token(head))) {
+  if ((decision.answer = refusal_without_token(head)) ||
+      (decision.answer = refusal_unless_primary(head))) {
     if (head.method != "GET") log_action(head.method, head.path, *decision.answer);
     return decision;
   }

@@ -8,6 +8,7 @@
 
 #include "api/api_types.h"
 #include "api/metrics.h"
+#include "cluster/node_role.h"
 #include "coupond/engine.h"
 
 namespace coupond::api {
@@ -19,10 +20,12 @@ using SnapshotRunner =
 class Admin {
  public:
   // metrics, when not null, must outlive the Admin; GET /metrics renders it. snapshots, when set,
-  // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits).
-  Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {})
+  // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits). role, which must
+  // outlive the Admin, says whether changes may be acknowledged (a cluster node's lease).
+  Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {},
+        const cluster::NodeRole& role = cluster::single_node())
       : engine_(engine), token_(std::move(token)), metrics_(metrics),
-        snapshots_(std::move(snapshots)) {}
+        snapshots_(std::move(snapshots)), role_(role) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
   // Decides from a request's head alone: a 401 at once for a request without the token (its
@@ -35,6 +38,8 @@ class Admin {
   bool authorized(std::string_view authorization) const;
   // The 401 for a request that needs the token and lacks it, or nothing.
   std::optional<ApiResponse> refusal_without_token(const ApiRequest& request) const;
+  // The 503 not_primary for a change this node may not acknowledge now, or nothing.
+  std::optional<ApiResponse> refusal_unless_primary(const ApiRequest& request) const;
   void log_action(std::string_view method, std::string_view path, const ApiResponse& response) const;
   ApiResponse route(const ApiRequest& request);
   ApiResponse create_batch(std::string_view body);
@@ -51,6 +56,7 @@ class Admin {
   std::string token_;
   const Metrics* metrics_;
   SnapshotRunner snapshots_;
+  const cluster::NodeRole& role_;
 };
 
 }  // namespace coupond::api

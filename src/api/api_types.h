@@ -10,6 +10,10 @@
 #include <string>
 #include <string_view>
 
+namespace coupond::cluster {
+class NodeRole;
+}
+
 namespace coupond::api {
 
 struct ApiRequest {
@@ -55,6 +59,11 @@ struct ApiResponse {
   // until then without blocking a thread, or answers 503 not_durable if the journal fails.
   const DurableSequences* durable_in = nullptr;
   std::uint64_t sequence = 0;
+  // When set, the answer acknowledges a change on a cluster node, and leaves only while this node
+  // may acknowledge (it holds its partition's lease: cluster::NodeRole::may_acknowledge), checked
+  // at the moment it is sent, after any wait for the journal: otherwise it becomes a 503
+  // not_primary. Never set on a node without a cluster.
+  const cluster::NodeRole* acknowledged_by = nullptr;
   // When set, the answer comes later: the server calls this once, handing it the function to
   // call with the real answer (from any thread). For work too slow to hold an I/O thread, like a
   // snapshot of ten million coupons.
@@ -69,6 +78,7 @@ struct ApiResponse {
     stream = nullptr;
     durable_in = nullptr;
     sequence = 0;
+    acknowledged_by = nullptr;
     deferred = nullptr;
   }
   // Whether the answer may leave now.

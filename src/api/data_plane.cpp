@@ -43,6 +43,11 @@ void DataPlane::fail(ApiResponse& answer, int status, std::string_view code,
 
 void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
   const std::string_view path = request.path;
+  // A load balancer's health check: answered to any peer, without a key, even in protected mode.
+  if (path == "/v1/role") {
+    if (request.method != "GET") return fail(answer, 405, "method_not_allowed", "use GET");
+    return describe_role(answer);
+  }
   // Protected mode: without keys, anyone who can reach the port could redeem; only this machine
   // is served unless the operator says otherwise. /healthz too, so that a load balancer sending
   // traffic to a server left in this mode sees it fail at once.
@@ -74,6 +79,12 @@ void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
   if (!known) return fail(answer, 404, "not_found", "no such endpoint");
   if (request.method != "POST") return fail(answer, 405, "method_not_allowed", "use POST");
   if (path == "/v1/validate") return validate(request.body, caller, answer);
+  // A change: only a primary holding its lease acknowledges it, and its answer leaves only while
+  // it still does (the transport checks again as it sends).
+  if (!role_.may_acknowledge()) {
+    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+  }
+  if (!role_.is_single()) answer.acknowledged_by = &role_;
   if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, caller, answer);
   if (path == "/v1/reserve") return take(request.body, /*reserve=*/true, caller, answer);
   return rollback(request.body, caller, answer);
@@ -164,6 +175,20 @@ void DataPlane::rollback(std::string_view body, const Caller& caller, ApiRespons
   }
   write_rollback_answer(outcome, &answer.body);
   wait_for_journal(answer, outcome.journal_sequence);
+}
+
+void DataPlane::describe_role(ApiResponse& answer) const {
+  const cluster::Role role = role_.role();
+  answer.body.clear();
+  if (role == cluster::Role::single) {
+    answer.body = R"({"role":"single"})";
+    return;
+  }
+  answer.status = role == cluster::Role::primary ? 200 : 503;
+  boost::json::object body{{"role", cluster::role_name(role)},
+                           {"partition", role_.partition()},
+                           {"node", role_.node()}};
+  answer.body = boost::json::serialize(body);
 }
 
 void DataPlane::wait_for_journal(ApiResponse& answer, std::uint64_t sequence) {

@@ -1,5 +1,5 @@
 // The data plane: what checkout systems call (POST /v1/validate, /v1/redeem, /v1/reserve,
-// /v1/rollback, GET /v1/coupons/{code}, GET /healthz).
+// /v1/rollback, GET /v1/coupons/{code}, GET /healthz, GET /v1/role).
 #pragma once
 
 #include <chrono>
@@ -7,6 +7,7 @@
 #include "api/api_types.h"
 #include "api/coupon_json.h"
 #include "api/rate_limiter.h"
+#include "cluster/node_role.h"
 #include "coupond/engine.h"
 #include "coupond/limits.h"
 
@@ -52,12 +53,16 @@ class EngineJournal final : public DurableSequences {
 
 class DataPlane {
  public:
-  // keys, when not null, must outlive the DataPlane; every request but /healthz then needs one.
-  DataPlane(Engine& engine, DataPlaneOptions options, const ApiKeys* keys)
+  // keys, when not null, must outlive the DataPlane; every request but /healthz and /v1/role then
+  // needs one. role, which must outlive it too, says whether changes may be acknowledged (a
+  // cluster node's lease); without it the node is single and always may.
+  DataPlane(Engine& engine, DataPlaneOptions options, const ApiKeys* keys,
+            const cluster::NodeRole& role = cluster::single_node())
       : engine_(engine),
         journal_(engine),
         options_(options),
         keys_(keys),
+        role_(role),
         customer_limiter_(options.bad_codes_per_customer_per_minute, rate_limit_ids_max),
         client_limiter_(options.bad_codes_per_client_per_minute, rate_limit_ids_max) {}
   // Answers request into *answer, which the caller has reset (ApiResponse::reset): a connection
@@ -80,6 +85,8 @@ class DataPlane {
   void take(std::string_view body, bool reserve, const Caller& caller, ApiResponse& answer);
   void rollback(std::string_view body, const Caller& caller, ApiResponse& answer);
   void describe(std::string_view code, const Caller& caller, ApiResponse& answer);
+  // GET /v1/role: 200 on a primary holding its lease (and on a single node), 503 otherwise.
+  void describe_role(ApiResponse& answer) const;
   // The same for several codes on one order (data_plane_stacks.cpp).
   void validate_stack(const ParsedCouponRequest& parsed, const Caller& caller, ApiResponse& answer);
   void take_stack(const ParsedCouponRequest& parsed, bool reserve, std::chrono::seconds ttl,
@@ -103,6 +110,7 @@ class DataPlane {
   EngineJournal journal_;
   DataPlaneOptions options_;
   const ApiKeys* keys_;
+  const cluster::NodeRole& role_;
   RateLimiter customer_limiter_;
   RateLimiter client_limiter_;
 };

@@ -20,6 +20,8 @@
 #include <utility>
 
 #include "api/responses.h"
+#include "cluster/node_role.h"
+#include "coupond/reason.h"
 #include "http/io_thread.h"
 #include "http/request_reader.h"
 #include "http/request_target.h"
@@ -360,6 +362,10 @@ void Session<Stream>::respond(api::ApiResponse response, unsigned version, bool 
     held_version_ = version;
     held_keep_alive_ = keep_alive;
     return thread_.hold_until_durable(*held_.durable_in, held_.sequence, shared_this());
+  }
+  if (response.acknowledged_by != nullptr && !response.acknowledged_by->may_acknowledge()) {
+    // The moment the answer leaves: the node lost its lease since the change was made.
+    response = api::error_response(503, "not_primary", reason_sentence(Reason::not_primary));
   }
   if (shared_->metrics != nullptr) {
     shared_->metrics->record(shared_->port, request_path_, response.status,

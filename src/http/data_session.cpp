@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "api/responses.h"
+#include "cluster/node_role.h"
+#include "coupond/reason.h"
 #include "http/handler_memory.h"
 #include "http/io_thread.h"
 #include "http/request_reader.h"
@@ -57,6 +59,9 @@ class DataSession final : public Connection {
   void refuse(int status, std::string_view code, std::string_view message);
   void gather(unsigned version, bool keep_alive);
   void send();
+  // Drops every gathered answer for one last answer, status code message (the answers were never
+  // promised: the journal failed, or the node lost its lease before they left).
+  void replace_gathered(int status, std::string_view code, std::string_view message);
   void write_gathered();
   void on_sent(const error_code& error);
   void linger();
@@ -84,6 +89,8 @@ class DataSession final : public Connection {
   std::string output_;
   const api::DurableSequences* output_journal_ = nullptr;
   std::uint64_t output_sequence_ = 0;
+  // Set when a gathered answer acknowledges a change on a cluster node: checked as they leave.
+  const cluster::NodeRole* output_role_ = nullptr;
   struct Answered {
     std::uint8_t route;
     int status;
@@ -274,6 +281,7 @@ void DataSession::gather(unsigned version, bool keep_alive) {
     output_journal_ = answer_.durable_in;
     output_sequence_ = std::max(output_sequence_, answer_.sequence);
   }
+  if (answer_.acknowledged_by != nullptr) output_role_ = answer_.acknowledged_by;
   answered_.push_back(Answered{api::Metrics::route_of(path_), answer_.status});
   if (!keep_alive) closing_ = true;
 }
@@ -291,20 +299,30 @@ void DataSession::resume_durable() {
   held_ = false;
   if (closed_) return;
   if (output_journal_->durable_through() < output_sequence_) {
-    // The journal failed: nothing among these answers was promised. One 503 tells the client,
-    // and the connection closes (the requests after the first are left unanswered, which HTTP
-    // lets a client retry).
-    output_.clear();
-    answered_.clear();
-    answer_ = api::error_response(503, "not_durable",
-                                  "the journal could not be written; nothing was promised");
-    path_.clear();
-    gather(11, false);
+    // The journal failed: nothing among these answers was promised.
+    replace_gathered(503, "not_durable", "the journal could not be written; nothing was promised");
   }
   write_gathered();
 }
 
+// One 503 tells the client, and the connection closes (the requests after the first are left
+// unanswered, which HTTP lets a client retry).
+void DataSession::replace_gathered(int status, std::string_view code, std::string_view message) {
+  output_.clear();
+  answered_.clear();
+  output_role_ = nullptr;
+  answer_ = api::error_response(status, code, message);
+  path_.clear();
+  gather(11, false);
+}
+
 void DataSession::write_gathered() {
+  // The moment the answers leave: a change computed while this node held its lease, and durable
+  // only after the lease lapsed, is not acknowledged (another node may be primary by now).
+  if (output_role_ != nullptr && !output_role_->may_acknowledge()) {
+    replace_gathered(503, "not_primary", reason_sentence(Reason::not_primary));
+  }
+  output_role_ = nullptr;
   output_journal_ = nullptr;
   output_sequence_ = 0;
   if (shared_->metrics != nullptr) {

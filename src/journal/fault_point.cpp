@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -45,6 +46,20 @@ bool reached(const char* name) {
 }  // namespace
 
 bool fault_injected(const char* name) { return reached(name); }
+
+bool fault_switched_on(const char* name) {
+  static const std::string armed = [] {
+    const char* text = std::getenv("COUPOND_FAULT_SWITCH");
+    return std::string(text == nullptr ? "" : text);
+  }();
+  const std::size_t colon = armed.find(':');
+  if (colon == std::string::npos || armed.compare(0, colon, name) != 0 ||
+      std::strlen(name) != colon) {
+    return false;
+  }
+  struct stat ignored;
+  return ::stat(armed.c_str() + colon + 1, &ignored) == 0;
+}
 
 void fault_point(const char* name) {
   if (!reached(name)) return;

@@ -5,6 +5,8 @@
 // default, off in the Release builds of the demo and the benchmarks). Then the environment variable
 // COUPOND_FAULT_POINT=NAME[:N] makes the N-th pass (default the first) through the point called
 // NAME kill the process with SIGKILL on the spot: no destructor, no flush, as a power cut would.
+// COUPOND_FAULT_SWITCH=NAME:PATH turns the point NAME on for as long as the file PATH exists, so
+// that a test can cut a running server off (from etcd, say) at the moment it chooses, and back.
 #pragma once
 
 namespace coupond::journal {
@@ -15,9 +17,13 @@ void fault_point(const char* name);
 // fails as the system call it stands for would (a full disk, say), or answers what it would
 // answer on another machine (a client's address that is not loopback).
 bool fault_injected(const char* name);
+// True while the point is switched on (COUPOND_FAULT_SWITCH); a stat() per call, so for slow
+// paths only.
+bool fault_switched_on(const char* name);
 #else
 inline void fault_point(const char*) {}
 inline bool fault_injected(const char*) { return false; }
+inline bool fault_switched_on(const char*) { return false; }
 #endif
 
 }  // namespace coupond::journal

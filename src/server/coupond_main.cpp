@@ -12,6 +12,8 @@
 #include "coupond/engine.h"
 #include "http/http_server.h"
 #include "server/admin_token.h"
+#include "server/cluster_flags.h"
+#include "server/cluster_node.h"
 #include "server/descriptor_limit.h"
 #include "server/snapshot_thread.h"
 
@@ -42,6 +44,7 @@ struct Flags {
   unsigned bad_codes_per_customer = 0;
   unsigned bad_codes_per_client = 0;
   bool open_data_plane = false;
+  coupond::server::ClusterFlags cluster;
 };
 
 po::options_description describe_flags(Flags* flags) {
@@ -117,6 +120,7 @@ po::options_description describe_flags(Flags* flags) {
       "the same per client (the API key's name, or without keys the peer address), whatever "
       "customer it names; lookups (GET /v1/coupons/CODE) count too. Sized for a busy checkout "
       "front end whose shoppers mistype; 0 turns it off");
+  coupond::server::describe_cluster_flags(options, &flags->cluster);
   return options;
 }
 
@@ -175,6 +179,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.hold_ttl_max_s == 0) return fail("--max-hold-ttl must be at least 1");
+  if (auto status = coupond::server::check_cluster_flags(flags.cluster); !status.is_ok()) {
+    return fail(status.message());
+  }
   if (flags.durability != "group" && flags.durability != "sync" && flags.durability != "none") {
     return fail("--durability must be group, sync or none");
   }
@@ -237,15 +244,17 @@ int main(int argc, char** argv) {
     std::cerr << "coupond: protected mode: no --api-keys, so the data plane serves loopback "
                  "clients only (others get 403); give --api-keys, or --open-data-plane\n";
   }
+  // Before anything is served: a cluster node acknowledges nothing until it is elected.
+  coupond::server::ClusterNode cluster(flags.cluster);
   coupond::api::DataPlane data_plane(*engine, data_plane_options,
-                                     flags.api_keys.empty() ? nullptr : &api_keys);
+                                     flags.api_keys.empty() ? nullptr : &api_keys, cluster.role());
   coupond::api::Metrics metrics;
   // Snapshots, periodic and asked for, are written on a thread of their own.
   std::optional<coupond::server::SnapshotThread> snapshots;
   snapshots.emplace(*engine, std::chrono::seconds(flags.snapshot_interval_s));
-  coupond::api::Admin admin(*engine, token, &metrics, [&snapshots](auto done) {
-    snapshots->request(std::move(done));
-  });
+  coupond::api::Admin admin(
+      *engine, token, &metrics,
+      [&snapshots](auto done) { snapshots->request(std::move(done)); }, cluster.role());
 
   // Each connection holds a descriptor: past RLIMIT_NOFILE the server could accept nothing more,
   // so the connection limit stays below it and a connection past that gets a 503 instead.
@@ -286,7 +295,13 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << bound << "\n" << "listening on " << admin_bound << std::endl;
   std::cerr << "coupond: data plane on " << bound << ", admin port on " << admin_bound << ", "
             << flags.threads << " threads\n";
+  // Until replication is wired here, a standby follows nobody; the leader key's replication
+  // address stays empty.
+  coupond::cluster::NoFollower follower;
+  cluster.start(coupond::cluster::LeaderValue{flags.cluster.node, "", bound, admin_bound},
+                follower);
   server.run_until_signal(std::chrono::seconds(10));
+  cluster.stop();
   snapshots.reset();
   coupond::SnapshotInfo final_snapshot;
   const coupond::Status snapshot_status = engine->snapshot(&final_snapshot);

@@ -1,0 +1,45 @@
+// The node's role and its lease deadline: see node_role.h.
+#include "cluster/node_role.h"
+
+#include "coupond/invariant.h"
+
+namespace coupond::cluster {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::single: return "single";
+    case Role::electing: return "electing";
+    case Role::primary: return "primary";
+    case Role::standby: return "standby";
+    case Role::fenced: return "fenced";
+  }
+  return "unknown";
+}
+
+Role NodeRole::role_at(Clock::time_point now) const {
+  const Role role = role_.load(std::memory_order_acquire);
+  return role == Role::primary && !before_deadline(now) ? Role::fenced : role;
+}
+
+void NodeRole::become_primary(Clock::time_point deadline) {
+  // A single node never joins an election: its role is fixed at construction.
+  COUPOND_INVARIANT(role_.load() != Role::single);
+  deadline_.store(deadline.time_since_epoch().count(), std::memory_order_release);
+  role_.store(Role::primary, std::memory_order_release);
+}
+
+void NodeRole::extend_deadline(Clock::time_point deadline) {
+  const Clock::rep wanted = deadline.time_since_epoch().count();
+  Clock::rep current = deadline_.load(std::memory_order_acquire);
+  while (current < wanted &&
+         !deadline_.compare_exchange_weak(current, wanted, std::memory_order_acq_rel)) {
+  }
+}
+
+void NodeRole::become(Role role) {
+  COUPOND_INVARIANT(role != Role::single && role != Role::primary);
+  COUPOND_INVARIANT(role_.load() != Role::single);
+  role_.store(role, std::memory_order_release);
+}
+
+}  // namespace coupond::cluster
