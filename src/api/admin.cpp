@@ -70,8 +70,11 @@ void throw_unless_ok(const Status& status) {
 }
 
 // Whether a request that is not a GET changes the data (batches, codes): a snapshot only writes
-// down what this node holds, and is a standby's to take too.
-bool changes_data(std::string_view path) { return path != "/admin/v1/snapshot"; }
+// down what this node holds, and is a standby's to take too; the cluster's calls change who is
+// primary, and answer for themselves.
+bool changes_data(std::string_view path) {
+  return path != "/admin/v1/snapshot" && !path.starts_with("/admin/v1/cluster/");
+}
 
 }  // namespace
 
@@ -154,6 +157,10 @@ ApiResponse Admin::route(const ApiRequest& request) {
   if (request.path == "/admin/v1/snapshot") {
     if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
     return snapshot();
+  }
+  if (request.path == "/admin/v1/cluster/switchover") {
+    if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");
+    return switch_over();
   }
   if (request.path.starts_with(coupons) && request.path.ends_with("/revoke")) {
     if (request.method != "POST") return error_response(405, "method_not_allowed", "use POST");

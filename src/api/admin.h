@@ -17,6 +17,9 @@ namespace coupond::api {
 using SnapshotRunner =
     std::function<void(std::function<void(const Status&, const SnapshotInfo&)> done)>;
 
+// Asks this node, a primary, to give up its partition's key, and calls done with how it went.
+using SwitchoverRunner = std::function<void(std::function<void(const Status&)> done)>;
+
 class Admin {
  public:
   // metrics, when not null, must outlive the Admin; GET /metrics renders it. snapshots, when set,
@@ -33,6 +36,8 @@ class Admin {
   // the CSV body as it arrives; otherwise nothing, and the request is read whole and answered by
   // handle().
   HeadDecision on_head(const ApiRequest& head);
+  // Serves POST /admin/v1/cluster/switchover with runner (on a cluster node).
+  void set_switchover(SwitchoverRunner runner) { switchover_ = std::move(runner); }
 
  private:
   bool authorized(std::string_view authorization) const;
@@ -51,12 +56,14 @@ class Admin {
   ApiResponse stats(const Batch& batch);
   ApiResponse revoke_code(std::string_view code);
   ApiResponse snapshot();
+  ApiResponse switch_over();  // admin_cluster.cpp
 
   Engine& engine_;
   std::string token_;
   const Metrics* metrics_;
   SnapshotRunner snapshots_;
   const cluster::NodeRole& role_;
+  SwitchoverRunner switchover_;
 };
 
 }  // namespace coupond::api

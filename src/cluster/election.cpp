@@ -47,6 +47,10 @@ void Election::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (switchover_) {
+    switchover_(Status::failed_precondition("the node is stopping"));
+    switchover_ = nullptr;
+  }
   if (lease_ != 0) {
     // Stop acknowledging first: once the lease is revoked another node may win at once.
     role_.become(Role::fenced);
@@ -60,8 +64,48 @@ void Election::stop() {
 
 bool Election::wait_until(Clock::time_point then) {
   std::unique_lock lock(mutex_);
-  wake_.wait_until(lock, then, [this] { return stopping_; });
+  wake_.wait_until(lock, then, [this] { return stopping_ || switchover_ != nullptr; });
   return !stopping_;
+}
+
+void Election::switch_over(std::function<void(const Status&)> done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && switchover_ == nullptr) {
+      switchover_ = std::move(done);
+      done = nullptr;
+    }
+  }
+  if (done) return done(Status::failed_precondition("a switchover is under way already"));
+  wake_.notify_all();
+}
+
+Election::State Election::switch_over_if_asked(State state) {
+  std::function<void(const Status&)> done;
+  {
+    std::lock_guard lock(mutex_);
+    done = std::move(switchover_);
+    switchover_ = nullptr;
+  }
+  if (!done) return state;
+  if (state != State::primary) {
+    done(Status::failed_precondition("this node is not its partition's primary"));
+    return state;
+  }
+  // Acknowledge nothing more before the lease goes: the standby may win the moment it does.
+  role_.become(Role::fenced);
+  if (Status status = etcd_.revoke(lease_); !status.is_ok()) {
+    // Fenced all the same; the lease lapses by itself, and give_up_lease tries again.
+    done(status);
+    return State::fenced;
+  }
+  lease_ = 0;
+  stand_aside_until_ = Clock::now() + timing_.ttl;
+  role_.become(Role::electing);
+  log("switchover: the lease is revoked; standing aside for " +
+      std::to_string(timing_.ttl.count()) + " ms so that the standby takes the key");
+  done(Status::ok());
+  return State::electing;
 }
 
 void Election::run() {
@@ -71,6 +115,7 @@ void Election::run() {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
+    state = switch_over_if_asked(state);
     switch (state) {
       case State::electing: state = elect(); break;
       case State::primary: state = keep_lease(); break;
@@ -106,6 +151,19 @@ void Election::follow(const LeaderValue& leader) {
 Election::State Election::elect() {
   const Clock::time_point began = Clock::now();
   const Clock::time_point retry_at = began + timing_.tick;
+  if (began < stand_aside_until_) {
+    // After a switchover: follow whoever takes the key, take none.
+    std::optional<EtcdKeyValue> found;
+    LeaderValue holder;
+    if (etcd_.get(key_, &found).is_ok() && found && parse_leader_value(found->value, &holder) &&
+        holder.node != self_.node) {
+      follow(holder);
+      wait_until(retry_at);
+      return State::standby;
+    }
+    wait_until(retry_at);
+    return State::electing;
+  }
   EtcdLease lease;
   // The deadline counts from before the grant was sent: etcd starts the lease later than that.
   if (Status status = etcd_.grant(options_.lease_ttl, &lease); !status.is_ok()) {

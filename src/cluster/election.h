@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -45,6 +46,11 @@ class Election {
   Election& operator=(const Election&) = delete;
 
   void start();
+  // A primary gives up the key (switchover): it stops acknowledging at once, revokes its lease so
+  // that its standby takes the key, and stands aside for a ttl before it would try again. done is
+  // called, from the election's thread, with ok once the lease is revoked, or with
+  // failed_precondition when this node is not primary (or etcd's error).
+  void switch_over(std::function<void(const Status&)> done);
   // Stops the thread. A primary first stops acknowledging, then revokes its lease, so that a
   // standby takes the key at once instead of after the ttl.
   void stop();
@@ -59,6 +65,8 @@ class Election {
   State keep_lease();
   State watch_leader();
   State give_up_lease();
+  // Runs a switchover asked for, if any; the state to go on in.
+  State switch_over_if_asked(State state);
   // Waits until then or stop(); false once stopping.
   bool wait_until(Clock::time_point then);
   // Logs an etcd failure once per run of failures, and the recovery after one.
@@ -79,10 +87,13 @@ class Election {
   LeaderValue leader_;           // the primary a standby follows
   bool etcd_failing_ = false;    // the last call failed (logged)
   std::string waiting_reason_;   // what the last log of an electing node's wait said
+  // After a switchover: no election is tried before this, so that the standby takes the key.
+  Clock::time_point stand_aside_until_{};
 
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  std::function<void(const Status&)> switchover_;  // asked for, not yet run
   std::thread thread_;
 };
 

@@ -11,6 +11,7 @@ ClusterNode::ClusterNode(const ClusterFlags& flags)
 ClusterNode::~ClusterNode() { stop(); }
 
 void ClusterNode::start(const cluster::LeaderValue& self, cluster::LeaderFollower& follower) {
+  std::lock_guard lock(election_mutex_);
   if (!clustered() || election_) return;
   cluster::ElectionOptions options;
   options.partition = flags_.partition;
@@ -20,7 +21,18 @@ void ClusterNode::start(const cluster::LeaderValue& self, cluster::LeaderFollowe
   election_->start();
 }
 
+void ClusterNode::switch_over(std::function<void(const Status&)> done) {
+  cluster::Election* election = nullptr;
+  {
+    std::lock_guard lock(election_mutex_);
+    election = election_.get();
+  }
+  if (election == nullptr) return done(Status::failed_precondition("the election has not started"));
+  election->switch_over(std::move(done));
+}
+
 void ClusterNode::stop() {
+  std::lock_guard lock(election_mutex_);
   if (election_) election_->stop();
 }
 

@@ -3,7 +3,9 @@
 // leader key names their addresses) and stopped before the engine closes.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "cluster/election.h"
@@ -26,10 +28,15 @@ class ClusterNode {
   void start(const cluster::LeaderValue& self, cluster::LeaderFollower& follower);
   // Stops it: a primary stops acknowledging and revokes its lease.
   void stop();
+  // A primary hands its partition to its standby (cluster::Election::switch_over); done gets
+  // failed_precondition before the election runs.
+  void switch_over(std::function<void(const Status&)> done);
 
  private:
   ClusterFlags flags_;
   std::unique_ptr<cluster::NodeRole> role_;
+  // Set by start() while the admin port may already ask for a switchover.
+  std::mutex election_mutex_;
   std::unique_ptr<cluster::Election> election_;
 };
 

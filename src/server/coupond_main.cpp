@@ -255,6 +255,9 @@ int main(int argc, char** argv) {
   coupond::api::Admin admin(
       *engine, token, &metrics,
       [&snapshots](auto done) { snapshots->request(std::move(done)); }, cluster.role());
+  if (cluster.clustered()) {
+    admin.set_switchover([&cluster](auto done) { cluster.switch_over(std::move(done)); });
+  }
 
   // Each connection holds a descriptor: past RLIMIT_NOFILE the server could accept nothing more,
   // so the connection limit stays below it and a connection past that gets a 503 instead.
