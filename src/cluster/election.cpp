@@ -182,9 +182,9 @@ Election::State Election::elect() {
   }
   if (result.created) {
     lease_ = lease.id;
+    // The ttl asked for: etcd may grant more (its minimum), never less.
     const Clock::time_point deadline =
-        began + std::chrono::duration_cast<Clock::duration>(
-                    std::chrono::milliseconds(std::chrono::seconds(lease.ttl)) - timing_.margin);
+        began + std::chrono::duration_cast<Clock::duration>(timing_.ttl - timing_.margin);
     // A standby stops following before it acknowledges anything of its own.
     follower_.stop();
     leader_ = self_;
