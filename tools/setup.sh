@@ -17,6 +17,8 @@ packages=(
   curl
   # The loader's Redis comparison is tested against a real redis-server the test starts.
   redis-server
+  # Routing by code across partitions is tested through a real HAProxy (docs/routing.md).
+  haproxy
   # tools/fuzz.sh: clang and its runtimes, libFuzzer among them.
   clang libclang-rt-14-dev
 )

@@ -19,10 +19,15 @@ using SnapshotRunner =
 class Admin {
  public:
   // metrics, when not null, must outlive the Admin; GET /metrics renders it. snapshots, when set,
-  // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits).
-  Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {})
-      : engine_(engine), token_(std::move(token)), metrics_(metrics),
-        snapshots_(std::move(snapshots)) {}
+  // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits). partition is the
+  // node's (--partition, canonical), which every batch created here belongs to; empty for none.
+  Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {},
+        std::string partition = {})
+      : engine_(engine),
+        token_(std::move(token)),
+        metrics_(metrics),
+        snapshots_(std::move(snapshots)),
+        partition_(std::move(partition)) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
   // Decides from a request's head alone: a 401 at once for a request without the token (its
@@ -51,6 +56,7 @@ class Admin {
   std::string token_;
   const Metrics* metrics_;
   SnapshotRunner snapshots_;
+  std::string partition_;
 };
 
 }  // namespace coupond::api

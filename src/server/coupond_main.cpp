@@ -11,6 +11,7 @@
 #include "api/data_plane.h"
 #include "coupond/engine.h"
 #include "http/http_server.h"
+#include "rules/partition.h"
 #include "server/admin_token.h"
 #include "server/descriptor_limit.h"
 #include "server/snapshot_thread.h"
@@ -42,6 +43,7 @@ struct Flags {
   unsigned bad_codes_per_customer = 0;
   unsigned bad_codes_per_client = 0;
   bool open_data_plane = false;
+  std::string partition;
 };
 
 po::options_description describe_flags(Flags* flags) {
@@ -116,8 +118,25 @@ po::options_description describe_flags(Flags* flags) {
           ->default_value(data_plane.bad_codes_per_client_per_minute),
       "the same per client (the API key's name, or without keys the peer address), whatever "
       "customer it names; lookups (GET /v1/coupons/CODE) count too. Sized for a busy checkout "
-      "front end whose shoppers mistype; 0 turns it off");
+      "front end whose shoppers mistype; 0 turns it off")(
+      "partition", po::value(&flags->partition),
+      "the cluster partition this node serves (docs/routing.md): its batches' codes begin with "
+      "the name, and a code of another partition is answered 421 wrong_partition");
   return options;
+}
+
+// Every code a node serves begins with its partition's name: a data directory holding a batch of
+// another partition (or of none) would have every one of that batch's codes answered 421.
+std::string partition_mismatch(const coupond::Engine& engine, const std::string& partition) {
+  for (const coupond::Batch* batch : engine.batches()) {
+    const std::string& held = batch->definition().partition;
+    if (held == partition) continue;
+    return "batch " + batch->id() + " belongs to " +
+           (held.empty() ? "no partition" : "partition " + held) + ", and this node was started " +
+           (partition.empty() ? "without --partition" : "with --partition " + partition) +
+           "; a data directory serves one partition";
+  }
+  return {};
 }
 
 int fail(const std::string& message) {
@@ -187,6 +206,13 @@ int main(int argc, char** argv) {
     return fail("--admin-listen must be HOST:PORT, not " + flags.admin_listen);
   }
 
+  std::string partition;
+  if (!flags.partition.empty()) {
+    std::string error =
+        coupond::rules::check_partition_name("--partition", flags.partition, &partition);
+    if (!error.empty()) return fail(error);
+  }
+
   coupond::EngineOptions engine_options;
   engine_options.data_dir = flags.data_dir;
   engine_options.key_file = flags.keys;
@@ -205,6 +231,9 @@ int main(int argc, char** argv) {
     return fail("cannot start: " + status.message());
   }
   log_recovery(engine->recovery());
+  if (std::string mismatch = partition_mismatch(*engine, partition); !mismatch.empty()) {
+    return fail("cannot start: " + mismatch);
+  }
   if (engine_options.durability == coupond::Durability::none) {
     std::cerr << "coupond: WARNING: --durability none: redemptions are acknowledged before they "
                  "reach the disk; a crash of the machine loses them. For benchmarks only.\n";
@@ -223,6 +252,7 @@ int main(int argc, char** argv) {
   data_plane_options.bad_codes_per_customer_per_minute = flags.bad_codes_per_customer;
   data_plane_options.bad_codes_per_client_per_minute = flags.bad_codes_per_client;
   data_plane_options.open_to_any_peer = flags.open_data_plane;
+  data_plane_options.partition = partition;
   coupond::api::ApiKeys api_keys;
   if (!flags.api_keys.empty()) {
     if (auto status = coupond::api::ApiKeys::load(flags.api_keys, &api_keys); !status.is_ok()) {
@@ -243,9 +273,9 @@ int main(int argc, char** argv) {
   // Snapshots, periodic and asked for, are written on a thread of their own.
   std::optional<coupond::server::SnapshotThread> snapshots;
   snapshots.emplace(*engine, std::chrono::seconds(flags.snapshot_interval_s));
-  coupond::api::Admin admin(*engine, token, &metrics, [&snapshots](auto done) {
-    snapshots->request(std::move(done));
-  });
+  coupond::api::Admin admin(
+      *engine, token, &metrics, [&snapshots](auto done) { snapshots->request(std::move(done)); },
+      partition);
 
   // Each connection holds a descriptor: past RLIMIT_NOFILE the server could accept nothing more,
   // so the connection limit stays below it and a connection past that gets a 503 instead.
