@@ -77,7 +77,7 @@ TEST(BatchJson, UnknownFieldsInNestedObjectsAreNamedWithTheirPath) {
 }
 
 TEST(BatchJson, ContractFieldsNotImplementedYetAreRefusedAsSuch) {
-  for (const char* field : {"partition", "auto_issue", "exchange_points"}) {
+  for (const char* field : {"auto_issue", "exchange_points"}) {
     boost::json::object object = boost::json::parse(drink_voucher).as_object();
     object[field] = boost::json::object{{"x", 1}};
     EXPECT_EQ(parse_error(object),
@@ -90,6 +90,22 @@ TEST(BatchJson, ContractFieldsNotImplementedYetAreRefusedAsSuch) {
     EXPECT_EQ(parse_error(object), "unknown field \"" + std::string(field) + ".x\"");
   }
   EXPECT_EQ(parse_error(with(drink_voucher, R"({"code": {"format": "compact"}})")), "");
+}
+
+TEST(BatchJson, ThePartitionIsReadInEitherCaseStoredUpperAndShown) {
+  const BatchDefinition definition = parsed(with(drink_voucher, R"({"partition": "p1"})"));
+  EXPECT_EQ(definition.partition, "P1");
+  EXPECT_EQ(definition.code.prefix, "TEA");
+  EXPECT_EQ(api::definition_json(definition).at("partition").as_string(), "P1");
+  EXPECT_FALSE(api::definition_json(parsed(boost::json::parse(drink_voucher).as_object()))
+                   .contains("partition"));
+  EXPECT_EQ(parse_error(with(drink_voucher, R"({"partition": "PO"})")),
+            "partition \"PO\" is no partition name: 1 to 8 letters and digits of Crockford base32 "
+            "(0-9 and A-Z without I, L, O and U), such as P1");
+  EXPECT_EQ(parse_error(with(drink_voucher, R"({"partition": 1})")), "partition must be a string");
+  // A patch that leaves it alone keeps it; naming it again in another case is no change.
+  EXPECT_EQ(patched(definition, R"({"name": "x"})").partition, "P1");
+  EXPECT_EQ(patched(definition, R"({"partition": "p1"})").partition, "P1");
 }
 
 TEST(BatchJson, APatchReplacesTheFieldsItGivesAndMergesObjects) {

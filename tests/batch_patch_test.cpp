@@ -112,7 +112,7 @@ TEST(BatchPatch, WhatCannotChangeAndWhatIsUnknownAreRefused) {
       {R"({"max_uses_per_custmer": 1})", R"(unknown field "max_uses_per_custmer")"},
       {R"({"scope": {"chanels": ["app"]}})", R"(unknown field "scope.chanels")"},
       {R"({"budget": {"discount_mx": 100}})", R"(unknown field "budget.discount_mx")"},
-      {R"({"partition": "p1"})", R"(field "partition" is not supported by this server yet)"},
+      {R"({"partition": "p1"})", "partition cannot change"},
       {R"({"valid_from": "2021-03-01T00:00:00Z"})", "valid_until must be later than valid_from"},
       {"[1]", "the body must be a JSON object"},
   };

@@ -13,7 +13,7 @@ void ElectionCluster::SetUp() {
   }
   ASSERT_TRUE(etcd_.start()) << "etcd did not come up on " << etcd_.endpoint();
   const std::filesystem::path first = directory_.path() / "n1";
-  codes_ = prepare(first);
+  codes_ = prepare(first, {"--partition", "p1"});
   ASSERT_FALSE(codes_.empty());
   std::filesystem::copy(first, directory_.path() / "n2", std::filesystem::copy_options::recursive);
 }

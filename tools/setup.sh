@@ -19,6 +19,8 @@ packages=(
   redis-server
   # The election is tested against a real etcd the test starts (/usr/bin/etcd).
   etcd-server
+  # Routing by code across partitions is tested through a real HAProxy (docs/routing.md).
+  haproxy
   # tools/fuzz.sh: clang and its runtimes, libFuzzer among them.
   clang libclang-rt-14-dev
 )

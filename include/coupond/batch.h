@@ -89,6 +89,10 @@ struct BatchDefinition {
   // Coupons of different groups can share an order; two of one group cannot. Empty: exclusive,
   // alone on its order.
   std::string stacking_group;
+  // The cluster partition that serves the batch, its name in upper case (docs/routing.md); empty
+  // outside a cluster. Its codes print it before code.prefix, so that a router finds them. Fixed
+  // at creation, like code.
+  std::string partition;
 
   // Whether the batch keeps the live counts its cap or budget are decided by.
   bool has_campaign_limits() const { return max_uses_total > 0 || budget_discount_max > 0; }

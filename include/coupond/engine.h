@@ -105,8 +105,11 @@ class Batch {
   // Standard codes: the tag's length in characters; 0 for compact ones (a fixed 41-bit tag).
   std::uint32_t tag_chars() const { return tag_chars_; }
   std::uint32_t tag_bits() const { return tag_bits_; }
-  // The prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case: what a
-  // typed code's prefix is compared with. Codes print definition().code.prefix, as written.
+  // What signed codes print before their body: the partition's name, then code.prefix as written
+  // (docs/codes.md). Neither changes in a batch's life.
+  const std::string& printed_prefix() const { return printed_prefix_; }
+  // The printed prefix after the Crockford folding of signed codes (O->0, I/L->1), upper case:
+  // what a typed code's prefix is compared with.
   const std::string& folded_prefix() const { return folded_prefix_; }
   bool is_revoked() const { return revoked_.load(std::memory_order_acquire); }
   // The serial the next generated code of this batch will get.
@@ -133,6 +136,7 @@ class Batch {
   std::uint32_t number_;
   std::uint32_t tag_chars_;
   std::uint32_t tag_bits_;
+  std::string printed_prefix_;
   std::string folded_prefix_;
   std::atomic<bool> revoked_{false};
   std::atomic<std::uint64_t> next_serial_{0};

@@ -42,6 +42,8 @@ inline constexpr std::uint32_t tag_bits_max = 60;
 inline constexpr std::size_t code_input_max = 128;
 inline constexpr std::size_t code_text_max = 96;
 inline constexpr std::size_t prefix_length_max = 16;
+// A cluster partition's name (docs/routing.md): the first characters of its codes' prefixes.
+inline constexpr std::size_t partition_name_length_max = 8;
 inline constexpr std::size_t imported_code_length_max = 64;
 inline constexpr std::size_t batch_id_length_max = 64;
 inline constexpr std::size_t batch_name_length_max = 256;

@@ -221,6 +221,17 @@ ApiResponse Admin::create_batch(std::string_view body) {
       !message.empty()) {
     return error_response(400, "bad_request", message);
   }
+  // A batch is served by the partition of the node it is created on: its codes begin with that
+  // partition's name, so that the router sends them here (docs/routing.md).
+  if (definition.partition.empty()) definition.partition = partition_;
+  if (definition.partition != partition_) {
+    return error_response(
+        409, "wrong_partition",
+        "the batch names partition " + definition.partition + ", and this node " +
+            (partition_.empty() ? "serves no partition (it was started without --partition)"
+                                : "serves partition " + partition_) +
+            ": create it on a node of its partition");
+  }
   const Batch* batch = nullptr;
   const Status status = engine_.create_batch(std::move(definition), &batch);
   if (!status.is_ok()) return status_response(status);

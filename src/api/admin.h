@@ -25,10 +25,16 @@ class Admin {
   // metrics, when not null, must outlive the Admin; GET /metrics renders it. snapshots, when set,
   // runs POST /admin/v1/snapshot (otherwise the calling thread does, and waits). role, which must
   // outlive the Admin, says whether changes may be acknowledged (a cluster node's lease).
+  // partition is the node's (--partition, canonical), which every batch created here belongs to;
+  // empty for none.
   Admin(Engine& engine, std::string token, const Metrics* metrics, SnapshotRunner snapshots = {},
-        const cluster::NodeRole& role = cluster::single_node())
-      : engine_(engine), token_(std::move(token)), metrics_(metrics),
-        snapshots_(std::move(snapshots)), role_(role) {}
+        const cluster::NodeRole& role = cluster::single_node(), std::string partition = {})
+      : engine_(engine),
+        token_(std::move(token)),
+        metrics_(metrics),
+        snapshots_(std::move(snapshots)),
+        role_(role),
+        partition_(std::move(partition)) {}
   // Answers the request, and logs one line for each call that changes something.
   ApiResponse handle(const ApiRequest& request);
   // Decides from a request's head alone: a 401 at once for a request without the token (its
@@ -64,6 +70,7 @@ class Admin {
   SnapshotRunner snapshots_;
   const cluster::NodeRole& role_;
   SwitchoverRunner switchover_;
+  std::string partition_;
 };
 
 }  // namespace coupond::api

@@ -3,6 +3,7 @@
 #include "api/campaign_json.h"
 #include "api/coupon_json.h"
 #include "api/json_fields.h"
+#include "rules/partition.h"
 #include "rules/time_text.h"
 
 namespace coupond::api {
@@ -112,7 +113,7 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   FieldReader fields(object, "");
   fields.only({"id", "name", "discount", "valid_from", "valid_until", "max_uses_per_code",
                "max_uses_per_customer", "scope", "code", "schedule", "max_uses_total", "budget",
-               "stacking"});
+               "stacking", "partition"});
   out->id = std::string(fields.string("id", true, batch_id_length_max));
   out->name = std::string(fields.string("name", false, batch_name_length_max));
   const boost::json::object* discount = fields.object("discount", true);
@@ -120,7 +121,13 @@ std::string parse_batch_definition(const boost::json::object& object, BatchDefin
   const auto max_uses_per_customer = fields.integer("max_uses_per_customer", false).value_or(0);
   const boost::json::object* scope = fields.object("scope", false);
   const boost::json::object* code = fields.object("code", false);
+  // Longer than a name may be, so that the refusal can quote it.
+  const std::string_view partition = fields.string("partition", false, batch_name_length_max);
   if (!fields.ok()) return fields.error();
+  if (!partition.empty()) {
+    std::string error = rules::check_partition_name("partition", partition, &out->partition);
+    if (!error.empty()) return error;
+  }
   // Out-of-range counts become values check_batch_definition refuses with the field's name.
   out->max_uses_per_code = static_cast<std::uint32_t>(
       std::clamp<std::int64_t>(max_uses_per_code, 0, std::int64_t{uses_per_code_max} + 1));
@@ -204,6 +211,7 @@ boost::json::object definition_json(const BatchDefinition& definition) {
                     {"tag_bits", std::int64_t{definition.code.tag_bits}},
                     {"group_size", std::int64_t{definition.code.group_size}}};
   add_campaign_json(definition, object);
+  if (!definition.partition.empty()) object["partition"] = definition.partition;
   return object;
 }
 

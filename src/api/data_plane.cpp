@@ -6,6 +6,7 @@
 #include "api/coupon_json.h"
 #include "api/loopback.h"
 #include "api/responses.h"
+#include "rules/partition.h"
 #include "rules/time_text.h"
 
 namespace coupond::api {
@@ -90,6 +91,28 @@ void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
   return rollback(request.body, caller, answer);
 }
 
+bool DataPlane::refused_for_partition(const ParsedCouponRequest& parsed,
+                                      ApiResponse& answer) const {
+  // Off the fast path of a node without a partition: one comparison.
+  if (options_.partition.empty()) return false;
+  const std::string_view first = parsed.code_count > 0 ? parsed.codes[0] : parsed.request.code;
+  // Decided from the code's first characters alone, before the rate limits and the engine: a
+  // misrouted request is not a guess (the partitions' names are no secret), and a router's mistake
+  // must not count against the shoppers it misroutes.
+  if (!rules::code_in_partition(first, options_.partition)) {
+    fail(answer, 421, "wrong_partition", reason_sentence(Reason::wrong_partition));
+    return true;
+  }
+  for (std::size_t i = 1; i < parsed.code_count; ++i) {
+    if (rules::code_in_partition(parsed.codes[i], options_.partition)) continue;
+    fail(answer, 400, "bad_request",
+         "codes[" + std::to_string(i) + "] is not in partition " + options_.partition +
+             " with codes[0]: the codes of one order must all be in one partition");
+    return true;
+  }
+  return false;
+}
+
 template <typename Call>
 Outcome DataPlane::limited(const CouponRequest& request, const Caller& caller, Call call) {
   const auto now = RateLimiter::Clock::now();
@@ -111,6 +134,7 @@ void DataPlane::validate(std::string_view body, const Caller& caller, ApiRespons
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
     return fail(answer, 400, "bad_request", error);
   }
+  if (refused_for_partition(parsed, answer)) return;
   if (parsed.code_count > 0) return validate_stack(parsed, caller, answer);
   const Outcome outcome =
       limited(parsed.request, caller, [&] { return engine_.validate(parsed.request); });
@@ -130,6 +154,7 @@ void DataPlane::take(std::string_view body, bool reserve, const Caller& caller,
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return fail(answer, 400, "bad_request", error);
   }
+  if (refused_for_partition(parsed, answer)) return;
   parsed.request.api_key_name = caller.key_name;
   std::chrono::seconds ttl = std::min(options_.hold_ttl_default, options_.hold_ttl_max);
   if (reserve && parsed.ttl_s) {
@@ -158,6 +183,7 @@ void DataPlane::rollback(std::string_view body, const Caller& caller, ApiRespons
   if (std::string error = parse_coupon_request(body, true, &parsed); !error.empty()) {
     return fail(answer, 400, "bad_request", error);
   }
+  if (refused_for_partition(parsed, answer)) return;
   if (parsed.code_count > 0) return rollback_stack(parsed, caller, answer);
   const RollbackOutcome outcome =
       engine_.rollback(parsed.request.code, parsed.request.order_id, caller.key_name);
@@ -198,6 +224,9 @@ void DataPlane::wait_for_journal(ApiResponse& answer, std::uint64_t sequence) {
 }
 
 void DataPlane::describe(std::string_view code, const Caller& caller, ApiResponse& answer) {
+  if (!options_.partition.empty() && !rules::code_in_partition(code, options_.partition)) {
+    return fail(answer, 421, "wrong_partition", reason_sentence(Reason::wrong_partition));
+  }
   // A lookup tells whether a code exists as well as a checkout does: it is limited the same way.
   const auto now = RateLimiter::Clock::now();
   if (!client_limiter_.allows(caller.client, now)) {

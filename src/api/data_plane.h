@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include "api/api_types.h"
 #include "api/coupon_json.h"
@@ -26,6 +27,9 @@ struct DataPlaneOptions {
   std::uint32_t bad_codes_per_client_per_minute = 60'000;
   // Without API keys, serve peers that are not on this machine too (otherwise they get 403).
   bool open_to_any_peer = false;
+  // The node's partition (--partition, its canonical name): a request for a code that does not
+  // begin with it is answered 421 wrong_partition (docs/routing.md). Empty: no partition, no check.
+  std::string partition;
 };
 
 class ApiKeys;
@@ -96,6 +100,9 @@ class DataPlane {
   // limited; counts each code of it that is not real. False, with the 429 answered, when limited.
   template <typename Call>
   bool limited_stack(const CouponRequest& request, const Caller& caller, ApiResponse& answer, Call call);
+  // On a node of a partition, answers a request whose code (or first code) is not the partition's
+  // with 421 wrong_partition, and a stack whose other codes are not with 400; true when it did.
+  bool refused_for_partition(const ParsedCouponRequest& parsed, ApiResponse& answer) const;
   // A change's answer leaves only once the journal holds sequence (0: nothing was written).
   void wait_for_journal(ApiResponse& answer, std::uint64_t sequence);
   // answer becomes a JSON error: status and {"error": {"code", "message"}}.

@@ -17,8 +17,8 @@ namespace coupond::api {
 // batch definition or a checkout body. A request that gives one is refused (400) rather than
 // served as if the field were not there: a campaign believed capped must not run uncapped. An
 // entry leaves this list when its field is implemented.
-inline constexpr std::array<std::string_view, 3> fields_not_supported_yet = {
-    "partition", "auto_issue", "exchange_points"};
+inline constexpr std::array<std::string_view, 2> fields_not_supported_yet = {"auto_issue",
+                                                                             "exchange_points"};
 
 // The 400 sentence for a field the server does not read, named by its path ("order.chanel"):
 // unknown, or in fields_not_supported_yet.

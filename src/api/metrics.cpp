@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, Metrics::routes_count> route_names = {
 };
 
 constexpr std::array<int, Metrics::statuses_count> statuses = {
-    200, 201, 400, 401, 404, 405, 409, 413, 422, 429, 431, 500, 503, 504, 0};  // 0: any other
+    200, 201, 400, 401, 404, 405, 409, 413, 421, 422, 429, 431, 500, 503, 504, 0};  // 0: any other
 
 // Upper bounds of the latency buckets, in seconds; the last is +Inf.
 constexpr std::array<double, Metrics::buckets_count> bucket_bounds = {

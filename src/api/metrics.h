@@ -32,7 +32,7 @@ class Metrics {
   std::string render(std::uint64_t coupons) const;
 
   static constexpr std::size_t routes_count = 14;
-  static constexpr std::size_t statuses_count = 15;
+  static constexpr std::size_t statuses_count = 16;
   static constexpr std::size_t buckets_count = 12;
 
  private:

@@ -86,7 +86,8 @@ bool normalize_signed(std::string_view input, NormalizedCode* out);
 // imported_code_length_max letters and digits.
 bool normalize_imported(std::string_view input, NormalizedCode* out);
 
-// The same folding applied to a batch's configured prefix, so that prefixes compare equal.
+// The same folding applied to a batch's printed prefix (its partition's name, then code.prefix),
+// so that prefixes compare equal.
 bool normalize_prefix(std::string_view prefix, NormalizedCode* out);
 
 // The parts of a normalized signed code. Views point into the NormalizedCode.

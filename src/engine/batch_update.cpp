@@ -17,6 +17,8 @@ std::string unchangeable_field(const BatchDefinition& now, const BatchDefinition
   if (next.discount != now.discount) return "discount cannot change";
   // Signed codes carry the settings they were made with.
   if (next.code != now.code) return "code cannot change";
+  // Its codes begin with the partition's name, and routers send them there by it.
+  if (next.partition != now.partition) return "partition cannot change";
   // Each issued coupon holds its count of uses left, and multi-use coupons index their orders.
   if (next.max_uses_per_code != now.max_uses_per_code) return "max_uses_per_code cannot change";
   // Uses taken under a limit counted toward it and give it back; uses taken without one did not.

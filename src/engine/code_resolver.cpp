@@ -30,9 +30,9 @@ void EngineState::format_signed_code(const Batch& batch, std::uint32_t key_id,
   header.serial = serial;
   const std::uint64_t packed = codes::pack_header(header);
   const std::uint64_t tag = signer->tag(key_id, packed, batch.tag_bits());
-  const std::size_t size = codes::format_signed(batch.definition().code.prefix, header, tag,
-                                                batch.definition().code.group_size,
-                                                out->chars.data(), out->chars.size());
+  const std::size_t size =
+      codes::format_signed(batch.printed_prefix(), header, tag, batch.definition().code.group_size,
+                           out->chars.data(), out->chars.size());
   out->size = static_cast<std::uint8_t>(size);
 }
 
@@ -59,10 +59,10 @@ Reason EngineState::resolve(std::string_view text, ResolvedCode* out) const {
           return Reason::invalid_code;
         }
         // The canonical text is regrouped from the characters just parsed: no second HMAC and
-        // no base32 encoding. The prefix is the batch's as written, whatever case or look-alike
+        // no base32 encoding. The prefix is the batch's as printed, whatever case or look-alike
         // was typed.
         const std::size_t size = codes::format_parsed(
-            batch->definition().code.prefix, parts, batch->definition().code.group_size,
+            batch->printed_prefix(), parts, batch->definition().code.group_size,
             out->canonical.chars.data(), out->canonical.chars.size());
         out->canonical.size = static_cast<std::uint8_t>(size);
         return Reason::ok;

@@ -22,6 +22,7 @@ Batch::Batch(BatchDefinition definition, std::uint32_t number, std::string folde
                      ? 0
                      : codes::tag_chars_for_bits(definition.code.tag_bits)),
       tag_bits_(definition.code.format == CodeFormat::compact ? compact_tag_bits : tag_chars_ * 5),
+      printed_prefix_(definition.partition + definition.code.prefix),
       folded_prefix_(std::move(folded_prefix)) {
   EngineState::replace_definition(*this, std::move(definition));
 }
@@ -173,11 +174,12 @@ std::uint64_t Engine::lapse_due_holds() {
 Status EngineState::add_batch(BatchDefinition definition, Batch** out) {
   Status status = check_batch_definition(definition);
   if (!status.is_ok()) return status;
+  const std::string printed_prefix = definition.partition + definition.code.prefix;
   codes::NormalizedCode prefix;
-  if (!definition.code.prefix.empty() && !codes::normalize_prefix(definition.code.prefix, &prefix)) {
+  if (!printed_prefix.empty() && !codes::normalize_prefix(printed_prefix, &prefix)) {
     return Status::invalid_argument("code.prefix must be letters and digits");
   }
-  std::string folded_prefix(definition.code.prefix.empty() ? std::string_view() : prefix.view());
+  std::string folded_prefix(printed_prefix.empty() ? std::string_view() : prefix.view());
   return batches.add(std::move(definition), std::move(folded_prefix), out);
 }
 

@@ -268,6 +268,13 @@ Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLin
       out->rejected.push_back({i + 1, "code must be 1 to 64 letters and digits"});
       continue;
     }
+    // A router sends a code to the partition its first characters name: one that does not begin
+    // with its batch's partition could never be reached.
+    if (!normalized.view().starts_with(batch->definition().partition)) {
+      out->rejected.push_back(
+          {i + 1, "code must begin with the batch's partition, " + batch->definition().partition});
+      continue;
+    }
     if (!line.customer.empty() || !line.segment.empty()) {
       std::string error = check_customer_code(line.customer, line.segment);
       if (!error.empty()) {

@@ -10,6 +10,7 @@ enum class DefinitionTag : std::uint8_t {
   budget_discount_max = 3,
   stacking_group = 4,
   code_format = 5,  // written for a compact batch only: a definition without it is standard
+  partition = 6,    // written for a partitioned batch only: a definition without it has none
 };
 
 void write_tag(DefinitionTag tag, journal::ByteWriter& writer) {
@@ -47,10 +48,11 @@ Schedule read_schedule(journal::ByteReader& reader) {
 }  // namespace
 
 void write_tagged_fields(const BatchDefinition& definition, journal::ByteWriter& writer) {
-  const std::uint32_t count = (definition.schedule ? 1 : 0) + (definition.max_uses_total > 0 ? 1 : 0) +
-                              (definition.budget_discount_max > 0 ? 1 : 0) +
-                              (definition.stacking_group.empty() ? 0 : 1) +
-                              (definition.code.format != CodeFormat::standard ? 1 : 0);
+  const std::uint32_t count =
+      (definition.schedule ? 1 : 0) + (definition.max_uses_total > 0 ? 1 : 0) +
+      (definition.budget_discount_max > 0 ? 1 : 0) + (definition.stacking_group.empty() ? 0 : 1) +
+      (definition.code.format != CodeFormat::standard ? 1 : 0) +
+      (definition.partition.empty() ? 0 : 1);
   writer.integer(count);
   if (definition.schedule) {
     write_tag(DefinitionTag::schedule, writer);
@@ -71,6 +73,10 @@ void write_tagged_fields(const BatchDefinition& definition, journal::ByteWriter&
   if (definition.code.format != CodeFormat::standard) {
     write_tag(DefinitionTag::code_format, writer);
     writer.integer(static_cast<std::uint8_t>(definition.code.format));
+  }
+  if (!definition.partition.empty()) {
+    write_tag(DefinitionTag::partition, writer);
+    writer.text(definition.partition);
   }
 }
 
@@ -99,6 +105,9 @@ void read_tagged_fields(journal::ByteReader& reader, BatchDefinition* out) {
         out->code.format = static_cast<CodeFormat>(format);
         break;
       }
+      case DefinitionTag::partition:
+        out->partition = reader.text();
+        break;
       default:
         reader.fail();
         return;

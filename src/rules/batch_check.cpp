@@ -2,6 +2,7 @@
 #include <string>
 
 #include "coupond/batch.h"
+#include "rules/partition.h"
 
 namespace coupond {
 namespace {
@@ -119,6 +120,16 @@ Status check_schedule(const Schedule& schedule) {
   return Status::ok();
 }
 
+// The partition is stored as its canonical name, so that the printed prefix is the same on every
+// node and after every restart.
+Status check_partition(const std::string& partition) {
+  if (partition.empty()) return Status::ok();
+  std::string canonical;
+  std::string error = rules::check_partition_name("partition", partition, &canonical);
+  if (error.empty() && canonical != partition) error = "partition must be upper case";
+  return error.empty() ? Status::ok() : Status::invalid_argument(std::move(error));
+}
+
 Status check_campaign_limits(const BatchDefinition& batch) {
   if (batch.schedule) {
     Status status = check_schedule(*batch.schedule);
@@ -169,6 +180,8 @@ Status check_batch_definition(const BatchDefinition& batch) {
     if (!status.is_ok()) return status;
   }
   status = check_campaign_limits(batch);
+  if (!status.is_ok()) return status;
+  status = check_partition(batch.partition);
   if (!status.is_ok()) return status;
   return check_code_settings(batch.code);
 }

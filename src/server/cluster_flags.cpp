@@ -14,7 +14,9 @@ namespace po = boost::program_options;
 void describe_cluster_flags(po::options_description& options, ClusterFlags* flags) {
   options.add_options()(
       "partition", po::value(&flags->partition),
-      "the partition this node serves; with --etcd, the nodes of one partition elect its primary "
+      "the partition this node serves, 1 to 8 of 0-9 and A-Z but I, L, O, U: its batches' codes "
+      "begin with the name, a code of another partition is answered 421 wrong_partition "
+      "(docs/routing.md); with --etcd, the nodes of one partition elect its primary "
       "(docs/cluster.md)")(
       "node", po::value(&flags->node),
       "this node's name, unique in its partition; with --etcd it names the primary in the leader "

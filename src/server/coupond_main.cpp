@@ -11,6 +11,7 @@
 #include "api/data_plane.h"
 #include "coupond/engine.h"
 #include "http/http_server.h"
+#include "rules/partition.h"
 #include "server/admin_token.h"
 #include "server/cluster_flags.h"
 #include "server/cluster_node.h"
@@ -124,6 +125,20 @@ po::options_description describe_flags(Flags* flags) {
   return options;
 }
 
+// Every code a node serves begins with its partition's name: a data directory holding a batch of
+// another partition (or of none) would have every one of that batch's codes answered 421.
+std::string partition_mismatch(const coupond::Engine& engine, const std::string& partition) {
+  for (const coupond::Batch* batch : engine.batches()) {
+    const std::string& held = batch->definition().partition;
+    if (held == partition) continue;
+    return "batch " + batch->id() + " belongs to " +
+           (held.empty() ? "no partition" : "partition " + held) + ", and this node was started " +
+           (partition.empty() ? "without --partition" : "with --partition " + partition) +
+           "; a data directory serves one partition";
+  }
+  return {};
+}
+
 int fail(const std::string& message) {
   std::cerr << "coupond: " << message << "\n";
   return 1;
@@ -194,6 +209,13 @@ int main(int argc, char** argv) {
     return fail("--admin-listen must be HOST:PORT, not " + flags.admin_listen);
   }
 
+  std::string partition;
+  if (!flags.cluster.partition.empty()) {
+    std::string error =
+        coupond::rules::check_partition_name("--partition", flags.cluster.partition, &partition);
+    if (!error.empty()) return fail(error);
+  }
+
   coupond::EngineOptions engine_options;
   engine_options.data_dir = flags.data_dir;
   engine_options.key_file = flags.keys;
@@ -212,6 +234,9 @@ int main(int argc, char** argv) {
     return fail("cannot start: " + status.message());
   }
   log_recovery(engine->recovery());
+  if (std::string mismatch = partition_mismatch(*engine, partition); !mismatch.empty()) {
+    return fail("cannot start: " + mismatch);
+  }
   if (engine_options.durability == coupond::Durability::none) {
     std::cerr << "coupond: WARNING: --durability none: redemptions are acknowledged before they "
                  "reach the disk; a crash of the machine loses them. For benchmarks only.\n";
@@ -230,6 +255,7 @@ int main(int argc, char** argv) {
   data_plane_options.bad_codes_per_customer_per_minute = flags.bad_codes_per_customer;
   data_plane_options.bad_codes_per_client_per_minute = flags.bad_codes_per_client;
   data_plane_options.open_to_any_peer = flags.open_data_plane;
+  data_plane_options.partition = partition;
   coupond::api::ApiKeys api_keys;
   if (!flags.api_keys.empty()) {
     if (auto status = coupond::api::ApiKeys::load(flags.api_keys, &api_keys); !status.is_ok()) {
@@ -254,7 +280,7 @@ int main(int argc, char** argv) {
   snapshots.emplace(*engine, std::chrono::seconds(flags.snapshot_interval_s));
   coupond::api::Admin admin(
       *engine, token, &metrics,
-      [&snapshots](auto done) { snapshots->request(std::move(done)); }, cluster.role());
+      [&snapshots](auto done) { snapshots->request(std::move(done)); }, cluster.role(), partition);
   if (cluster.clustered()) {
     admin.set_switchover([&cluster](auto done) { cluster.switch_over(std::move(done)); });
   }

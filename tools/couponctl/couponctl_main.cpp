@@ -13,6 +13,7 @@
 
 #include "admin_client.h"
 #include "csv/csv.h"
+#include "haproxy_config.h"
 
 namespace {
 
@@ -46,7 +47,10 @@ constexpr const char* usage =
     "  redemptions ID                  a batch's redemptions; CSV on standard output\n"
     "  unused ID [--expiring-within S] its customer-bound codes with uses left (that expire\n"
     "                                  within S seconds); CSV customer,code,valid_until\n"
-    "  snapshot                        write a snapshot now\n";
+    "  snapshot                        write a snapshot now\n"
+    "  cluster haproxy-config          print an HAProxy configuration routing the data plane by\n"
+    "       --partition NAME=HOST:PORT[,HOST:PORT...] ...  code to each partition's nodes\n"
+    "       [--bind HOST:PORT]         (docs/routing.md); needs no admin port or token\n";
 
 struct Context {
   AdminEndpoint endpoint;
@@ -322,6 +326,19 @@ int update_batch(const Context& context, const std::vector<std::string>& words,
               render_batches);
 }
 
+// Works offline: the configuration is made from the command line alone.
+int print_haproxy_config(const po::variables_map& options) {
+  coupond::ctl::RouterSpec spec;
+  if (options.count("partition")) {
+    spec.partitions = options["partition"].as<std::vector<std::string>>();
+  }
+  spec.bind = options["bind"].as<std::string>();
+  std::string config, error;
+  if (!coupond::ctl::write_haproxy_config(spec, &config, &error)) return fail(error);
+  std::cout << config;
+  return 0;
+}
+
 int run(const Context& context, const std::vector<std::string>& words,
         const po::variables_map& options) {
   auto print_count = [](const json::value& value) {
@@ -408,6 +425,10 @@ int main(int argc, char** argv) {
       "unused: only if the batch's codes expire within this many seconds")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "batch update: field=value, once per field changed")(
+      "partition", po::value<std::vector<std::string>>()->composing(),
+      "cluster haproxy-config: NAME=HOST:PORT[,HOST:PORT...], once per partition")(
+      "bind", po::value<std::string>()->default_value("0.0.0.0:8080"),
+      "cluster haproxy-config: the router's address")(
       "command", po::value<std::vector<std::string>>(), "the command and its arguments");
   po::positional_options_description positional;
   positional.add("command", -1);
@@ -423,6 +444,10 @@ int main(int argc, char** argv) {
   if (arguments.count("help") || !arguments.count("command")) {
     std::cout << usage << "\n" << options;
     return arguments.count("help") ? 0 : 2;
+  }
+  const auto& words = arguments["command"].as<std::vector<std::string>>();
+  if (words.size() == 2 && words[0] == "cluster" && words[1] == "haproxy-config") {
+    return print_haproxy_config(arguments);
   }
   Context context;
   if (!coupond::ctl::parse_admin_url(arguments["admin"].as<std::string>(), &context.endpoint)) {
@@ -444,5 +469,5 @@ int main(int argc, char** argv) {
   context.endpoint.token = token;
   context.json_output = arguments.count("json") > 0;
   context.show_progress = ::isatty(STDERR_FILENO) != 0;
-  return run(context, arguments["command"].as<std::vector<std::string>>(), arguments);
+  return run(context, words, arguments);
 }
