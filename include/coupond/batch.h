@@ -90,7 +90,9 @@ struct BatchDefinition {
   // alone on its order.
   std::string stacking_group;
 
-  // Whether the batch keeps the live counts its cap or budget are decided by.
+  // Whether a use can be refused for the whole batch's sake (a cap or a budget). Every batch
+  // counts its uses in force either way (campaign_counter.h), so that a limit added later by a
+  // change starts from the true figures.
   bool has_campaign_limits() const { return max_uses_total > 0 || budget_discount_max > 0; }
 
   bool operator==(const BatchDefinition&) const = default;
