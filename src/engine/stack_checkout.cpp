@@ -243,11 +243,10 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
                                     std::span<const std::string_view> codes, Take take,
                                     std::chrono::seconds ttl) {
   StackOutcome outcome;
-  if (codes.empty() || codes.size() > codes_per_order_max) {
-    outcome.request_error = "codes must hold 1 to 10 codes";
-    return outcome;
+  outcome.request_error = check_stack_size(codes.size());
+  if (outcome.request_error.empty()) {
+    outcome.request_error = check_checkout_request(request, take != Take::none);
   }
-  outcome.request_error = check_checkout_request(request, take != Take::none);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
@@ -357,11 +356,8 @@ StackRollbackOutcome Engine::rollback_stack(std::span<const std::string_view> co
                                             std::string_view order_id,
                                             std::string_view api_key_name) {
   StackRollbackOutcome outcome;
-  if (codes.empty() || codes.size() > codes_per_order_max) {
-    outcome.request_error = "codes must hold 1 to 10 codes";
-    return outcome;
-  }
-  outcome.request_error = check_rollback_order_id(order_id);
+  outcome.request_error = check_stack_size(codes.size());
+  if (outcome.request_error.empty()) outcome.request_error = check_rollback_order_id(order_id);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
