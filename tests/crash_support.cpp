@@ -32,15 +32,6 @@ const std::string shipping_body = R"({
   "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
   "code": {"prefix": "SH"}, "stacking": {"group": "shipping"}})";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
-
 // One count from a batch's stats; -1 when it cannot be read.
 std::int64_t batch_count(const ServerProcess& server, const char* name,
                          const std::string& batch = "flash") {
