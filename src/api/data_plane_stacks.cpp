@@ -13,6 +13,7 @@ void answer_json(ApiResponse& answer, int status, const boost::json::object& obj
   answer.status = status;
   answer.body = boost::json::serialize(object);
 }
+
 }  // namespace
 
 void DataPlane::validate_stack(const ParsedCouponRequest& parsed, const Caller& caller,
