@@ -16,8 +16,10 @@
 namespace coupond {
 namespace {
 
+using testing::error_message_of;
 using testing::http_request;
 using testing::json_of;
+using testing::reason_of;
 using testing::HttpResult;
 using testing::ServerOptions;
 using testing::ServerProcess;
@@ -29,25 +31,9 @@ const std::string expired_voucher = R"({
   "valid_from": "2021-01-01T00:00:00Z", "valid_until": "2021-02-01T00:00:00Z",
   "scope": {"channels": ["app"]}, "code": {"prefix": "TEA"}})";
 
-HttpResult admin(const ServerProcess& server, const std::string& method, const std::string& target,
-                 const std::string& body = {}) {
-  return http_request(server.admin_port(), method, target, body, server.admin_token());
-}
-
 HttpResult validate(const ServerProcess& server, const std::string& code) {
   return http_request(server.data_port(), "POST", "/v1/validate",
                       R"({"code":")" + code + R"(","order":{"channel":"app"}})");
-}
-
-std::string reason_of(const HttpResult& result) {
-  const auto object = json_of(result);
-  return object.contains("reason") ? std::string(object.at("reason").as_string()) : "";
-}
-
-std::string error_message_of(const HttpResult& result) {
-  const auto object = json_of(result);
-  if (!object.contains("error")) return "";
-  return std::string(object.at("error").at("message").as_string());
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -60,11 +46,11 @@ TEST(BatchPatch, ExtendingAVoucherSurvivesRestartsFromTheJournalAndFromASnapshot
   {
     ServerProcess server(options);
     ASSERT_TRUE(server.started());
-    ASSERT_EQ(admin(server, "POST", "/admin/v1/batches", expired_voucher).status, 201);
-    code = first_line(admin(server, "POST", "/admin/v1/batches/drink/generate", R"({"count": 1})").body);
+    ASSERT_EQ(server.admin("POST", "/admin/v1/batches", expired_voucher).status, 201);
+    code = first_line(server.admin("POST", "/admin/v1/batches/drink/generate", R"({"count": 1})").body);
     EXPECT_EQ(reason_of(validate(server, code)), "expired");
 
-    const HttpResult patched = admin(server, "PATCH", "/admin/v1/batches/drink",
+    const HttpResult patched = server.admin("PATCH", "/admin/v1/batches/drink",
                                      R"({"valid_until": "2099-01-01T00:00:00+08:00",
                                          "name": "Free drink, extended"})");
     ASSERT_EQ(patched.status, 200) << patched.body;
@@ -79,23 +65,23 @@ TEST(BatchPatch, ExtendingAVoucherSurvivesRestartsFromTheJournalAndFromASnapshot
     // coupond writes a snapshot as it stops: make the journal alone carry the change this time.
     ServerProcess server(options);
     ASSERT_TRUE(server.started());
-    EXPECT_EQ(json_of(admin(server, "GET", "/admin/v1/batches/drink")).at("valid_until").as_string(),
+    EXPECT_EQ(json_of(server.admin("GET", "/admin/v1/batches/drink")).at("valid_until").as_string(),
               "2098-12-31T16:00:00Z");
     EXPECT_EQ(validate(server, code).status, 200);
-    ASSERT_EQ(admin(server, "PATCH", "/admin/v1/batches/drink", R"({"name": "renamed"})").status, 200);
+    ASSERT_EQ(server.admin("PATCH", "/admin/v1/batches/drink", R"({"name": "renamed"})").status, 200);
     server.kill_now();
   }
   {
     ServerProcess server(options);
     ASSERT_TRUE(server.started());
-    EXPECT_EQ(json_of(admin(server, "GET", "/admin/v1/batches/drink")).at("name").as_string(),
+    EXPECT_EQ(json_of(server.admin("GET", "/admin/v1/batches/drink")).at("name").as_string(),
               "renamed");
-    ASSERT_EQ(admin(server, "POST", "/admin/v1/snapshot").status, 200);
+    ASSERT_EQ(server.admin("POST", "/admin/v1/snapshot").status, 200);
     server.kill_now();
   }
   ServerProcess server(options);
   ASSERT_TRUE(server.started());
-  const auto batch = json_of(admin(server, "GET", "/admin/v1/batches/drink"));
+  const auto batch = json_of(server.admin("GET", "/admin/v1/batches/drink"));
   EXPECT_EQ(batch.at("name").as_string(), "renamed");
   EXPECT_EQ(batch.at("valid_until").as_string(), "2098-12-31T16:00:00Z");
   EXPECT_EQ(validate(server, code).status, 200);
@@ -104,7 +90,7 @@ TEST(BatchPatch, ExtendingAVoucherSurvivesRestartsFromTheJournalAndFromASnapshot
 TEST(BatchPatch, WhatCannotChangeAndWhatIsUnknownAreRefused) {
   ServerProcess server;
   ASSERT_TRUE(server.started());
-  ASSERT_EQ(admin(server, "POST", "/admin/v1/batches", expired_voucher).status, 201);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", expired_voucher).status, 201);
   const std::pair<std::string, std::string> refused[] = {
       {R"({"discount": {"quantity": 2}})", "discount cannot change"},
       {R"({"code": {"prefix": "COF"}})", "code cannot change"},
@@ -117,18 +103,18 @@ TEST(BatchPatch, WhatCannotChangeAndWhatIsUnknownAreRefused) {
       {"[1]", "the body must be a JSON object"},
   };
   for (const auto& [body, message] : refused) {
-    const HttpResult result = admin(server, "PATCH", "/admin/v1/batches/drink", body);
+    const HttpResult result = server.admin("PATCH", "/admin/v1/batches/drink", body);
     EXPECT_EQ(result.status, 400) << body;
     EXPECT_EQ(error_message_of(result), message) << body;
   }
   // The same discount and code as now are no change.
-  EXPECT_EQ(admin(server, "PATCH", "/admin/v1/batches/drink",
+  EXPECT_EQ(server.admin("PATCH", "/admin/v1/batches/drink",
                   R"({"discount": {"type": "free_item", "sku": "TEA-500", "quantity": 1}})")
                 .status,
             200);
-  EXPECT_EQ(admin(server, "PATCH", "/admin/v1/batches/coffee", "{}").status, 404);
-  ASSERT_EQ(admin(server, "POST", "/admin/v1/batches/drink/revoke").status, 200);
-  const HttpResult revoked = admin(server, "PATCH", "/admin/v1/batches/drink", R"({"name": "x"})");
+  EXPECT_EQ(server.admin("PATCH", "/admin/v1/batches/coffee", "{}").status, 404);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches/drink/revoke").status, 200);
+  const HttpResult revoked = server.admin("PATCH", "/admin/v1/batches/drink", R"({"name": "x"})");
   EXPECT_EQ(revoked.status, 409);
   EXPECT_EQ(json_of(revoked).at("error").at("code").as_string(), "conflict");
 }
@@ -138,10 +124,10 @@ TEST(BatchPatch, ABatchWithAFieldTheServerDoesNotKnowIsNotCreated) {
   ASSERT_TRUE(server.started());
   boost::json::object definition = boost::json::parse(expired_voucher).as_object();
   definition["max_uses_per_custmer"] = 1;
-  const HttpResult typo = admin(server, "POST", "/admin/v1/batches", boost::json::serialize(definition));
+  const HttpResult typo = server.admin("POST", "/admin/v1/batches", boost::json::serialize(definition));
   EXPECT_EQ(typo.status, 400);
   EXPECT_EQ(error_message_of(typo), R"(unknown field "max_uses_per_custmer")");
-  EXPECT_EQ(admin(server, "GET", "/admin/v1/batches/drink").status, 404);
+  EXPECT_EQ(server.admin("GET", "/admin/v1/batches/drink").status, 404);
 }
 
 TEST(BatchPatch, EveryCheckoutRouteRefusesAnUnknownFieldNamingIt) {

@@ -24,24 +24,54 @@ const std::string batch_body = R"({
   "id": "flash", "name": "flash sale", "discount": {"type": "amount_off", "amount": 500},
   "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
   "max_uses_per_code": 1, "code": {"prefix": "FS"},
-  "max_uses_total": 1400, "budget": {"discount_max": 700000}})";
+  "max_uses_total": 1400, "budget": {"discount_max": 700000}, "stacking": {"group": "platform"}})";
 // (crash_campaign_cap uses of 500.)
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
-}
+const std::string shipping_body = R"({
+  "id": "shipping", "name": "free shipping", "discount": {"type": "amount_off", "amount": 100},
+  "valid_from": "2020-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
+  "code": {"prefix": "SH"}, "stacking": {"group": "shipping"}})";
 
-// One count from the batch's stats; -1 when it cannot be read.
-std::int64_t batch_count(const ServerProcess& server, const char* name) {
-  const HttpResult stats = http_request(server.admin_port(), "GET", "/admin/v1/batches/flash/stats",
-                                        "", server.admin_token());
+// One count from a batch's stats; -1 when it cannot be read.
+std::int64_t batch_count(const ServerProcess& server, const char* name,
+                         const std::string& batch = "flash") {
+  const HttpResult stats = http_request(server.admin_port(), "GET",
+                                        "/admin/v1/batches/" + batch + "/stats", "",
+                                        server.admin_token());
   if (stats.status != 200) return -1;
   return boost::json::parse(stats.body).as_object().at(name).to_number<std::int64_t>();
+}
+
+// Creates a batch and count codes of it; returns the codes.
+std::vector<std::string> create_batch(const ServerProcess& server, const std::string& body,
+                                      const std::string& id, int count) {
+  EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", body,
+                         server.admin_token()).status, 201);
+  const HttpResult generated =
+      http_request(server.admin_port(), "POST", "/admin/v1/batches/" + id + "/generate",
+                   R"({"count": )" + std::to_string(count) + "}", server.admin_token());
+  EXPECT_EQ(generated.status, 200);
+  return lines_of(generated.body);
+}
+
+// The order ids that hold a redemption of code.
+std::set<std::string> redeemed_by(const ServerProcess& server, const std::string& code) {
+  const HttpResult coupon = http_request(server.data_port(), "GET", "/v1/coupons/" + code);
+  EXPECT_EQ(coupon.status, 200) << code << ": " << coupon.body;
+  std::set<std::string> orders;
+  if (coupon.status != 200) return orders;
+  const boost::json::value document = boost::json::parse(coupon.body);
+  for (const auto& use : document.at("redemptions").as_array()) {
+    if (use.at("state") == "redeemed") orders.insert(std::string(use.at("order_id").as_string()));
+  }
+  return orders;
+}
+
+// A batch's discount_in_force is the sum of its uses' discounts: each of them takes amount.
+void expect_discount_is_the_uses_own(const ServerProcess& server, const std::string& batch,
+                                     std::int64_t amount) {
+  const std::int64_t in_force = batch_count(server, "redeemed", batch) + batch_count(server, "held", batch);
+  EXPECT_EQ(batch_count(server, "discount_in_force", batch), amount * in_force) << batch;
 }
 
 }  // namespace
@@ -63,27 +93,40 @@ std::size_t Ledger::size() const {
   return total;
 }
 
+std::size_t Ledger::size_of(std::string_view code_prefix) const {
+  std::lock_guard lock(mutex_);
+  std::size_t total = 0;
+  for (const auto& [code, orders] : orders_) {
+    if (code.starts_with(code_prefix)) total += orders.size();
+  }
+  return total;
+}
+
 std::vector<std::string> create_flash_sale(const ServerProcess& server) {
-  EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", batch_body,
-                         server.admin_token()).status, 201);
-  const HttpResult generated =
-      http_request(server.admin_port(), "POST", "/admin/v1/batches/flash/generate",
-                   R"({"count": )" + std::to_string(crash_codes_count) + "}", server.admin_token());
-  EXPECT_EQ(generated.status, 200);
-  return lines_of(generated.body);
+  return create_batch(server, batch_body, "flash", crash_codes_count);
 }
 
 std::vector<std::string> prepare(const std::filesystem::path& data_dir,
-                                 const std::vector<std::string>& flags) {
+                                 const std::vector<std::string>& flags,
+                                 std::vector<std::string>* shipping) {
   ServerProcess server(ServerOptions{flags, data_dir, {}, false});
   EXPECT_TRUE(server.started());
   std::vector<std::string> codes = create_flash_sale(server);
+  if (shipping != nullptr) {
+    *shipping = create_batch(server, shipping_body, "shipping", crash_stack_pairs);
+  }
   EXPECT_EQ(server.stop(), 0);
   return codes;
 }
 
 std::string redeem_body(const std::string& code, const std::string& order_id) {
   return R"({"code": ")" + code + R"(", "order_id": ")" + order_id +
+         R"(", "customer": "c-)" + order_id + R"(", "order": {"amount": 9900, "channel": "app"}})";
+}
+
+std::string redeem_stack_body(const std::string& first, const std::string& second,
+                              const std::string& order_id) {
+  return R"({"codes": [")" + first + R"(", ")" + second + R"("], "order_id": ")" + order_id +
          R"(", "customer": "c-)" + order_id + R"(", "order": {"amount": 9900, "channel": "app"}})";
 }
 
@@ -108,8 +151,9 @@ HttpResult import_then_kill(const std::filesystem::path& data_dir,
 }
 
 Shoppers::Shoppers(const ServerProcess& server, const std::vector<std::string>& codes,
-                   Ledger& ledger, const std::string& run)
-    : port_(server.data_port()), codes_(codes), ledger_(ledger), run_(run) {
+                   Ledger& ledger, const std::string& run, std::vector<std::string> stacked_with)
+    : port_(server.data_port()), codes_(codes), stacked_with_(std::move(stacked_with)),
+      ledger_(ledger), run_(run) {
   for (int t = 0; t < client_threads; ++t) threads_.emplace_back([this, t] { shop(t); });
 }
 
@@ -125,48 +169,64 @@ void Shoppers::join() {
 void Shoppers::shop(int thread) {
   std::mt19937 random(static_cast<unsigned>(thread * 7919 + std::hash<std::string>{}(run_)));
   std::uniform_int_distribution<std::size_t> pick(0, codes_.size() - 1);
-  std::vector<std::pair<std::string, std::string>> mine;
+  const std::size_t pairs = std::min(stacked_with_.size(), codes_.size());
+  std::vector<std::string> answered_200;  // the bodies of this thread's redemptions answered 200
   for (int n = 0; !stop_ && n < 100'000; ++n) {
-    if (!mine.empty() && n % 10 == 0) {
-      const auto& [code, order] = mine[random() % mine.size()];
-      const HttpResult replay = http_request(port_, "POST", "/v1/redeem", redeem_body(code, order));
+    if (!answered_200.empty() && n % 10 == 0) {
+      const std::string& body = answered_200[random() % answered_200.size()];
+      const HttpResult replay = http_request(port_, "POST", "/v1/redeem", body);
       if (replay.status == 0) return;
       if (replay.status != 200) ++bad_replays_;
       continue;
     }
-    const std::string& code = codes_[pick(random)];
-    const std::string order = run_ + "-" + std::to_string(thread) + testing::numbered("-", n);
-    const HttpResult result = http_request(port_, "POST", "/v1/redeem", redeem_body(code, order));
+    const std::string attempt = run_ + "-" + std::to_string(thread) + testing::numbered("-", n);
+    const bool stack = pairs > 0 && n % 3 == 1;
+    const std::size_t k = stack ? random() % pairs : pick(random);
+    const std::string order = stack ? std::string(stack_order_prefix) + attempt : attempt;
+    std::string body = stack ? redeem_stack_body(codes_[k], stacked_with_[k], order)
+                             : redeem_body(codes_[k], order);
+    const HttpResult result = http_request(port_, "POST", "/v1/redeem", body);
     if (result.status == 0) return;  // the server is gone
     ++answered_;
     if (result.status == 200) {
-      ledger_.acknowledged(code, order);
-      mine.emplace_back(code, order);
+      ledger_.acknowledged(codes_[k], order);
+      if (stack) ledger_.acknowledged(stacked_with_[k], order);
+      answered_200.push_back(std::move(body));
     }
   }
 }
 
 // The invariants, checked against a running server.
 void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger) {
-  // The campaign's cap and budget (1000 uses of 500): never passed, before or after a restart,
-  // and the budget's figure is the uses' own.
-  EXPECT_LE(ledger.size(), static_cast<std::size_t>(crash_campaign_cap));
+  // The campaign's cap and budget (crash_campaign_cap uses of 500): never passed, before or after
+  // a restart, and the budget's figure is the uses' own (a flash code comes first in its stack,
+  // so its discount is 500 there too).
+  EXPECT_LE(ledger.size_of("FS"), static_cast<std::size_t>(crash_campaign_cap));
   const std::int64_t in_force = batch_count(server, "redeemed") + batch_count(server, "held");
   EXPECT_LE(in_force, crash_campaign_cap);
-  EXPECT_EQ(batch_count(server, "discount_in_force"), 500 * in_force);
+  expect_discount_is_the_uses_own(server, "flash", 500);
   for (const auto& [code, orders] : ledger.orders()) {
     EXPECT_EQ(orders.size(), 1u) << code << " was answered 200 for " << orders.size() << " orders";
-    const HttpResult coupon = http_request(server.data_port(), "GET", "/v1/coupons/" + code);
-    ASSERT_EQ(coupon.status, 200) << coupon.body;
-    const boost::json::object object = boost::json::parse(coupon.body).as_object();
-    std::set<std::string> redeemed;
-    for (const auto& use : object.at("redemptions").as_array()) {
-      if (use.at("state") == "redeemed") redeemed.insert(std::string(use.at("order_id").as_string()));
-    }
+    const std::set<std::string> redeemed = redeemed_by(server, code);
     EXPECT_LE(redeemed.size(), 1u) << code;
     for (const std::string& order : orders) {
       EXPECT_TRUE(redeemed.contains(order)) << code << ": the 200 for " << order << " was lost";
     }
+  }
+}
+
+void expect_stacks_whole(const ServerProcess& server, const std::vector<std::string>& flash,
+                         const std::vector<std::string>& shipping) {
+  expect_discount_is_the_uses_own(server, "shipping", 100);
+  for (std::size_t k = 0; k < shipping.size() && k < flash.size(); ++k) {
+    std::set<std::string> stacked_on_flash;
+    for (const std::string& order : redeemed_by(server, flash[k])) {
+      if (order.starts_with(stack_order_prefix)) stacked_on_flash.insert(order);
+    }
+    const std::set<std::string> on_shipping = redeemed_by(server, shipping[k]);
+    EXPECT_EQ(stacked_on_flash, on_shipping) << "the stack " << flash[k] << " + " << shipping[k]
+                                             << " is split";
+    EXPECT_LE(on_shipping.size(), 1u) << shipping[k];
   }
 }
 

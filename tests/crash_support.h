@@ -1,10 +1,13 @@
 // What the crash tests share (tests/crash_test.cpp kills coupond, tests/crash_power_cut_test.cpp
-// also cuts its power): a data directory with a flash-sale batch, shoppers redeeming its codes
-// from several threads, the ledger of what they were answered 200, and the invariants a
-// restart must keep:
-//   - every redemption answered 200 is there, redeemed, under its order id;
+// also cuts its power): a data directory with a flash-sale batch (capped, budgeted and in a
+// stacking group) and, when asked, a shipping batch of another group whose codes go on one order
+// with the flash codes; shoppers redeeming single codes and two-code stacks from several threads,
+// the ledger of what they were answered 200, and the invariants a restart must keep:
+//   - every redemption answered 200 is there, redeemed, under its order id, and so is every code
+//     of every stack answered 200;
 //   - no code was ever answered 200 for two orders (the codes are single-use), across all runs;
-//   - the batch's cap and budget are never passed, and its budget figure is its uses' own.
+//   - the batches' cap and budget are never passed, and their budget figures are their uses' own;
+//   - no stack is half there: a stack's shipping code is redeemed exactly when its flash code is.
 #pragma once
 
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -30,12 +34,20 @@ inline constexpr int crash_codes_count = 1500;
 // before the fault and the rest after, never do.
 inline constexpr int crash_campaign_cap = 1400;
 
+// The shipping batch: uncapped, 100 off, group "shipping", codes printed SH-...; its code k goes
+// on one order with the flash code k.
+inline constexpr int crash_stack_pairs = 300;
+// The order ids of the shoppers' stacks begin so; their single codes' do not.
+inline constexpr std::string_view stack_order_prefix = "stack-";
+
 // What the clients were told, across every run of the server: the orders answered 200 per code.
 class Ledger {
  public:
   void acknowledged(const std::string& code, const std::string& order_id);
   std::map<std::string, std::set<std::string>> orders() const;
   std::size_t size() const;
+  // The orders answered 200 for the codes printed with this prefix ("FS" for the flash batch).
+  std::size_t size_of(std::string_view code_prefix) const;
 
  private:
   mutable std::mutex mutex_;
@@ -45,11 +57,16 @@ class Ledger {
 // Creates the batch "flash" and crash_codes_count codes on a running server; returns the codes.
 std::vector<std::string> create_flash_sale(const ServerProcess& server);
 // A data directory with the batch "flash" and crash_codes_count codes, made by a server that then
-// stops cleanly; returns the codes. flags: coupond's, as for every later run on data_dir.
+// stops cleanly; returns the codes. flags: coupond's, as for every later run on data_dir. With
+// shipping given, also the batch "shipping" and crash_stack_pairs codes of it, into *shipping.
 std::vector<std::string> prepare(const std::filesystem::path& data_dir,
-                                 const std::vector<std::string>& flags = {});
+                                 const std::vector<std::string>& flags = {},
+                                 std::vector<std::string>* shipping = nullptr);
 
 std::string redeem_body(const std::string& code, const std::string& order_id);
+// The same order's redemption of two codes at once.
+std::string redeem_stack_body(const std::string& first, const std::string& second,
+                              const std::string& order_id);
 
 // An import large enough to keep its codes in a file beside the journal (journal/load_file.h):
 // large_import_codes codes, IMPORTED0 on, into the batch "flash".
@@ -64,11 +81,13 @@ HttpResult import_then_kill(const std::filesystem::path& data_dir,
 
 // Redeems random codes from several threads until join() or the server stops answering; each 200
 // goes into the ledger. Order ids are unique per attempt, and now and then a thread repeats an
-// order it was answered 200 for, which must be answered 200 again.
+// order it was answered 200 for, which must be answered 200 again. With stacked_with given, one
+// attempt in three redeems a stack instead: codes[k] and stacked_with[k] on one order, both in the
+// ledger on a 200.
 class Shoppers {
  public:
   Shoppers(const ServerProcess& server, const std::vector<std::string>& codes, Ledger& ledger,
-           const std::string& run);
+           const std::string& run, std::vector<std::string> stacked_with = {});
   ~Shoppers();
   void join();
   int answered() const { return answered_.load(); }
@@ -79,6 +98,7 @@ class Shoppers {
 
   unsigned short port_;
   const std::vector<std::string>& codes_;
+  const std::vector<std::string> stacked_with_;
   Ledger& ledger_;
   std::string run_;
   std::atomic<bool> stop_{false};
@@ -89,6 +109,10 @@ class Shoppers {
 
 // The invariants, checked against a running server.
 void expect_ledger_holds(const ServerProcess& server, const Ledger& ledger);
+// No stack half there: for each k, the shipping code k is redeemed for exactly the stack orders
+// the flash code k is redeemed for; and the shipping batch's budget figure is its uses' own.
+void expect_stacks_whole(const ServerProcess& server, const std::vector<std::string>& flash,
+                         const std::vector<std::string>& shipping);
 
 // The batch's "redeemed" count as the server reports it; -1 when it cannot be read.
 std::int64_t redeemed_count(const ServerProcess& server);

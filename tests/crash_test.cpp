@@ -2,9 +2,9 @@
 // server is killed with SIGKILL at a random moment, or kills itself at a fault point (before a
 // record is appended, between its write and its sync, after the sync but before the answer, half
 // way through a snapshot, a journal rotation or a batch load, or between a large import's file and
-// its record), or is killed right after a large import is answered, or runs out of disk. After
-// every restart the two invariants of crash_support.h are checked against the clients' own
-// records.
+// its record), or is killed right after a large import is answered, or runs out of disk. The
+// random kills come while single codes and two-code stacks are redeemed. After every restart the
+// invariants of crash_support.h are checked against the clients' own records.
 // (A SIGKILL leaves the page cache: crash_power_cut_test.cpp also drops what was never synced.)
 // A damaged journal makes the server refuse to start, naming the file and the offset.
 #include <gtest/gtest.h>
@@ -29,10 +29,14 @@ namespace {
 namespace fs = std::filesystem;
 using namespace testing;
 
-TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
+// The loop's shoppers redeem single flash codes and stacks of a flash code with a shipping code,
+// so the kills come while the capped, budgeted flash batch is taken alone and in stacks.
+TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemptionAndSplitsNoStack) {
   TemporaryDirectory directory;
-  const std::vector<std::string> codes = prepare(directory.path());
+  std::vector<std::string> shipping;
+  const std::vector<std::string> codes = prepare(directory.path(), {}, &shipping);
   ASSERT_EQ(codes.size(), static_cast<std::size_t>(crash_codes_count));
+  ASSERT_EQ(shipping.size(), static_cast<std::size_t>(crash_stack_pairs));
   Ledger ledger;
   std::mt19937 random(20261111);
   std::uniform_int_distribution<int> run_time_ms(150, 600);
@@ -44,7 +48,8 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
     ServerProcess server(ServerOptions{flags, directory.path(), {}, false});
     ASSERT_TRUE(server.started()) << "cycle " << cycle;
     expect_ledger_holds(server, ledger);
-    Shoppers shoppers(server, codes, ledger, testing::numbered("c", cycle));
+    expect_stacks_whole(server, codes, shipping);
+    Shoppers shoppers(server, codes, ledger, testing::numbered("c", cycle), shipping);
     sleep_for_milliseconds(run_time_ms(random));
     server.kill_now();
     shoppers.join();
@@ -54,7 +59,9 @@ TEST(CrashTest, KillNineAtRandomMomentsLosesNoAcknowledgedRedemption) {
   ServerProcess last(ServerOptions{{}, directory.path(), {}, false});
   ASSERT_TRUE(last.started());
   expect_ledger_holds(last, ledger);
-  EXPECT_GT(ledger.size(), 50u) << "the crash loop redeemed too little to prove anything";
+  expect_stacks_whole(last, codes, shipping);
+  EXPECT_GT(ledger.size_of("FS"), 50u) << "the crash loop redeemed too little to prove anything";
+  EXPECT_GT(ledger.size_of("SH"), 10u) << "the crash loop stacked too little to prove anything";
 }
 
 // A group written (and, for the second, synced) but never answered: SIGKILL leaves the page cache,

@@ -156,4 +156,22 @@ boost::json::object json_of(const HttpResult& result) {
   return value.is_object() ? value.get_object() : boost::json::object();
 }
 
+std::string error_code_of(const HttpResult& result) {
+  const auto object = json_of(result);
+  if (!object.contains("error")) return "";
+  return std::string(object.at("error").at("code").as_string());
+}
+
+std::string error_message_of(const HttpResult& result) {
+  const auto object = json_of(result);
+  if (!object.contains("error")) return "";
+  return std::string(object.at("error").at("message").as_string());
+}
+
+std::string reason_of(const HttpResult& result) {
+  const auto object = json_of(result);
+  if (object.contains("reason")) return std::string(object.at("reason").as_string());
+  return error_code_of(result);
+}
+
 }  // namespace coupond::testing

@@ -16,6 +16,11 @@ struct HttpResult {
 
 // The answer's body as a JSON object (empty, with a test failure, when it is not one).
 boost::json::object json_of(const HttpResult& result);
+// The answer's error fields ({"error": {"code", "message"}}); empty when it has none.
+std::string error_code_of(const HttpResult& result);
+std::string error_message_of(const HttpResult& result);
+// A refusal's "reason", or else its error's code; empty when it has neither.
+std::string reason_of(const HttpResult& result);
 
 // One request on a fresh connection to 127.0.0.1:port. token, when not empty, is sent as
 // "Authorization: Bearer <token>".

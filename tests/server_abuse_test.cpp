@@ -19,6 +19,7 @@ namespace {
 
 using testing::http_request;
 using testing::json_of;
+using testing::reason_of;
 using testing::HttpResult;
 using testing::ServerOptions;
 using testing::ServerProcess;
@@ -26,26 +27,15 @@ using testing::ServerProcess;
 constexpr const char* checkout_eu_key = "0123456789abcdef0123";
 constexpr const char* checkout_us_key = "fedcba9876543210fedc";
 
-// The refusal's reason, or the error's code.
-std::string reason_of(const HttpResult& result) {
-  const auto object = json_of(result);
-  if (object.contains("reason")) return std::string(object.at("reason").as_string());
-  if (object.contains("error")) return std::string(object.at("error").at("code").as_string());
-  return "";
-}
-
 // A batch "abuse" with count generated codes and one imported code, PARTNER1 (so that a guess
 // like PARTNER2 is a well-formed code that is not there: unknown_code).
 std::vector<std::string> make_codes(const ServerProcess& server, int count) {
-  auto admin = [&](const std::string& target, const std::string& body) {
-    return http_request(server.admin_port(), "POST", target, body, server.admin_token());
-  };
-  EXPECT_EQ(admin("/admin/v1/batches", R"({"id": "abuse", "discount": {"type": "amount_off", "amount": 500},
+  EXPECT_EQ(server.admin("POST", "/admin/v1/batches", R"({"id": "abuse", "discount": {"type": "amount_off", "amount": 500},
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})").status, 201);
-  EXPECT_EQ(admin("/admin/v1/batches/abuse/import", "PARTNER1\n").status, 200);
+  EXPECT_EQ(server.admin("POST", "/admin/v1/batches/abuse/import", "PARTNER1\n").status, 200);
   std::vector<std::string> codes;
   std::istringstream lines(
-      admin("/admin/v1/batches/abuse/generate", R"({"count": )" + std::to_string(count) + "}").body);
+      server.admin("POST", "/admin/v1/batches/abuse/generate", R"({"count": )" + std::to_string(count) + "}").body);
   for (std::string line; std::getline(lines, line);) codes.push_back(line);
   EXPECT_EQ(codes.size(), static_cast<std::size_t>(count));
   return codes;

@@ -21,7 +21,9 @@ namespace {
 
 using testing::http_request;
 using testing::HttpResult;
+using testing::error_message_of;
 using testing::json_of;
+using testing::lines_of;
 using testing::ServerOptions;
 using testing::ServerProcess;
 
@@ -30,19 +32,6 @@ std::string batch_body(const std::string& id, const std::string& code_object) {
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z",
       "code": )" +
          code_object + "}";
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string message_of(const HttpResult& result) {
-  const auto object = json_of(result);
-  if (!object.contains("error")) return "";
-  return std::string(object.at("error").at("message").as_string());
 }
 
 // The characters after the prefix and its dash, without the dashes that group them.
@@ -56,12 +45,8 @@ class ServerCodesTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server.started()); }
 
-  HttpResult admin(const std::string& method, const std::string& target,
-                   const std::string& body = {}) {
-    return http_request(server.admin_port(), method, target, body, server.admin_token());
-  }
   std::vector<std::string> generate(const std::string& batch, int count) {
-    const HttpResult generated = admin("POST", "/admin/v1/batches/" + batch + "/generate",
+    const HttpResult generated = server.admin("POST", "/admin/v1/batches/" + batch + "/generate",
                                        R"({"count": )" + std::to_string(count) + "}");
     EXPECT_EQ(generated.status, 200) << generated.body;
     return lines_of(generated.body);
@@ -75,7 +60,7 @@ class ServerCodesTest : public ::testing::Test {
 };
 
 TEST_F(ServerCodesTest, APrefixWithALookAlikeIsPrintedAsWritten) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body("latte", R"({"prefix": "LAT"})")).status,
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", batch_body("latte", R"({"prefix": "LAT"})")).status,
             201);
   const auto codes = generate("latte", 5);
   ASSERT_EQ(codes.size(), 5u);
@@ -88,7 +73,7 @@ TEST_F(ServerCodesTest, APrefixWithALookAlikeIsPrintedAsWritten) {
     EXPECT_TRUE(answer.at("valid").as_bool()) << typed;
     EXPECT_EQ(answer.at("code").as_string(), codes[0]) << typed;
   }
-  const auto shown = json_of(admin("GET", "/admin/v1/batches/latte"));
+  const auto shown = json_of(server.admin("GET", "/admin/v1/batches/latte"));
   EXPECT_EQ(shown.at("code").at("prefix").as_string(), "LAT");
   EXPECT_EQ(shown.at("code").at("format").as_string(), "standard");
   EXPECT_EQ(body_of(codes[0], "LAT").size(), 22u);
@@ -97,23 +82,23 @@ TEST_F(ServerCodesTest, APrefixWithALookAlikeIsPrintedAsWritten) {
 TEST_F(ServerCodesTest, APrefixACodeCannotHoldIsABadRequestNamingIt) {
   for (const std::string prefix : {"D-11", "LA T", "CAF\xc3\x89", "ABCDEFGHJKMNPQRST"}) {
     const HttpResult refused =
-        admin("POST", "/admin/v1/batches",
+        server.admin("POST", "/admin/v1/batches",
               batch_body("p", boost::json::serialize(boost::json::object{{"prefix", prefix}})));
     EXPECT_EQ(refused.status, 400) << prefix;
-    const std::string message = message_of(refused);
+    const std::string message = error_message_of(refused);
     EXPECT_TRUE(message.starts_with("code.prefix \"" + prefix + "\"")) << message;
   }
   const HttpResult bad_format =
-      admin("POST", "/admin/v1/batches", batch_body("p", R"({"format": "tiny"})"));
+      server.admin("POST", "/admin/v1/batches", batch_body("p", R"({"format": "tiny"})"));
   EXPECT_EQ(bad_format.status, 400);
-  EXPECT_EQ(message_of(bad_format), "code.format must be standard or compact");
-  const HttpResult long_tag = admin("POST", "/admin/v1/batches",
+  EXPECT_EQ(error_message_of(bad_format), "code.format must be standard or compact");
+  const HttpResult long_tag = server.admin("POST", "/admin/v1/batches",
                                     batch_body("p", R"({"format": "compact", "tag_bits": 48})"));
   EXPECT_EQ(long_tag.status, 400);
-  EXPECT_EQ(message_of(long_tag), "code.tag_bits must be 41 (or left out) for the compact format");
-  EXPECT_EQ(admin("GET", "/admin/v1/batches/p").status, 404);
+  EXPECT_EQ(error_message_of(long_tag), "code.tag_bits must be 41 (or left out) for the compact format");
+  EXPECT_EQ(server.admin("GET", "/admin/v1/batches/p").status, 404);
   // "standard", named, is today's format.
-  ASSERT_EQ(admin("POST", "/admin/v1/batches",
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches",
                   batch_body("s", R"({"prefix": "S", "format": "standard"})"))
                 .status,
             201);
@@ -121,11 +106,11 @@ TEST_F(ServerCodesTest, APrefixACodeCannotHoldIsABadRequestNamingIt) {
 }
 
 TEST_F(ServerCodesTest, CompactCodesAreSixteenCharactersAndValidateAndRedeem) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches",
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches",
                   batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})"))
                 .status,
             201);
-  const auto shown = json_of(admin("GET", "/admin/v1/batches/drinks"));
+  const auto shown = json_of(server.admin("GET", "/admin/v1/batches/drinks"));
   EXPECT_EQ(shown.at("code").at("format").as_string(), "compact");
   EXPECT_EQ(shown.at("code").at("tag_bits").as_int64(), compact_tag_bits);
   const auto codes = generate("drinks", 200);
@@ -148,7 +133,7 @@ TEST_F(ServerCodesTest, CompactCodesAreSixteenCharactersAndValidateAndRedeem) {
 
 TEST_F(ServerCodesTest, ACompactCodeWithOneCharacterChangedIsInvalid) {
   ASSERT_EQ(
-      admin("POST", "/admin/v1/batches",
+      server.admin("POST", "/admin/v1/batches",
             batch_body("drinks", R"({"prefix": "LAT", "format": "compact", "group_size": 0})"))
           .status,
       201);
@@ -168,7 +153,7 @@ TEST_F(ServerCodesTest, ACompactCodeWithOneCharacterChangedIsInvalid) {
 }
 
 TEST_F(ServerCodesTest, ACompactCodeTypedInLowerCaseWithLookAlikesIsAccepted) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches",
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches",
                   batch_body("drinks", R"({"prefix": "LAT", "format": "compact"})"))
                 .status,
             201);
@@ -199,22 +184,22 @@ TEST_F(ServerCodesTest, ACompactCodeTypedInLowerCaseWithLookAlikesIsAccepted) {
 
 TEST_F(ServerCodesTest, ACompactBatchRefusesIts65537thCode) {
   ASSERT_EQ(
-      admin("POST", "/admin/v1/batches", batch_body("full", R"({"format": "compact"})")).status,
+      server.admin("POST", "/admin/v1/batches", batch_body("full", R"({"format": "compact"})")).status,
       201);
   const HttpResult too_many =
-      admin("POST", "/admin/v1/batches/full/generate", R"({"count": 65537})");
+      server.admin("POST", "/admin/v1/batches/full/generate", R"({"count": 65537})");
   EXPECT_EQ(too_many.status, 409);
   EXPECT_EQ(json_of(too_many).at("error").at("code").as_string(), "limit_reached");
   EXPECT_EQ(generate("full", 65'536).size(), 65'536u);
-  const HttpResult one_more = admin("POST", "/admin/v1/batches/full/generate", R"({"count": 1})");
+  const HttpResult one_more = server.admin("POST", "/admin/v1/batches/full/generate", R"({"count": 1})");
   EXPECT_EQ(one_more.status, 409);
-  EXPECT_EQ(message_of(one_more),
+  EXPECT_EQ(error_message_of(one_more),
             "a compact batch holds at most 65536 codes; batch full has 65536 and this load adds 1");
   const HttpResult imported =
       http_request(server.admin_port(), "POST", "/admin/v1/batches/full/import",
                    "code\nMADE-ELSEWHERE-1\n", server.admin_token());
   EXPECT_EQ(imported.status, 409) << imported.body;
-  EXPECT_EQ(json_of(admin("GET", "/admin/v1/batches/full")).at("stats").at("issued").as_int64(),
+  EXPECT_EQ(json_of(server.admin("GET", "/admin/v1/batches/full")).at("stats").at("issued").as_int64(),
             65'536);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "http_client.h"
 #include "test_support.h"
 
 namespace coupond::testing {
@@ -41,6 +42,11 @@ class ServerProcess {
   unsigned short data_port() const { return data_port_; }
   unsigned short admin_port() const { return admin_port_; }
   const std::string& admin_token() const { return admin_token_; }
+  // One call of the admin API, with the admin token.
+  HttpResult admin(const std::string& method, const std::string& target,
+                   const std::string& body = {}) const {
+    return http_request(admin_port_, method, target, body, admin_token_);
+  }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   // The server's process id while it runs; -1 once it has been stopped or killed.
   pid_t pid() const { return pid_; }

@@ -28,16 +28,13 @@ class ServerReasonsTest : public ::testing::Test {
                                  const std::string& until = "2099-01-01T00:00:00Z") {
     const std::string body = R"({"id": ")" + id + R"(", "valid_from": ")" + from +
                              R"(", "valid_until": ")" + until + R"(", )" + fields + "}";
-    const HttpResult created = admin("POST", "/admin/v1/batches", body);
+    const HttpResult created = server.admin("POST", "/admin/v1/batches", body);
     EXPECT_EQ(created.status, 201) << created.body;
     std::vector<std::string> codes;
     std::istringstream lines(
-        admin("POST", "/admin/v1/batches/" + id + "/generate", R"({"count": )" + std::to_string(n) + "}").body);
+        server.admin("POST", "/admin/v1/batches/" + id + "/generate", R"({"count": )" + std::to_string(n) + "}").body);
     for (std::string line; std::getline(lines, line);) codes.push_back(line);
     return codes;
-  }
-  HttpResult admin(const std::string& method, const std::string& target, const std::string& body = {}) {
-    return http_request(server.admin_port(), method, target, body, server.admin_token());
   }
   boost::json::object post(const std::string& target, boost::json::object body, int* status) {
     const HttpResult result = http_request(server.data_port(), "POST", target, boost::json::serialize(body));
@@ -98,9 +95,9 @@ TEST_F(ServerReasonsTest, EveryReasonComesWithItsStatus) {
   EXPECT_EQ(redeem(limited[0], "o1", order), std::make_pair(422, std::string("customer_required")));
   EXPECT_EQ(redeem(limited[0], "o1", order, "alice"), std::make_pair(200, std::string("ok")));
   EXPECT_EQ(redeem(limited[1], "o2", order, "alice"), std::make_pair(422, std::string("customer_limit_reached")));
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", R"({"id": "bound", "discount": {"type": "amount_off", "amount": 1},
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", R"({"id": "bound", "discount": {"type": "amount_off", "amount": 1},
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})").status, 201);
-  const std::string bound_line = admin("POST", "/admin/v1/batches/bound/generate",
+  const std::string bound_line = server.admin("POST", "/admin/v1/batches/bound/generate",
                                        R"({"customers": [{"customer": "cust-42", "segment": "gold"}]})").body;
   ASSERT_EQ(bound_line.rfind("cust-42,", 0), 0u) << bound_line;
   const std::string bound = bound_line.substr(8, bound_line.size() - 9);
@@ -119,15 +116,15 @@ TEST_F(ServerReasonsTest, EveryReasonComesWithItsStatus) {
   // Malformed, and well formed but not loaded.
   const auto lookup = http_request(server.data_port(), "GET", "/v1/coupons/NOT-A-CODE-AT-ALL");
   EXPECT_EQ(lookup.status, 400);
-  ASSERT_EQ(admin("POST", "/admin/v1/batches/fixed-import/import", "X").status, 404);
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", R"({"id": "imported", "discount": {"type": "amount_off", "amount": 1},
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches/fixed-import/import", "X").status, 404);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", R"({"id": "imported", "discount": {"type": "amount_off", "amount": 1},
       "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})").status, 201);
-  ASSERT_EQ(admin("POST", "/admin/v1/batches/imported/import", "WELCOME10\n").status, 200);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches/imported/import", "WELCOME10\n").status, 200);
   EXPECT_EQ(redeem("WELCOME11", "o", order), std::make_pair(422, std::string("unknown_code")));
   EXPECT_EQ(http_request(server.data_port(), "GET", "/v1/coupons/WELCOME11").status, 404);
   EXPECT_EQ(redeem("WELCOME10", "o", order), std::make_pair(200, std::string("ok")));
   // Revoked.
-  ASSERT_EQ(admin("POST", "/admin/v1/coupons/" + threshold[0] + "/revoke").status, 200);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/coupons/" + threshold[0] + "/revoke").status, 200);
   EXPECT_EQ(redeem(threshold[0], "o", {{"amount", 20000}}), std::make_pair(422, std::string("revoked")));
 }
 
@@ -171,14 +168,14 @@ TEST_F(ServerReasonsTest, CampaignLimitsAnswerTheirReasonsAndShowInTheBatch) {
       "schedule": {"time_zone": "Z", "weekdays": )" + boost::json::serialize(weekdays) +
       R"(, "hours": [{"from": "00:00", "until": "24:00"}]}, "stacking": {"group": "store"})");
   EXPECT_EQ(redeem(scheduled[0], "o1", order), std::make_pair(422, std::string("outside_schedule")));
-  const HttpResult shown = admin("GET", "/admin/v1/batches/scheduled");
+  const HttpResult shown = server.admin("GET", "/admin/v1/batches/scheduled");
   ASSERT_EQ(shown.status, 200);
   const boost::json::object definition = boost::json::parse(shown.body).as_object();
   EXPECT_EQ(definition.at("schedule").at("time_zone").as_string(), "+00:00");
   EXPECT_EQ(definition.at("schedule").at("weekdays"), boost::json::value(weekdays));
   EXPECT_EQ(definition.at("schedule").at("hours").at(0).at("until").as_string(), "24:00");
   EXPECT_EQ(definition.at("stacking").at("group").as_string(), "store");
-  const boost::json::object budget_shown = boost::json::parse(admin("GET", "/admin/v1/batches/budgeted").body).as_object();
+  const boost::json::object budget_shown = boost::json::parse(server.admin("GET", "/admin/v1/batches/budgeted").body).as_object();
   EXPECT_EQ(budget_shown.at("budget").at("discount_max").as_int64(), 1000);
   EXPECT_EQ(budget_shown.at("stats").at("discount_in_force").as_int64(), 600);
   // A bad limit is a 400 naming it.
@@ -186,7 +183,7 @@ TEST_F(ServerReasonsTest, CampaignLimitsAnswerTheirReasonsAndShowInTheBatch) {
                           R"("schedule": {"time_zone": "+08:00", "hours": [{"from": "14:00", "until": "11:00"}]})",
                           R"("schedule": {"time_zone": "CST", "weekdays": [1]})"}) {
     const std::string field = std::string(bad).substr(1, std::string(bad).find('"', 1) - 1);
-    const HttpResult refused = admin("POST", "/admin/v1/batches", R"({"id": "bad", "discount": {"type": "amount_off", "amount": 1},
+    const HttpResult refused = server.admin("POST", "/admin/v1/batches", R"({"id": "bad", "discount": {"type": "amount_off", "amount": 1},
         "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z", )" + std::string(bad) + "}");
     EXPECT_EQ(refused.status, 400) << bad;
     EXPECT_NE(refused.body.find(field), std::string::npos) << refused.body;

@@ -18,8 +18,10 @@
 namespace coupond {
 namespace {
 
+using testing::error_code_of;
 using testing::http_request;
 using testing::json_of;
+using testing::lines_of;
 using testing::HttpResult;
 using testing::raw_exchange;
 using testing::ServerProcess;
@@ -29,19 +31,6 @@ const std::string batch_body = R"({
   "discount": {"type": "threshold", "min_amount": 10000, "amount": 2000},
   "valid_from": "2026-01-01T00:00:00+08:00", "valid_until": "2099-01-01T00:00:00+08:00",
   "max_uses_per_code": 1, "scope": {"channels": ["app", "store"]}, "code": {"prefix": "D11"}})";
-
-std::string error_code_of(const HttpResult& result) {
-  const auto object = json_of(result);
-  if (!object.contains("error")) return "";
-  return std::string(object.at("error").at("code").as_string());
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream stream(text);
-  for (std::string line; std::getline(stream, line);) lines.push_back(line);
-  return lines;
-}
 
 // Creates the demo batch on server and answers one of its codes (empty on failure).
 std::string first_code_of_demo_batch(const ServerProcess& server) {
@@ -60,16 +49,12 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server.started()); }
 
-  HttpResult admin(const std::string& method, const std::string& target,
-                   const std::string& body = {}) {
-    return http_request(server.admin_port(), method, target, body, server.admin_token());
-  }
   HttpResult data(const std::string& target, const std::string& body) {
     return http_request(server.data_port(), "POST", target, body);
   }
   std::vector<std::string> make_codes(int count) {
-    EXPECT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
-    const HttpResult generated = admin("POST", "/admin/v1/batches/d11-100-20/generate",
+    EXPECT_EQ(server.admin("POST", "/admin/v1/batches", batch_body).status, 201);
+    const HttpResult generated = server.admin("POST", "/admin/v1/batches/d11-100-20/generate",
                                        R"({"count": )" + std::to_string(count) + "}");
     EXPECT_EQ(generated.status, 200);
     EXPECT_EQ(generated.content_type, "text/csv");
@@ -96,24 +81,24 @@ TEST_F(ServerTest, AdminCallsNeedTheToken) {
       http_request(server.admin_port(), "GET", "/admin/v1/batches", {}, "not-the-token");
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(error_code_of(wrong), "unauthorized");
-  EXPECT_EQ(admin("GET", "/admin/v1/batches").status, 200);
+  EXPECT_EQ(server.admin("GET", "/admin/v1/batches").status, 200);
 }
 
 TEST_F(ServerTest, BatchesAreCreatedCheckedListedAndShown) {
-  const HttpResult created = admin("POST", "/admin/v1/batches", batch_body);
+  const HttpResult created = server.admin("POST", "/admin/v1/batches", batch_body);
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(json_of(created).at("valid_from").as_string(), "2025-12-31T16:00:00Z");
-  EXPECT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 409);
-  const HttpResult bad = admin("POST", "/admin/v1/batches",
+  EXPECT_EQ(server.admin("POST", "/admin/v1/batches", batch_body).status, 409);
+  const HttpResult bad = server.admin("POST", "/admin/v1/batches",
                                R"({"id": "x", "discount": {"type": "percent_off", "percent": 120},
                                    "valid_from": "2026-01-01T00:00:00Z",
                                    "valid_until": "2027-01-01T00:00:00Z"})");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(json_of(bad).at("error").at("message").as_string().find("discount.percent"),
             boost::json::string::npos);
-  EXPECT_EQ(admin("GET", "/admin/v1/batches/d11-100-20").status, 200);
-  EXPECT_EQ(admin("GET", "/admin/v1/batches/nope").status, 404);
-  const auto listed = json_of(admin("GET", "/admin/v1/batches"));
+  EXPECT_EQ(server.admin("GET", "/admin/v1/batches/d11-100-20").status, 200);
+  EXPECT_EQ(server.admin("GET", "/admin/v1/batches/nope").status, 404);
+  const auto listed = json_of(server.admin("GET", "/admin/v1/batches"));
   EXPECT_EQ(listed.at("batches").as_array().size(), 1u);
 }
 
@@ -193,13 +178,13 @@ TEST_F(ServerTest, RefusalsCarryTheApiStatusAndReason) {
   EXPECT_EQ(invalid.at("reason").as_string(), "invalid_code");
   EXPECT_EQ(http_request(server.data_port(), "GET", "/v1/coupons/nonsense!").status, 400);
   // Revoked batch.
-  EXPECT_EQ(json_of(admin("POST", "/admin/v1/batches/d11-100-20/revoke")).at("revoked").as_int64(), 3);
+  EXPECT_EQ(json_of(server.admin("POST", "/admin/v1/batches/d11-100-20/revoke")).at("revoked").as_int64(), 3);
   EXPECT_EQ(json_of(data("/v1/validate", checkout(codes[2]))).at("reason").as_string(), "revoked");
 }
 
 TEST_F(ServerTest, ImportKeepsGoodLinesReportsBadOnesByNumber) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
-  const HttpResult imported = admin("POST", "/admin/v1/batches/d11-100-20/import",
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", batch_body).status, 201);
+  const HttpResult imported = server.admin("POST", "/admin/v1/batches/d11-100-20/import",
                                     "code,customer,segment\n"
                                     "SUMMER-2026\n"
                                     "bad code!\n"
@@ -221,11 +206,11 @@ TEST_F(ServerTest, ImportKeepsGoodLinesReportsBadOnesByNumber) {
 }
 
 TEST_F(ServerTest, ALargeImportIsParsedAsItArrives) {
-  ASSERT_EQ(admin("POST", "/admin/v1/batches", batch_body).status, 201);
+  ASSERT_EQ(server.admin("POST", "/admin/v1/batches", batch_body).status, 201);
   std::string csv;
   for (int i = 0; i < 200'000; ++i) csv += "BULK" + std::to_string(i) + ",cust-" + std::to_string(i % 7) + "\n";
   csv += "not valid!\n";
-  const HttpResult imported = admin("POST", "/admin/v1/batches/d11-100-20/import", csv);
+  const HttpResult imported = server.admin("POST", "/admin/v1/batches/d11-100-20/import", csv);
   ASSERT_EQ(imported.status, 200) << imported.body;
   const auto result = json_of(imported);
   EXPECT_EQ(result.at("imported").as_int64(), 200'000);
@@ -242,7 +227,7 @@ TEST_F(ServerTest, StatsFollowRedemptionsAndRollbacks) {
     ASSERT_EQ(data("/v1/redeem", checkout(codes[i], testing::numbered("o", i))).status, 200);
   }
   ASSERT_EQ(data("/v1/rollback", R"({"code": ")" + codes[0] + R"(", "order_id": "o0"})").status, 200);
-  const HttpResult stats = admin("GET", "/admin/v1/batches/d11-100-20/stats");
+  const HttpResult stats = server.admin("GET", "/admin/v1/batches/d11-100-20/stats");
   ASSERT_EQ(stats.status, 200) << stats.body;
   const auto object = json_of(stats);
   EXPECT_EQ(object.at("issued").as_int64(), 10);
@@ -262,7 +247,7 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatusBehindTheToken) {
   ASSERT_EQ(data("/v1/redeem", checkout(codes[0], "o1")).status, 200);
   ASSERT_EQ(data("/v1/redeem", checkout(codes[0], "o2")).status, 409);
   EXPECT_EQ(http_request(server.admin_port(), "GET", "/metrics").status, 401);
-  const HttpResult metrics = admin("GET", "/metrics");
+  const HttpResult metrics = server.admin("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::string& text = metrics.body;
   EXPECT_NE(text.find(R"(coupond_requests_total{port="data",route="/v1/redeem",status="200"} 1)"),

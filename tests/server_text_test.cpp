@@ -17,14 +17,8 @@ class ServerTextTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(server.started());
-    ASSERT_EQ(admin("/admin/v1/batches", R"({"id": "gifts", "discount": {"type": "amount_off", "amount": 500},
+    ASSERT_EQ(server.admin("POST", "/admin/v1/batches", R"({"id": "gifts", "discount": {"type": "amount_off", "amount": 500},
         "valid_from": "2026-01-01T00:00:00Z", "valid_until": "2099-01-01T00:00:00Z"})").status, 201);
-  }
-  HttpResult admin(const std::string& target, const std::string& body) {
-    return http_request(server.admin_port(), "POST", target, body, server.admin_token());
-  }
-  static std::string message_of(const HttpResult& result) {
-    return std::string(boost::json::parse(result.body).at("error").at("message").as_string());
   }
 
   testing::ServerProcess server;
@@ -35,23 +29,23 @@ TEST_F(ServerTextTest, ACustomerThatIsNotTextIsABadRequestNamingIt) {
     const HttpResult answer = http_request(server.data_port(), "POST", "/v1/validate",
                                            std::string(R"({"code": "X", "customer": ")") + customer + "\"}");
     EXPECT_EQ(answer.status, 400) << customer;
-    EXPECT_EQ(message_of(answer), "customer must be UTF-8 text without control characters");
+    EXPECT_EQ(testing::error_message_of(answer), "customer must be UTF-8 text without control characters");
   }
 }
 
 TEST_F(ServerTextTest, AGenerateNamesTheBadCustomerOrSegment) {
-  const HttpResult bad_segment = admin("/admin/v1/batches/gifts/generate",
+  const HttpResult bad_segment = server.admin("POST", "/admin/v1/batches/gifts/generate",
                                        R"({"customers": [{"customer": "a"}, {"customer": "b", "segment": "x\ny"}]})");
   EXPECT_EQ(bad_segment.status, 400);
-  EXPECT_EQ(message_of(bad_segment), "customers[1].segment must be UTF-8 text without control characters");
-  const HttpResult long_customer = admin("/admin/v1/batches/gifts/generate",
+  EXPECT_EQ(testing::error_message_of(bad_segment), "customers[1].segment must be UTF-8 text without control characters");
+  const HttpResult long_customer = server.admin("POST", "/admin/v1/batches/gifts/generate",
                                          R"({"customers": [{"customer": ")" + std::string(129, 'c') + "\"}]}");
   EXPECT_EQ(long_customer.status, 400);
-  EXPECT_EQ(message_of(long_customer), "customers[0].customer must be at most 128 bytes");
+  EXPECT_EQ(testing::error_message_of(long_customer), "customers[0].customer must be at most 128 bytes");
 }
 
 TEST_F(ServerTextTest, GeneratedCsvQuotesACustomerIdWithAComma) {
-  const HttpResult generated = admin("/admin/v1/batches/gifts/generate",
+  const HttpResult generated = server.admin("POST", "/admin/v1/batches/gifts/generate",
                                      R"({"customers": [{"customer": "Doe, Jane"}, {"customer": "say \"hi\""}, {"customer": "plain"}]})");
   ASSERT_EQ(generated.status, 200) << generated.body;
   const std::string& csv = generated.body;

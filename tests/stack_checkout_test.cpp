@@ -106,6 +106,24 @@ TEST(StackCheckoutTest, OneCodeThatCannotBeUsedRefusesTheWholeStackNamingIt) {
   EXPECT_FALSE(fixture.engine->redeem_stack(order("o"), twice).request_error.empty());
 }
 
+TEST(StackCheckoutTest, NoCodesOrMoreThanTenAreARequestErrorForEveryStackCall) {
+  Double11 fixture;
+  std::vector<std::string> eleven = fixture.platform;
+  eleven.push_back(fixture.store[0]);
+  const std::vector<std::string_view> too_many(eleven.begin(), eleven.end());
+  ASSERT_EQ(too_many.size(), codes_per_order_max + 1);
+  const std::vector<std::string_view> none;
+  for (const std::vector<std::string_view>& codes : {none, too_many}) {
+    const std::string_view expected = "codes must hold 1 to 10 codes";
+    EXPECT_EQ(fixture.engine->validate_stack(order("o"), codes).request_error, expected);
+    EXPECT_EQ(fixture.engine->redeem_stack(order("o"), codes).request_error, expected);
+    EXPECT_EQ(fixture.engine->reserve_stack(order("o"), codes, std::chrono::seconds(60)).request_error,
+              expected);
+    EXPECT_EQ(fixture.engine->rollback_stack(codes, "o", "").request_error, expected);
+  }
+  EXPECT_EQ(uses_of(*fixture.engine, "platform"), 0u);
+}
+
 TEST(StackCheckoutTest, TheDiscountsShareTheOrdersAmountInTheCodesOrder) {
   Double11 fixture;
   const std::array<std::string_view, 3> codes{fixture.store[0], fixture.shipping[0], fixture.platform[0]};

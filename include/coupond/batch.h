@@ -94,7 +94,9 @@ struct BatchDefinition {
   // at creation, like code.
   std::string partition;
 
-  // Whether the batch keeps the live counts its cap or budget are decided by.
+  // Whether a use can be refused for the whole batch's sake (a cap or a budget). Every batch
+  // counts its uses in force either way (campaign_counter.h), so that a limit added later by a
+  // change starts from the true figures.
   bool has_campaign_limits() const { return max_uses_total > 0 || budget_discount_max > 0; }
 
   bool operator==(const BatchDefinition&) const = default;

@@ -24,6 +24,17 @@ bool is_not_real(Reason reason) {
   return reason == Reason::invalid_code || reason == Reason::unknown_code;
 }
 
+std::size_t not_real_codes(const Outcome& outcome) {
+  return outcome.request_error.empty() && is_not_real(outcome.reason) ? 1 : 0;
+}
+
+std::size_t not_real_codes(const StackOutcome& outcome) {
+  if (!outcome.request_error.empty()) return 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < outcome.count; ++i) bad += is_not_real(outcome.coupons[i].reason) ? 1 : 0;
+  return bad;
+}
+
 namespace {
 
 // The decoded request, one per thread and reused: its text and items keep their memory from one
@@ -33,6 +44,13 @@ ParsedCouponRequest& reused_request() {
   return parsed;
 }
 
+// One code's outcome when its request was not run: rate_limited.
+Outcome rate_limited_outcome() {
+  Outcome outcome;
+  outcome.reason = Reason::rate_limited;
+  return outcome;
+}
+
 }  // namespace
 
 void DataPlane::fail(ApiResponse& answer, int status, std::string_view code,
@@ -40,6 +58,10 @@ void DataPlane::fail(ApiResponse& answer, int status, std::string_view code,
   answer.status = status;
   answer.body.clear();
   write_error_answer(code, message, &answer.body);
+}
+
+void DataPlane::fail_rate_limited(ApiResponse& answer) {
+  fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
 }
 
 void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
@@ -113,22 +135,6 @@ bool DataPlane::refused_for_partition(const ParsedCouponRequest& parsed,
   return false;
 }
 
-template <typename Call>
-Outcome DataPlane::limited(const CouponRequest& request, const Caller& caller, Call call) {
-  const auto now = RateLimiter::Clock::now();
-  if (!customer_limiter_.allows(request.customer, now) || !client_limiter_.allows(caller.client, now)) {
-    Outcome outcome;
-    outcome.reason = Reason::rate_limited;
-    return outcome;
-  }
-  Outcome outcome = call();
-  if (outcome.request_error.empty() && is_not_real(outcome.reason)) {
-    customer_limiter_.record_bad_code(request.customer, now);
-    client_limiter_.record_bad_code(caller.client, now);
-  }
-  return outcome;
-}
-
 void DataPlane::validate(std::string_view body, const Caller& caller, ApiResponse& answer) {
   ParsedCouponRequest& parsed = reused_request();
   if (std::string error = parse_coupon_request(body, false, &parsed); !error.empty()) {
@@ -136,8 +142,10 @@ void DataPlane::validate(std::string_view body, const Caller& caller, ApiRespons
   }
   if (refused_for_partition(parsed, answer)) return;
   if (parsed.code_count > 0) return validate_stack(parsed, caller, answer);
-  const Outcome outcome =
-      limited(parsed.request, caller, [&] { return engine_.validate(parsed.request); });
+  Outcome outcome;
+  if (!unless_limited(parsed.request, caller, outcome, [&] { return engine_.validate(parsed.request); })) {
+    outcome = rate_limited_outcome();
+  }
   if (!outcome.request_error.empty()) {
     return fail(answer, 400, "bad_request", outcome.request_error);
   }
@@ -162,9 +170,12 @@ void DataPlane::take(std::string_view body, bool reserve, const Caller& caller,
     ttl = std::min(std::chrono::seconds(*parsed.ttl_s), options_.hold_ttl_max);
   }
   if (parsed.code_count > 0) return take_stack(parsed, reserve, ttl, caller, answer);
-  const Outcome outcome = limited(parsed.request, caller, [&] {
-    return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
-  });
+  Outcome outcome;
+  if (!unless_limited(parsed.request, caller, outcome, [&] {
+        return reserve ? engine_.reserve(parsed.request, ttl) : engine_.redeem(parsed.request);
+      })) {
+    outcome = rate_limited_outcome();
+  }
   if (!outcome.request_error.empty()) {
     return fail(answer, 400, "bad_request", outcome.request_error);
   }
@@ -230,7 +241,7 @@ void DataPlane::describe(std::string_view code, const Caller& caller, ApiRespons
   // A lookup tells whether a code exists as well as a checkout does: it is limited the same way.
   const auto now = RateLimiter::Clock::now();
   if (!client_limiter_.allows(caller.client, now)) {
-    return fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
+    return fail_rate_limited(answer);
   }
   CouponDescription description;
   const Status status = engine_.describe_coupon(code, &description);

@@ -40,6 +40,10 @@ class ApiKeys;
 int refusal_status(Reason reason);
 // invalid_code or unknown_code: what the bad-code limits count.
 bool is_not_real(Reason reason);
+// How many codes of an answered request (one code, or a stack) the bad-code limits count: none
+// when the request itself was refused.
+std::size_t not_real_codes(const Outcome& outcome);
+std::size_t not_real_codes(const StackOutcome& outcome);
 
 // The engine's journal as the transport waits on it.
 class EngineJournal final : public DurableSequences {
@@ -96,10 +100,6 @@ class DataPlane {
   void take_stack(const ParsedCouponRequest& parsed, bool reserve, std::chrono::seconds ttl,
                   const Caller& caller, ApiResponse& answer);
   void rollback_stack(const ParsedCouponRequest& parsed, const Caller& caller, ApiResponse& answer);
-  // Runs call, which answers a stack, unless the request's customer or its client is rate
-  // limited; counts each code of it that is not real. False, with the 429 answered, when limited.
-  template <typename Call>
-  bool limited_stack(const CouponRequest& request, const Caller& caller, ApiResponse& answer, Call call);
   // On a node of a partition, answers a request whose code (or first code) is not the partition's
   // with 421 wrong_partition, and a stack whose other codes are not with 400; true when it did.
   bool refused_for_partition(const ParsedCouponRequest& parsed, ApiResponse& answer) const;
@@ -108,10 +108,13 @@ class DataPlane {
   // answer becomes a JSON error: status and {"error": {"code", "message"}}.
   static void fail(ApiResponse& answer, int status, std::string_view code,
                    std::string_view message);
-  // Runs call unless the request's customer or its client is rate limited, and counts a code
-  // that is not real against both.
-  template <typename Call>
-  Outcome limited(const CouponRequest& request, const Caller& caller, Call call);
+  // The 429 of a customer or client rate limited.
+  static void fail_rate_limited(ApiResponse& answer);
+  // Sets outcome to what call answers (for one code or a stack) unless the request's customer or
+  // its client is rate limited: then false, and call is not run. Each code of the outcome that is
+  // not real counts against both.
+  template <typename Answer, typename Call>
+  bool unless_limited(const CouponRequest& request, const Caller& caller, Answer& outcome, Call call);
 
   Engine& engine_;
   EngineJournal journal_;
@@ -121,5 +124,20 @@ class DataPlane {
   RateLimiter customer_limiter_;
   RateLimiter client_limiter_;
 };
+
+template <typename Answer, typename Call>
+bool DataPlane::unless_limited(const CouponRequest& request, const Caller& caller, Answer& outcome,
+                               Call call) {
+  const auto now = RateLimiter::Clock::now();
+  if (!customer_limiter_.allows(request.customer, now) || !client_limiter_.allows(caller.client, now)) {
+    return false;
+  }
+  outcome = call();
+  for (std::size_t bad = not_real_codes(outcome); bad > 0; --bad) {
+    customer_limiter_.record_bad_code(request.customer, now);
+    client_limiter_.record_bad_code(caller.client, now);
+  }
+  return true;
+}
 
 }  // namespace coupond::api

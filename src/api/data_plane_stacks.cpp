@@ -16,30 +16,11 @@ void answer_json(ApiResponse& answer, int status, const boost::json::object& obj
 
 }  // namespace
 
-template <typename Call>
-bool DataPlane::limited_stack(const CouponRequest& request, const Caller& caller,
-                              ApiResponse& answer, Call call) {
-  const auto now = RateLimiter::Clock::now();
-  if (!customer_limiter_.allows(request.customer, now) || !client_limiter_.allows(caller.client, now)) {
-    fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
-    return false;
-  }
-  const auto outcome = call();
-  if (outcome.request_error.empty()) {
-    for (std::size_t i = 0; i < outcome.count; ++i) {
-      if (!is_not_real(outcome.coupons[i].reason)) continue;
-      customer_limiter_.record_bad_code(request.customer, now);
-      client_limiter_.record_bad_code(caller.client, now);
-    }
-  }
-  return true;
-}
-
 void DataPlane::validate_stack(const ParsedCouponRequest& parsed, const Caller& caller,
                                ApiResponse& answer) {
   StackOutcome outcome;
-  const auto call = [&] { return outcome = engine_.validate_stack(parsed.request, parsed.stack()); };
-  if (!limited_stack(parsed.request, caller, answer, call)) return;
+  const auto call = [&] { return engine_.validate_stack(parsed.request, parsed.stack()); };
+  if (!unless_limited(parsed.request, caller, outcome, call)) return fail_rate_limited(answer);
   if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
   answer_json(answer, 200, stack_validate_json(outcome, parsed.stack()));
 }
@@ -48,10 +29,10 @@ void DataPlane::take_stack(const ParsedCouponRequest& parsed, bool reserve,
                            std::chrono::seconds ttl, const Caller& caller, ApiResponse& answer) {
   StackOutcome outcome;
   const auto call = [&] {
-    return outcome = reserve ? engine_.reserve_stack(parsed.request, parsed.stack(), ttl)
-                             : engine_.redeem_stack(parsed.request, parsed.stack());
+    return reserve ? engine_.reserve_stack(parsed.request, parsed.stack(), ttl)
+                   : engine_.redeem_stack(parsed.request, parsed.stack());
   };
-  if (!limited_stack(parsed.request, caller, answer, call)) return;
+  if (!unless_limited(parsed.request, caller, outcome, call)) return fail_rate_limited(answer);
   if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
   if (outcome.ok()) {
     answer_json(answer, 200, stack_taken_json(outcome, parsed.request.order_id, reserve));

@@ -1,15 +1,26 @@
+// The campaign counter (campaign_counter.h): the counting under one lock. Whether a use fits is
+// rules::check_campaign_room's to say.
 #include "coupond/campaign_counter.h"
 
 #include <limits>
 
+#include "rules/rules.h"
+
 namespace coupond {
 
+namespace {
+
+__extension__ typedef __int128 WideMoney;
+
+Money saturated(WideMoney sum) {
+  constexpr Money largest = std::numeric_limits<Money>::max();
+  return sum > largest ? largest : static_cast<Money>(sum);
+}
+
+}  // namespace
+
 Reason CampaignCounter::decide(const BatchDefinition& definition, Money discount) const {
-  if (definition.max_uses_total > 0 && uses_ >= definition.max_uses_total) return Reason::sold_out;
-  if (definition.budget_discount_max > 0 && discount_ + discount > definition.budget_discount_max) {
-    return Reason::budget_exhausted;
-  }
-  return Reason::ok;
+  return rules::check_campaign_room(definition, {uses_, saturated(discount_)}, discount);
 }
 
 Reason CampaignCounter::admit(const BatchDefinition& definition, Money discount) {
@@ -46,8 +57,7 @@ std::uint64_t CampaignCounter::uses() const {
 
 Money CampaignCounter::discount() const {
   std::lock_guard lock(mutex_);
-  constexpr Money largest = std::numeric_limits<Money>::max();
-  return discount_ > largest ? largest : static_cast<Money>(discount_);
+  return saturated(discount_);
 }
 
 }  // namespace coupond

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <mutex>
+#include <string>
 
 #include "engine/checkout_steps.h"
 #include "engine/engine_state.h"
@@ -29,6 +30,13 @@ std::string_view check_checkout_request(const CouponRequest& request, bool takes
 std::string_view check_rollback_order_id(std::string_view order_id) {
   if (order_id.empty()) return "order_id is required";
   if (order_id.size() > order_id_length_max) return "order_id must be at most 128 characters";
+  return {};
+}
+
+std::string_view check_stack_size(std::size_t codes) {
+  static const std::string message =
+      "codes must hold 1 to " + std::to_string(codes_per_order_max) + " codes";
+  if (codes == 0 || codes > codes_per_order_max) return message;
   return {};
 }
 

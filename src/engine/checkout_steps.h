@@ -16,6 +16,8 @@ enum class Engine::Take : unsigned char { none, redeem, reserve };
 std::string_view check_checkout_request(const CouponRequest& request, bool takes_use);
 // The same for a rollback, which names only its order id.
 std::string_view check_rollback_order_id(std::string_view order_id);
+// The same for the number of codes on one order (a stack): 1 to codes_per_order_max.
+std::string_view check_stack_size(std::size_t codes);
 std::uint64_t hash_order(std::string_view order_id);
 // The answer to an order that already took this coupon: the same result as the first time.
 void answer_replay(const store::UseRecord& use, const Batch& batch, Outcome* outcome);

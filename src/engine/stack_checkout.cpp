@@ -12,6 +12,7 @@
 #include "coupond/invariant.h"
 #include "engine/hold_lapses.h"
 #include "journal/fault_point.h"
+#include "rules/rules.h"
 
 namespace coupond {
 namespace {
@@ -123,18 +124,16 @@ bool refused_at_first(StackAnswer& outcome) {
   return false;
 }
 
-// not_stackable for each code that cannot join the ones before it: an exclusive coupon (its batch
-// has no stacking group) beside any other, or a second coupon of one group.
+// not_stackable for each code that cannot join the others (rules::check_stacking).
 void check_stacking(std::size_t count, const Stack& stack, StackOutcome& outcome) {
-  if (count < 2) return;
+  std::array<const BatchDefinition*, codes_per_order_max> batches{};
   for (std::size_t i = 0; i < count; ++i) {
-    if (outcome.coupons[i].reason != Reason::ok) continue;
-    const std::string& group = stack[i].batch->definition().stacking_group;
-    bool shared = group.empty();
-    for (std::size_t j = 0; j < i && !shared; ++j) {
-      shared = stack[j].batch != nullptr && stack[j].batch->definition().stacking_group == group;
-    }
-    if (shared) outcome.coupons[i].reason = Reason::not_stackable;
+    if (stack[i].batch != nullptr) batches[i] = &stack[i].batch->definition();
+  }
+  const std::span<const BatchDefinition* const> order(batches.data(), count);
+  for (std::size_t i = 0; i < count; ++i) {
+    Outcome& coupon = outcome.coupons[i];
+    if (coupon.reason == Reason::ok) coupon.reason = rules::check_stacking(order, i);
   }
 }
 
@@ -244,11 +243,10 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
                                     std::span<const std::string_view> codes, Take take,
                                     std::chrono::seconds ttl) {
   StackOutcome outcome;
-  if (codes.empty() || codes.size() > codes_per_order_max) {
-    outcome.request_error = "codes must hold 1 to 10 codes";
-    return outcome;
+  outcome.request_error = check_stack_size(codes.size());
+  if (outcome.request_error.empty()) {
+    outcome.request_error = check_checkout_request(request, take != Take::none);
   }
-  outcome.request_error = check_checkout_request(request, take != Take::none);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
@@ -358,11 +356,8 @@ StackRollbackOutcome Engine::rollback_stack(std::span<const std::string_view> co
                                             std::string_view order_id,
                                             std::string_view api_key_name) {
   StackRollbackOutcome outcome;
-  if (codes.empty() || codes.size() > codes_per_order_max) {
-    outcome.request_error = "codes must hold 1 to 10 codes";
-    return outcome;
-  }
-  outcome.request_error = check_rollback_order_id(order_id);
+  outcome.request_error = check_stack_size(codes.size());
+  if (outcome.request_error.empty()) outcome.request_error = check_rollback_order_id(order_id);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "coupond/batch.h"
@@ -37,6 +38,26 @@ Money eligible_amount(const Scope& scope, const Order& order);
 // Percent rounds down to the minor unit, never exceeds max_amount (when set) nor the eligible
 // amount; amount_off and threshold never exceed the eligible amount when an amount is given.
 Reason compute_discount(const BatchDefinition& batch, const Order& order, DiscountResult* out);
+
+// What a batch has in force across all its coupons: its uses redeemed plus held, and the sum of
+// their discounts (saturated at the largest Money, never wrapped).
+struct CampaignInForce {
+  std::uint64_t uses = 0;
+  Money discount = 0;
+};
+
+// sold_out when the uses in force have reached the batch's max_uses_total, else budget_exhausted
+// when this use's discount would take the discounts in force past its budget_discount_max, else
+// ok. A limit of 0 is no limit. Exact to the minor unit for any int64 figures: nothing overflows.
+Reason check_campaign_room(const BatchDefinition& batch, const CampaignInForce& in_force,
+                           Money discount);
+
+// Whether the code at index of an order's codes may share the order with the others: the batches
+// of the order's codes in order, null for a code whose coupon was not found (it counts toward the
+// order's size, not toward any group). not_stackable when its batch has no stacking group (it is
+// exclusive) and the order holds another code, or when a code before it is of the same group;
+// else ok. A single code is never refused for it.
+Reason check_stacking(std::span<const BatchDefinition* const> batches, std::size_t index);
 
 // Checks a request's order for values the API refuses (negative or huge money, too many items,
 // zero quantities). Returns an empty view when fine, else a sentence naming the bad field.
