@@ -8,6 +8,7 @@
 
 #include "api/api_types.h"
 #include "api/metrics.h"
+#include "coupond/cluster_status.h"
 #include "coupond/engine.h"
 
 namespace coupond::api {
@@ -30,8 +31,15 @@ class Admin {
   // the CSV body as it arrives; otherwise nothing, and the request is read whole and answered by
   // handle().
   HeadDecision on_head(const ApiRequest& head);
+  // Where GET /admin/v1/cluster and the replication metrics come from; without it the node
+  // says it is "single".
+  void set_cluster_status(std::function<ClusterStatus()> source) {
+    cluster_status_ = std::move(source);
+  }
 
  private:
+  ClusterStatus cluster_status() const;
+  ApiResponse cluster();
   bool authorized(std::string_view authorization) const;
   // The 401 for a request that needs the token and lacks it, or nothing.
   std::optional<ApiResponse> refusal_without_token(const ApiRequest& request) const;
@@ -51,6 +59,7 @@ class Admin {
   std::string token_;
   const Metrics* metrics_;
   SnapshotRunner snapshots_;
+  std::function<ClusterStatus()> cluster_status_;
 };
 
 }  // namespace coupond::api

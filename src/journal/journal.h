@@ -14,6 +14,12 @@
 // (journal/next_segment.h): groups are written in place, so their fdatasync commits data alone,
 // and rotating to a new segment opens no file.
 //
+// A journal can follow another node's (replication): append_replicated() then writes the
+// primary's records under the primary's sequence numbers, and a local append() is a breach of an
+// invariant, since it would take a sequence the primary's stream will use. With a synchronous
+// standby required, a record counts as durable (durable_sequence(), the waiters) only once the
+// local disk and a standby both hold it: the commit sequence is the lower of the two.
+//
 // A Journal is safe for concurrent use by many threads.
 #pragma once
 
@@ -62,8 +68,26 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   // Appends a record and returns its sequence number; 0 when the payload is larger than
-  // record_payload_bytes_max (nothing is appended then).
+  // record_payload_bytes_max (nothing is appended then). Never while following.
   std::uint64_t append(RecordType type, std::string_view payload);
+
+  // While following: appends the primary's record under its own sequence, which must be the next
+  // one (failed_precondition otherwise, and nothing is appended).
+  Status append_replicated(std::uint64_t sequence, RecordType type, std::string_view payload);
+  void set_following(bool following);
+  bool following() const { return following_.load(std::memory_order_acquire); }
+
+  // Synchronous standby: while required, durable_sequence() is the lower of the local durable
+  // sequence and the one a standby acknowledged; never lowered once published.
+  void require_standby(bool required);
+  bool standby_required() const { return standby_required_.load(std::memory_order_acquire); }
+  void standby_acknowledged(std::uint64_t sequence);
+  // Every record up to this sequence is on the local disk, whatever a standby holds.
+  std::uint64_t local_durable_sequence() const {
+    return local_durable_.load(std::memory_order_acquire);
+  }
+  // Blocks until the record is on the local disk (a snapshot needs no standby).
+  Status wait_locally_durable(std::uint64_t sequence);
 
   // The sequence of the last record appended.
   std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
@@ -99,6 +123,9 @@ class Journal {
   void run_writer();
   Status write_group(std::string& group, std::uint64_t last_in_group);
   void publish(std::uint64_t durable_through);
+  // Moves durable_ to what the local disk and the standby rule allow and releases the waiters it
+  // covers.
+  void commit();
   void fail(const Status& status);
 
   const JournalOptions options_;
@@ -109,7 +136,11 @@ class Journal {
   bool stopping_ = false;
   std::atomic<std::uint64_t> last_sequence_{0};
 
-  std::atomic<std::uint64_t> durable_{0};
+  std::atomic<std::uint64_t> durable_{0};        // the commit sequence: what answers wait for
+  std::atomic<std::uint64_t> local_durable_{0};  // on this node's disk
+  std::atomic<std::uint64_t> standby_acked_{0};
+  std::atomic<bool> standby_required_{false};
+  std::atomic<bool> following_{false};
   std::atomic<bool> failed_{false};
   std::mutex waiters_mutex_;
   std::condition_variable durable_changed_;

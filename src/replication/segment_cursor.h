@@ -1,0 +1,54 @@
+// Reads a journal's records in sequence from its segment files while the journal is being
+// written: what a primary sends a standby (catch-up and live tail alike) and how either side
+// finds the record at a given sequence. Reading the segments, not a copy of each group kept in
+// memory, bounds a slow standby's cost to a file position: it reads from the page cache while it
+// keeps up, and from the disk when it falls behind.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "coupond/status.h"
+
+namespace coupond::replication {
+
+class SegmentCursor {
+ public:
+  SegmentCursor(std::filesystem::path directory, std::uint64_t next_sequence)
+      : directory_(std::move(directory)), next_(next_sequence) {}
+  ~SegmentCursor();
+  SegmentCursor(const SegmentCursor&) = delete;
+  SegmentCursor& operator=(const SegmentCursor&) = delete;
+
+  enum class Read {
+    record,   // *bytes holds the next record (header and payload), verified
+    not_yet,  // its sequence is past durable_through
+    gone,     // no segment holds it any more (a snapshot covered it and it was removed)
+    damaged,  // a segment holds something else where it should be
+  };
+  // The record at next_sequence(), which moves on by one when it is read. Only records up to
+  // durable_through are read: those are whole on the disk.
+  Read next(std::uint64_t durable_through, std::string* bytes);
+  std::uint64_t next_sequence() const { return next_; }
+
+ private:
+  bool open_segment_holding(std::uint64_t sequence);
+  bool read_at(std::uint64_t offset, std::size_t size, std::string* out);
+
+  const std::filesystem::path directory_;
+  std::uint64_t next_;
+  int fd_ = -1;
+  std::uint64_t segment_first_ = 0;
+  std::uint64_t offset_ = 0;  // of record next_ in the open segment
+};
+
+// Whether a segment of the journal in directory starts at or before sequence: a cursor from
+// sequence on can find it (once it is written).
+bool journal_reaches(const std::filesystem::path& directory, std::uint64_t sequence);
+
+// The record at sequence in the journal in directory, as record_identity hashes it; 0 when no
+// segment holds it whole.
+std::uint64_t identity_of_record(const std::filesystem::path& directory, std::uint64_t sequence);
+
+}  // namespace coupond::replication
