@@ -85,7 +85,7 @@ Status Primary::start(std::string* bound) {
   Status status = listen_on(options_.listen, &listen_fd_, bound);
   if (!status.is_ok()) return status;
   acceptor_ = std::thread([this] { accept_loop(); });
-  if (options_.sync_standby && !options_.strict) sync_watcher_ = std::thread([this] { watch_sync(); });
+  if (options_.sync_standby) sync_watcher_ = std::thread([this] { watch_sync(); });
   return Status::ok();
 }
 
@@ -272,43 +272,49 @@ std::vector<StandbyStatus> Primary::standbys() const {
   return out;
 }
 
-// Non-strict synchronous mode: when answers have waited for a standby longer than the timeout,
-// goes on alone (and says so loudly); once a standby holds what this node held a moment before,
-// waits for standbys again.
+// Synchronous mode's watch. When answers have waited for a standby longer than the timeout:
+// strict mode says so once and goes on waiting; non-strict mode goes on alone, loudly. Once a
+// standby holds what this node held a moment before, either says so, and non-strict mode waits
+// for standbys again.
 void Primary::watch_sync() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point waiting_since{};
+  bool waiting_logged = false;
   std::uint64_t durable_before = 0;
   std::unique_lock lock(watcher_mutex_);
   while (!stopping_.load()) {
     watcher_wake_.wait_for(lock, std::chrono::milliseconds(50));
     const std::uint64_t local = engine_.local_durable_sequence();
-    const std::uint64_t committed = engine_.durable_sequence();
-    if (!suspended_.load()) {
-      if (committed >= local) {
-        waiting_since = {};
-      } else if (waiting_since == Clock::time_point{}) {
-        waiting_since = Clock::now();
-      } else if (Clock::now() - waiting_since >= options_.sync_timeout) {
-        suspended_.store(true);
-        engine_.require_standby(false);
-        log("replication: WARNING: no standby acknowledged within " +
-            std::to_string(options_.sync_timeout.count()) +
-            " ms: answering without a standby (--sync-standby-strict=false); a loss of this "
-            "node now loses what only it holds");
-        waiting_since = {};
-      }
-    } else {
+    if (suspended_.load() || waiting_logged) {
       std::uint64_t best = 0;
       for (const StandbyStatus& standby : standbys()) {
         best = std::max(best, standby.acknowledged_sequence);
       }
       if (best > 0 && best >= durable_before) {
+        if (suspended_.load()) engine_.require_standby(true);
         suspended_.store(false);
-        engine_.require_standby(true);
-        log("replication: standby caught up (sequence " + std::to_string(best) +
+        waiting_logged = false;
+        waiting_since = {};
+        log("replication: a standby caught up (sequence " + std::to_string(best) +
             "): answers wait for a standby again");
       }
+    } else if (engine_.durable_sequence() >= local) {
+      waiting_since = {};
+    } else if (waiting_since == Clock::time_point{}) {
+      waiting_since = Clock::now();
+    } else if (Clock::now() - waiting_since >= options_.sync_timeout) {
+      const std::string waited = std::to_string(options_.sync_timeout.count());
+      if (options_.strict) {
+        log("replication: WARNING: no standby acknowledged within " + waited +
+            " ms: answers keep waiting for a standby (--sync-standby-strict)");
+      } else {
+        suspended_.store(true);
+        engine_.require_standby(false);
+        log("replication: WARNING: no standby acknowledged within " + waited +
+            " ms: answering without a standby (--sync-standby-strict=false); a loss of this "
+            "node now loses what only it holds");
+      }
+      waiting_logged = true;
     }
     durable_before = local;
   }
