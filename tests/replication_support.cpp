@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "crash_support.h"
+
 namespace coupond::testing {
 
 namespace fs = std::filesystem;
@@ -49,6 +51,10 @@ std::size_t count_files(const fs::path& directory) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(directory, error)) count += entry.is_regular_file() ? 1 : 0;
   return count;
+}
+
+HttpResult redeem(const ServerProcess& server, const std::string& code, const std::string& order) {
+  return http_request(server.data_port(), "POST", "/v1/redeem", redeem_body(code, order));
 }
 
 boost::json::object cluster_of(const ServerProcess& server) {

@@ -29,6 +29,9 @@ ServerOptions standby_options(const std::filesystem::path& primary_dir,
 // The files in directory (0 when it does not exist).
 std::size_t count_files(const std::filesystem::path& directory);
 
+// POST /v1/redeem of code for order (testing::redeem_body).
+HttpResult redeem(const ServerProcess& server, const std::string& code, const std::string& order);
+
 // GET /admin/v1/cluster.
 boost::json::object cluster_of(const ServerProcess& server);
 // Waits (up to timeout) until the standby's journal_seq reaches the primary's; false if not.

@@ -17,14 +17,11 @@ namespace {
 namespace fs = std::filesystem;
 using testing::http_request;
 using testing::HttpResult;
+using testing::redeem;
 using testing::json_of;
 using testing::ServerOptions;
 using testing::ServerProcess;
 using testing::TemporaryDirectory;
-
-HttpResult redeem(const ServerProcess& server, const std::string& code, const std::string& order) {
-  return http_request(server.data_port(), "POST", "/v1/redeem", testing::redeem_body(code, order));
-}
 
 HttpResult coupon(const ServerProcess& server, const std::string& code) {
   return http_request(server.data_port(), "GET", "/v1/coupons/" + code);

@@ -1,5 +1,6 @@
 #include "server/replication_flags.h"
 
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -168,6 +169,9 @@ void restart_process(int argc, char** argv, const std::string& data_listen,
   pointers.push_back(nullptr);
   std::cerr.flush();
   std::cout.flush();
+  // Asio's sockets are not opened close-on-exec: the listeners would stay open in the new image
+  // and its own could not bind their ports.
+  ::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
   ::execv("/proc/self/exe", pointers.data());
   std::cerr << "coupond: cannot start again on the base copy: " << std::strerror(errno) << "\n";
 }
