@@ -365,6 +365,10 @@ class Engine {
   // Every record up to this sequence is on this node's disk (durable_sequence() may be lower
   // while a synchronous standby is required).
   std::uint64_t local_durable_sequence() const;
+  // Every record up to this sequence is written to the journal's segment, perhaps not synced yet;
+  // wake is called from the journal's thread after each group is written (it must only post).
+  std::uint64_t written_sequence() const;
+  void subscribe_written(std::function<void()> wake);
   // Synchronous standby: while required, an answer waits until a standby also holds its record
   // (standby_acknowledged). See journal/journal.h.
   void require_standby(bool required);

@@ -225,6 +225,12 @@ std::uint64_t Engine::local_durable_sequence() const {
   return state_->journal->local_durable_sequence();
 }
 
+std::uint64_t Engine::written_sequence() const { return state_->journal->written_sequence(); }
+
+void Engine::subscribe_written(std::function<void()> wake) {
+  state_->journal->subscribe_written(std::move(wake));
+}
+
 void Engine::require_standby(bool required) { state_->journal->require_standby(required); }
 
 bool Engine::standby_required() const { return state_->journal->standby_required(); }

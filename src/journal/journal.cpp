@@ -65,6 +65,7 @@ Status Journal::open(JournalOptions options, std::uint64_t next_sequence,
   journal->last_sequence_.store(next_sequence - 1);
   journal->durable_.store(next_sequence - 1);
   journal->local_durable_.store(next_sequence - 1);
+  journal->written_.store(next_sequence - 1);
   journal->writer_ = std::thread([raw = journal.get()] { raw->run_writer(); });
   *out = std::move(journal);
   return Status::ok();
@@ -227,6 +228,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
       std::memcpy(&header, group.data() + offset, sizeof(header));
       const std::size_t size = sizeof(header) + header.payload_bytes;
       status = write_in_place(group.data() + offset, size);
+      if (status.is_ok()) announce_written(header.sequence);
       if (status.is_ok()) status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
       publish(header.sequence);
@@ -236,6 +238,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
     status = write_in_place(group.data(), group.size());
     if (!status.is_ok()) return status;
     fault_point("journal.after_write");
+    announce_written(last_in_group);
     if (options_.durability == Durability::group) {
       status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
@@ -296,6 +299,17 @@ void Journal::commit() {
   durable_changed_.notify_all();
   notify_listeners();
   for (DurableCallback& callback : ready) callback(true);
+}
+
+void Journal::subscribe_written(std::function<void()> wake) {
+  std::lock_guard lock(listeners_mutex_);
+  written_listeners_.push_back(std::move(wake));
+}
+
+void Journal::announce_written(std::uint64_t written_through) {
+  written_.store(written_through, std::memory_order_release);
+  std::lock_guard lock(listeners_mutex_);
+  for (const auto& wake : written_listeners_) wake();
 }
 
 void Journal::subscribe(std::function<void()> wake) {

@@ -88,6 +88,12 @@ class Journal {
   }
   // Blocks until the record is on the local disk (a snapshot needs no standby).
   Status wait_locally_durable(std::uint64_t sequence);
+  // Every record up to this sequence is written to its segment (in the page cache at least),
+  // perhaps not yet synced: what a standby may be sent, so that both syncs run at once.
+  std::uint64_t written_sequence() const { return written_.load(std::memory_order_acquire); }
+  // Calls wake, from the writer thread, after each group is written and before it is synced.
+  // wake must be quick (post elsewhere, do not work).
+  void subscribe_written(std::function<void()> wake);
 
   // The sequence of the last record appended.
   std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
@@ -139,6 +145,8 @@ class Journal {
   std::atomic<std::uint64_t> durable_{0};        // the commit sequence: what answers wait for
   std::atomic<std::uint64_t> local_durable_{0};  // on this node's disk
   std::atomic<std::uint64_t> standby_acked_{0};
+  std::atomic<std::uint64_t> written_{0};
+  std::vector<std::function<void()>> written_listeners_;  // under listeners_mutex_
   std::atomic<bool> standby_required_{false};
   std::atomic<bool> following_{false};
   std::atomic<bool> failed_{false};
@@ -149,6 +157,7 @@ class Journal {
   std::mutex listeners_mutex_;
   std::vector<std::function<void()>> listeners_;
   void notify_listeners();
+  void announce_written(std::uint64_t written_through);
 
   // The writer thread's own: the segment being written, and where the next group goes in it.
   int fd_ = -1;

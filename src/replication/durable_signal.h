@@ -1,6 +1,6 @@
 // A wake-up for threads that wait for the journal to move on: the journal's writer calls
-// notify() after each durable group (Engine::subscribe_durable), and waiters sleep until the
-// generation changes. Shared by pointer, since the journal keeps its listener for its whole life
+// notify() after each group it writes and again once it is durable (Engine::subscribe_written,
+// subscribe_durable), and waiters sleep until the generation changes. Shared by pointer, since the journal keeps its listener for its whole life
 // and may outlive whoever subscribed it.
 #pragma once
 
@@ -19,6 +19,7 @@ class DurableSignal {
   static std::shared_ptr<DurableSignal> subscribe(Engine& engine) {
     auto signal = std::make_shared<DurableSignal>();
     engine.subscribe_durable([signal] { signal->notify(); });
+    engine.subscribe_written([signal] { signal->notify(); });
     return signal;
   }
   void notify() {

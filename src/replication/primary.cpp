@@ -1,6 +1,7 @@
 #include "replication/primary.h"
 
-#include <poll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,8 @@ void Primary::accept_loop() {
       ::usleep(10'000);  // out of descriptors: let them come back rather than spin
       continue;
     }
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
     auto session = std::make_shared<Session>(fd);
     std::lock_guard lock(sessions_mutex_);
     // Sessions that ended are forgotten here, their threads joined.
@@ -173,11 +176,12 @@ Status Primary::handshake(Session& session, std::uint64_t* next_sequence, bool* 
 
   const std::filesystem::path journal_directory = engine_.data_dir() / "journal";
   const std::uint64_t durable = engine_.local_durable_sequence();
+  const std::uint64_t written = engine_.written_sequence();
   const std::uint64_t last = hello.last_sequence;
   std::string why;
-  if (last > durable) {
+  if (last > written) {
     why = "it holds records up to " + std::to_string(last) + " and this node only up to " +
-          std::to_string(durable);
+          std::to_string(written);
   } else if (last > 0 && hello.last_identity != 0 &&
              identity_of_record(journal_directory, last) != hello.last_identity) {
     why = "its record " + std::to_string(last) + " is not this node's (it diverged)";
@@ -212,7 +216,9 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
   std::string bytes;
   while (!stopping_.load() && !session.done.load()) {
     const std::uint64_t seen = durable_->generation();
-    const SegmentCursor::Read read = cursor.next(engine_.local_durable_sequence(), &bytes);
+    // Sent once written, before the sync: the standby's sync runs beside this node's. An answer
+    // still waits for both (the commit sequence).
+    const SegmentCursor::Read read = cursor.next(engine_.written_sequence(), &bytes);
     if (read == SegmentCursor::Read::record) {
       RecordHeader header;
       std::memcpy(&header, bytes.data(), sizeof(header));

@@ -28,19 +28,27 @@ class SegmentCursor {
     damaged,  // a segment holds something else where it should be
   };
   // The record at next_sequence(), which moves on by one when it is read. Only records up to
-  // durable_through are read: those are whole on the disk.
-  Read next(std::uint64_t durable_through, std::string* bytes);
+  // written_through are read: those are whole in their segment.
+  Read next(std::uint64_t written_through, std::string* bytes);
   std::uint64_t next_sequence() const { return next_; }
 
  private:
   bool open_segment_holding(std::uint64_t sequence);
-  bool read_at(std::uint64_t offset, std::size_t size, std::string* out);
+  bool open_segment(std::uint64_t first);
+  // The record at offset_ when it is next_ and verifies. fresh: read the file again rather than
+  // trust what was read before (the writer may have written there since).
+  bool take_record(bool fresh, std::string* bytes);
+  // size bytes of the segment from offset, from the buffer or read into it; null when the file
+  // holds fewer.
+  const char* view(std::uint64_t offset, std::size_t size);
 
   const std::filesystem::path directory_;
   std::uint64_t next_;
   int fd_ = -1;
-  std::uint64_t segment_first_ = 0;
   std::uint64_t offset_ = 0;  // of record next_ in the open segment
+  // What was last read of the segment, from buffer_offset_ on: one read serves many records.
+  std::string buffer_;
+  std::uint64_t buffer_offset_ = 0;
 };
 
 // Whether a segment of the journal in directory starts at or before sequence: a cursor from

@@ -58,9 +58,16 @@ class Connection {
   void shut_down();
 
  private:
+  // Fills received_ with what the socket has (at least one byte), keeping what is not taken yet.
+  Status receive_more();
+
   const int fd_;
   std::mutex send_mutex_;
   std::string queued_;  // the sending thread's own
+  // The receiving thread's own: bytes read and not yet taken, from received_taken_ on. One read
+  // takes as many messages as have arrived.
+  std::string received_;
+  std::size_t received_taken_ = 0;
 };
 
 // "HOST:PORT" to a connected socket (blocking, TCP_NODELAY).
