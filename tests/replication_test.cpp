@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
 
 #include "crash_support.h"
 #include "replication_support.h"
@@ -113,6 +114,27 @@ TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
   ASSERT_TRUE(again.started());
   ASSERT_TRUE(testing::wait_until_caught_up(primary, again));
   EXPECT_EQ(stats(again).body, stats(primary).body);
+}
+
+TEST(ReplicationTest, AStandbyReconnectsWhenItsPrimaryRestarts) {
+  TemporaryDirectory primary_dir, standby_dir;
+  const unsigned short port = testing::free_loopback_port();
+  std::vector<std::string> codes;
+  std::optional<ServerProcess> primary;
+  primary.emplace(testing::primary_options(primary_dir.path(), port));
+  ASSERT_TRUE(primary->started());
+  codes = testing::create_flash_sale(*primary);
+  ServerProcess standby(testing::standby_options(primary_dir.path(), standby_dir.path(), port));
+  ASSERT_TRUE(standby.started());
+  ASSERT_TRUE(testing::wait_until_caught_up(*primary, standby));
+  // Idle when the primary goes: nothing new to acknowledge when the connection breaks.
+  EXPECT_EQ(primary->stop(), 0);
+  primary.emplace(testing::primary_options(primary_dir.path(), port));
+  ASSERT_TRUE(primary->started());
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(redeem(*primary, codes[static_cast<std::size_t>(i)], testing::numbered("o", i)).status, 200);
+  ASSERT_TRUE(testing::wait_for_standby(*primary, "standby-1"));
+  ASSERT_TRUE(testing::wait_until_caught_up(*primary, standby));
+  EXPECT_EQ(stats(standby).body, stats(*primary).body);
 }
 
 TEST(ReplicationTest, TheHandshakeRefusesAWrongTokenAndAnotherKeyFile) {

@@ -171,6 +171,8 @@ Status Follower::follow_once(Connection& connection) {
       break;
     }
   }
+  // Before the join: the acknowledging thread waits for this, not for a send to fail.
+  connected_.store(false);
   connection.shut_down();
   durable_->notify();
   acks.join();

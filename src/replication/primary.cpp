@@ -121,7 +121,10 @@ void Primary::accept_loop() {
 void Primary::serve(const std::shared_ptr<Session>& session) {
   std::uint64_t next_sequence = 0;
   bool base_copy = false;
+  // A peer that connects and says nothing holds a thread: not for longer than this.
+  session->connection.set_receive_timeout(std::chrono::seconds(10));
   Status status = handshake(*session, &next_sequence, &base_copy);
+  session->connection.set_receive_timeout(std::chrono::seconds(0));
   if (status.is_ok() && base_copy) {
     status = send_base_copy(*session);
     if (status.is_ok()) log("replication: base copy sent to standby " + session->node);

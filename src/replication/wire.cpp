@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -132,6 +133,12 @@ Status Connection::receive(Message* out) {
 }
 
 void Connection::shut_down() { ::shutdown(fd_, SHUT_RDWR); }
+
+void Connection::set_receive_timeout(std::chrono::seconds timeout) {
+  timeval value{};
+  value.tv_sec = static_cast<time_t>(timeout.count());
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &value, sizeof(value));
+}
 
 Status connect_to(const std::string& address, int* fd) {
   addrinfo* found = nullptr;

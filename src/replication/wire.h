@@ -4,6 +4,7 @@
 // standby one primary, so a thread each is simpler than an event loop and costs nothing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -56,6 +57,8 @@ class Connection {
   Status receive(Message* out);
   // Wakes a thread blocked in receive or send: both fail from then on.
   void shut_down();
+  // A receive that waits longer fails; zero: wait for ever.
+  void set_receive_timeout(std::chrono::seconds timeout);
 
  private:
   // Fills received_ with what the socket has (at least one byte), keeping what is not taken yet.
