@@ -73,11 +73,15 @@ void Follower::run() {
     Status status = connect_to(primary_, &fd);
     if (status.is_ok()) {
       Connection connection(fd);
+      bool go = false;
       {
+        // Under the lock stop() cuts the connection with: either it sees this connection, or
+        // this sees that it stops.
         std::lock_guard lock(mutex_);
         connection_ = &connection;
+        go = !stopping_.load();
       }
-      if (!stopping_.load()) status = follow_once(connection);
+      if (go) status = follow_once(connection);
       connected_.store(false);
       std::lock_guard lock(mutex_);
       connection_ = nullptr;
