@@ -133,7 +133,7 @@ ClusterStatus Replication::status() const {
   }
   if (primary_) {
     status.standbys = primary_->standbys();
-    status.sync_standby = engine_.standby_required() || primary_->sync_suspended();
+    status.sync_standby = flags_.sync_standby && flags_.follow.empty();
     status.sync_suspended = primary_->sync_suspended();
   }
   return status;
