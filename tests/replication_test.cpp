@@ -5,6 +5,8 @@
 // the admin token or with another key file, saying why in both logs.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <optional>
 
@@ -163,6 +165,16 @@ TEST(ReplicationTest, TheHandshakeRefusesAWrongTokenAndAnotherKeyFile) {
   wrong_keys.capture_error_output = true;
   ServerProcess with_other_keys(wrong_keys);
   ASSERT_TRUE(with_other_keys.started());
+
+  // A peer that has not proved anything gets no room for a large message: it is cut off at once.
+  const int raw = testing::connect_loopback(port);
+  ASSERT_GE(raw, 0);
+  const std::string claim = {'\x02', '\x00', '\x00', '\x00', '\x0c'};  // a hello of 200 MiB
+  ASSERT_TRUE(testing::send_all(raw, claim));
+  std::string received;
+  EXPECT_TRUE(testing::read_until_closed(raw, std::chrono::seconds(5), &received));
+  EXPECT_EQ(received.substr(0, 1), "\x01");  // the challenge came first
+  ::close(raw);
 
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_EQ(testing::cluster_of(primary).at("standbys").as_array().size(), 0u);

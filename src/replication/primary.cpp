@@ -21,6 +21,9 @@ namespace {
 
 using journal::RecordHeader;
 
+// A hello is a few fields, two digests and a node name of at most 64 characters.
+constexpr std::uint32_t hello_bytes_max = 1024;
+
 // The newest snapshot file in directory and the sequence it covers; empty when there is none.
 std::filesystem::path newest_snapshot(const std::filesystem::path& directory,
                                       std::uint64_t* covered) {
@@ -123,8 +126,10 @@ void Primary::serve(const std::shared_ptr<Session>& session) {
   bool base_copy = false;
   // A peer that connects and says nothing holds a thread: not for longer than this.
   session->connection.set_receive_timeout(std::chrono::seconds(10));
+  session->connection.set_body_limit(hello_bytes_max);
   Status status = handshake(*session, &next_sequence, &base_copy);
   session->connection.set_receive_timeout(std::chrono::seconds(0));
+  session->connection.set_body_limit(message_body_bytes_max);
   if (status.is_ok() && base_copy) {
     status = send_base_copy(*session);
     if (status.is_ok()) log("replication: base copy sent to standby " + session->node);

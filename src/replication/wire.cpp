@@ -119,7 +119,7 @@ Status Connection::receive(Message* out) {
   }
   std::uint32_t size = 0;
   std::memcpy(&size, received_.data() + received_taken_ + 1, sizeof(size));
-  if (size > message_body_bytes_max) {
+  if (size > body_limit_) {
     return Status::corruption("a replication message claims " + std::to_string(size) + " bytes");
   }
   while (received_.size() - received_taken_ < head_bytes + size) {

@@ -59,6 +59,9 @@ class Connection {
   void shut_down();
   // A receive that waits longer fails; zero: wait for ever.
   void set_receive_timeout(std::chrono::seconds timeout);
+  // A message claiming a longer body fails the receive (message_body_bytes_max unless set): a
+  // peer not yet authenticated gets no more than a hello's room.
+  void set_body_limit(std::uint32_t bytes) { body_limit_ = bytes; }
 
  private:
   // Fills received_ with what the socket has (at least one byte), keeping what is not taken yet.
@@ -71,6 +74,7 @@ class Connection {
   // takes as many messages as have arrived.
   std::string received_;
   std::size_t received_taken_ = 0;
+  std::uint32_t body_limit_ = message_body_bytes_max;
 };
 
 // "HOST:PORT" to a connected socket (blocking, TCP_NODELAY).
