@@ -5,6 +5,7 @@
 
 #include "cluster/etcd_client.h"
 #include "etcd_process.h"
+#include "server_process.h"
 
 namespace coupond::testing {
 namespace {

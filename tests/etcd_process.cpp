@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "server_process.h"
+
 #include "cluster/etcd_client.h"
 
 extern char** environ;
@@ -18,21 +20,6 @@ extern char** environ;
 namespace coupond::testing {
 
 bool etcd_installed() { return ::access(etcd_binary, X_OK) == 0; }
-
-unsigned short free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  unsigned short port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 EtcdProcess::EtcdProcess() : client_port_(free_loopback_port()), peer_port_(free_loopback_port()) {}
 

@@ -39,7 +39,5 @@ class EtcdProcess {
   pid_t pid_ = -1;
 };
 
-// A port free on 127.0.0.1 now (bound to port 0, then released).
-unsigned short free_loopback_port();
 
 }  // namespace coupond::testing

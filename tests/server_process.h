@@ -85,4 +85,8 @@ inline int run_coupond(const std::vector<std::string>& args, std::string* output
   return run_program(COUPOND_BINARY, args, output);
 }
 
+// A port free on 127.0.0.1 now (bound to port 0, then released): for the peers a test starts
+// that cannot take port 0 themselves (etcd, a replication listener).
+unsigned short free_loopback_port();
+
 }  // namespace coupond::testing

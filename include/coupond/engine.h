@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,9 @@ struct EngineOptions {
   // The text (order ids, channels, stores, key names) one shard's use log may hold: 4 GiB, what
   // its 32-bit offsets reach. A use past it is refused (storage_full). Tests lower it.
   std::uint64_t use_log_text_bytes_max = (std::uint64_t{1} << 32) - 1;
+  // Open as a standby's engine (replication): every local change is refused (not_primary) until
+  // set_following(false), and the journal takes only the primary's records (apply_replicated).
+  bool follow = false;
 };
 
 // What start-up found and did, for the log.
@@ -68,6 +72,9 @@ struct RecoveryReport {
   std::uint64_t snapshot_coupons = 0;
   std::uint64_t records_replayed = 0;
   std::uint64_t last_sequence = 0;  // the journal goes on after it
+  // The journal's own last record (or the snapshot's covered sequence): below last_sequence only
+  // when a snapshot's shard copies hold later changes, as right after a standby's base copy.
+  std::uint64_t journal_last_sequence = 0;
   std::vector<std::string> notes;   // repairs made and snapshots passed over
   std::chrono::milliseconds duration{0};
 };
@@ -346,6 +353,36 @@ class Engine {
   // Writes a snapshot now. Checkouts go on while it runs; loads and batch changes wait.
   Status snapshot(SnapshotInfo* out);
   const RecoveryReport& recovery() const;
+
+  // ---- replication (src/replication): a standby's engine follows its primary's journal
+  bool following() const;
+  // false promotes: local changes are taken again, at the journal's last sequence + 1; refused
+  // (failed_precondition) while the state holds changes past the journal's last record (a base
+  // copy not yet caught up). true demotes: call it only once nothing makes local changes.
+  Status set_following(bool following);
+  // While following: appends the primary's record (type and payload as its journal holds them)
+  // under the same sequence, which must be the journal's next, and applies it as recovery would.
+  // A record of type 12 finds its file in DATA_DIR/imports/ under the record's sequence.
+  Status apply_replicated(std::uint64_t sequence, std::uint8_t type, std::string_view payload);
+  // The last record appended to the journal (0 when none).
+  std::uint64_t last_sequence() const;
+  // Every record up to this sequence is on this node's disk (durable_sequence() may be lower
+  // while a synchronous standby is required).
+  std::uint64_t local_durable_sequence() const;
+  // Every record up to this sequence is written to the journal's segment, perhaps not synced yet;
+  // wake is called from the journal's thread after each group is written (it must only post).
+  std::uint64_t written_sequence() const;
+  void subscribe_written(std::function<void()> wake);
+  // Synchronous standby: while required, an answer waits until a standby also holds its record
+  // (standby_acknowledged). See journal/journal.h.
+  void require_standby(bool required);
+  bool standby_required() const;
+  void standby_acknowledged(std::uint64_t sequence);
+  const std::filesystem::path& data_dir() const;
+  std::filesystem::path key_file() const;
+  // No snapshot is written while the returned lock lives (a standby replacing its data directory
+  // with a base copy holds it until the process starts again).
+  std::unique_lock<std::mutex> hold_snapshots();
 
   // ---- sizes
   std::uint64_t coupon_count();

@@ -37,6 +37,10 @@ ApiResponse status_response(const Status& status) {
   }
 }
 
+ApiResponse not_primary_response() {
+  return error_response(503, "not_primary", reason_sentence(Reason::not_primary));
+}
+
 // Codes generated per chunk of a streamed answer: about 300 KB of CSV, so a million codes go out
 // in a hundred writes and the server never holds more than one chunk.
 constexpr std::uint64_t generate_chunk_codes = 10'000;
@@ -133,6 +137,15 @@ ApiResponse Admin::route(const ApiRequest& request) {
   }
   if (auto refusal = refusal_without_token(request)) return std::move(*refusal);
   if (auto refusal = refusal_unless_primary(request)) return std::move(*refusal);
+  // A standby that follows its primary by --follow alone (no election: its role is single)
+  // changes nothing itself either: its state is its primary's (a snapshot changes nothing).
+  if (request.method != "GET" && request.path != "/admin/v1/snapshot" && engine_.following()) {
+    return not_primary_response();
+  }
+  if (request.path == "/admin/v1/cluster") {
+    if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
+    return cluster();
+  }
   constexpr std::string_view batches = "/admin/v1/batches";
   constexpr std::string_view coupons = "/admin/v1/coupons/";
   if (request.path == "/metrics") {
@@ -140,6 +153,7 @@ ApiResponse Admin::route(const ApiRequest& request) {
     ApiResponse response;
     response.content_type = "text/plain; version=0.0.4";
     response.body = metrics_ != nullptr ? metrics_->render(engine_.coupon_count()) : "";
+    response.body += render_replication_metrics(cluster_status());
     return response;
   }
   if (request.path == "/admin/v1/report") {
@@ -168,6 +182,44 @@ ApiResponse Admin::route(const ApiRequest& request) {
     return revoke_code(rest.substr(0, rest.size() - std::string_view("/revoke").size()));
   }
   return error_response(404, "not_found", "no such endpoint");
+}
+
+ClusterStatus Admin::cluster_status() const {
+  if (cluster_status_) return cluster_status_();
+  ClusterStatus status;
+  status.role = "single";
+  status.journal_sequence = engine_.durable_sequence();
+  return status;
+}
+
+ApiResponse Admin::cluster() {
+  ClusterStatus status = cluster_status();
+  if (!role_.is_single()) {
+    // The election's word on who this node is; the replication's on what it holds.
+    status.role = cluster::role_name(role_.role());
+    status.partition = role_.partition();
+    status.node = role_.node();
+  }
+  boost::json::array standbys;
+  for (const StandbyStatus& standby : status.standbys) {
+    standbys.push_back({{"node", standby.node},
+                        {"acknowledged_seq", standby.acknowledged_sequence},
+                        {"lag_records", standby.lag_records},
+                        {"synchronous", standby.synchronous}});
+  }
+  boost::json::object body{{"partition", status.partition},
+                           {"node", status.node},
+                           {"role", status.role},
+                           {"leader", status.leader},
+                           {"standbys", std::move(standbys)},
+                           {"journal_seq", status.journal_sequence},
+                           {"sync_standby", status.sync_standby},
+                           {"sync_suspended", status.sync_suspended}};
+  if (!status.following.empty()) {
+    body["following"] = status.following;
+    body["connected"] = status.connected;
+  }
+  return json_response(200, std::move(body));
 }
 
 namespace {
@@ -345,6 +397,11 @@ HeadDecision Admin::on_head(const ApiRequest& head) {
   if (head.method != "POST" || !head.path.starts_with(batches) || !head.path.ends_with(import) ||
       head.path.size() <= batches.size() + import.size()) {
     return decision;  // read whole and answered the ordinary way, with its error if it has one
+  }
+  if (engine_.following()) {
+    decision.answer = not_primary_response();
+    log_action(head.method, head.path, *decision.answer);
+    return decision;
   }
   const std::string_view id =
       head.path.substr(batches.size(), head.path.size() - batches.size() - import.size());

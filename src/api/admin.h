@@ -9,6 +9,7 @@
 #include "api/api_types.h"
 #include "api/metrics.h"
 #include "cluster/node_role.h"
+#include "coupond/cluster_status.h"
 #include "coupond/engine.h"
 
 namespace coupond::api {
@@ -44,8 +45,15 @@ class Admin {
   HeadDecision on_head(const ApiRequest& head);
   // Serves POST /admin/v1/cluster/switchover with runner (on a cluster node).
   void set_switchover(SwitchoverRunner runner) { switchover_ = std::move(runner); }
+  // Where GET /admin/v1/cluster and the replication metrics come from; without it the node
+  // says it is "single".
+  void set_cluster_status(std::function<ClusterStatus()> source) {
+    cluster_status_ = std::move(source);
+  }
 
  private:
+  ClusterStatus cluster_status() const;
+  ApiResponse cluster();
   bool authorized(std::string_view authorization) const;
   // The 401 for a request that needs the token and lacks it, or nothing.
   std::optional<ApiResponse> refusal_without_token(const ApiRequest& request) const;
@@ -71,6 +79,7 @@ class Admin {
   const cluster::NodeRole& role_;
   SwitchoverRunner switchover_;
   std::string partition_;
+  std::function<ClusterStatus()> cluster_status_;
 };
 
 }  // namespace coupond::api

@@ -201,6 +201,9 @@ void DataPlane::rollback(std::string_view body, const Caller& caller, ApiRespons
   if (!outcome.request_error.empty()) {
     return fail(answer, 400, "bad_request", outcome.request_error);
   }
+  if (outcome.reason == Reason::not_primary) {
+    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+  }
   if (outcome.reason == Reason::invalid_code) {
     return fail(answer, 400, "invalid_code", reason_sentence(Reason::invalid_code));
   }

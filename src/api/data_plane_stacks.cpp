@@ -48,6 +48,9 @@ void DataPlane::rollback_stack(const ParsedCouponRequest& parsed, const Caller& 
   const StackRollbackOutcome outcome =
       engine_.rollback_stack(parsed.stack(), parsed.request.order_id, caller.key_name);
   if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
+  if (outcome.reason == Reason::not_primary) {
+    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+  }
   const std::string code(outcome.count > 0 ? parsed.stack()[outcome.failed] : std::string_view());
   if (outcome.reason == Reason::invalid_code) {
     return fail(answer, 400, "invalid_code", "not a valid coupon code: " + code);

@@ -127,4 +127,44 @@ std::string Metrics::render(std::uint64_t coupons) const {
   return text;
 }
 
+std::string render_replication_metrics(const ClusterStatus& status) {
+  std::string text;
+  text += "# HELP coupond_journal_sequence The last record this node holds durable.\n";
+  text += "# TYPE coupond_journal_sequence gauge\n";
+  text += "coupond_journal_sequence " + std::to_string(status.journal_sequence) + "\n";
+  text += "# HELP coupond_replication_standbys Standbys connected to this node.\n";
+  text += "# TYPE coupond_replication_standbys gauge\n";
+  text += "coupond_replication_standbys " + std::to_string(status.standbys.size()) + "\n";
+  if (!status.standbys.empty()) {
+    // Node names are letters, digits, '.', '_' and '-' (the handshake refuses others): no label
+    // value needs escaping.
+    const auto per_standby = [&](const char* name, const char* help, auto figure) {
+      text += std::string("# HELP ") + name + " " + help + "\n";
+      text += std::string("# TYPE ") + name + " gauge\n";
+      for (const StandbyStatus& standby : status.standbys) {
+        text += std::string(name) + "{node=\"" + standby.node + "\"} " +
+                std::to_string(figure(standby)) + "\n";
+      }
+    };
+    per_standby("coupond_replication_lag_records",
+                "Records this node holds that the standby has not acknowledged.",
+                [](const StandbyStatus& standby) { return standby.lag_records; });
+    per_standby("coupond_replication_acknowledged_sequence",
+                "The last record the standby holds on its disk.",
+                [](const StandbyStatus& standby) { return standby.acknowledged_sequence; });
+  }
+  text += "# HELP coupond_replication_sync_suspended 1 while --sync-standby-strict=false answers "
+          "without a standby.\n";
+  text += "# TYPE coupond_replication_sync_suspended gauge\n";
+  text += std::string("coupond_replication_sync_suspended ") + (status.sync_suspended ? "1" : "0") +
+          "\n";
+  if (!status.following.empty()) {
+    text += "# HELP coupond_replication_connected 1 while this standby is connected to its "
+            "primary.\n";
+    text += "# TYPE coupond_replication_connected gauge\n";
+    text += std::string("coupond_replication_connected ") + (status.connected ? "1" : "0") + "\n";
+  }
+  return text;
+}
+
 }  // namespace coupond::api

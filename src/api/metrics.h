@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "coupond/cluster_status.h"
+
 namespace coupond::api {
 
 enum class Port : unsigned char { data = 0, admin = 1 };
@@ -46,5 +48,9 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 2> latency_count_{};
   std::array<std::atomic<std::int64_t>, 2> connections_{};
 };
+
+// The replication gauges: standbys connected, each one's lag and acknowledged sequence, this
+// node's journal sequence and, on a standby, whether it is connected to its primary.
+std::string render_replication_metrics(const ClusterStatus& status);
 
 }  // namespace coupond::api

@@ -37,6 +37,7 @@ void EngineState::replace_definition(Batch& batch, BatchDefinition definition) {
 
 Status Engine::update_batch(std::string_view batch_id, BatchDefinition definition,
                             const Batch** out) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   Batch* batch = state_->batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
   std::uint64_t sequence = 0;

@@ -87,6 +87,10 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
   outcome.request_error = check_checkout_request(request, take != Take::none);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
+  if (take != Take::none && state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   ResolvedCode code;
   outcome.reason = state.resolve(request.code, &code);
   if (outcome.reason != Reason::ok) return outcome;
@@ -183,6 +187,10 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   outcome.request_error = check_rollback_order_id(order_id);
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
+  if (state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   ResolvedCode code;
   outcome.reason = state.resolve(code_text, &code);
   if (outcome.reason != Reason::ok) return outcome;

@@ -8,6 +8,7 @@
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
 #include "engine/hold_lapses.h"
+#include "persist/record_apply.h"
 #include "persist/recovery.h"
 #include "persist/snapshot.h"
 #include "journal/durable_file.h"
@@ -15,6 +16,13 @@
 #include "rules/time_text.h"
 
 namespace coupond {
+namespace {
+
+std::filesystem::path key_file_of(const EngineOptions& options) {
+  return options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
+}
+
+}  // namespace
 
 Batch::Batch(BatchDefinition definition, std::uint32_t number, std::string folded_prefix)
     : number_(number),
@@ -78,6 +86,11 @@ void EngineState::count(store::SideTables& side, Batch& batch, Counter counter,
   }
 }
 
+Status EngineState::not_primary_status() {
+  return Status::failed_precondition(
+      "not_primary: this node follows a primary and changes nothing itself");
+}
+
 Status EngineState::wait_durable(std::uint64_t sequence) {
   if (!journal || sequence == 0) return Status::ok();
   return journal->wait_durable(sequence);
@@ -100,8 +113,7 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   if (!status.is_ok()) return status;
   state->options = options;
   state->clock = options.clock != nullptr ? options.clock : &state->system_clock;
-  const std::filesystem::path key_file =
-      options.key_file.empty() ? options.data_dir / "keys" : options.key_file;
+  const std::filesystem::path key_file = key_file_of(options);
   std::error_code error;
   const bool new_key_file = !std::filesystem::exists(key_file, error);
   status = codes::Signer::open(key_file, /*create_if_missing=*/true, &state->signer);
@@ -121,9 +133,16 @@ Status Engine::open(const EngineOptions& options, std::unique_ptr<Engine>* out) 
   journal_options.durability = options.durability;
   journal_options.segment_bytes_max = options.journal_segment_bytes_max;
   journal_options.on_failure = options.on_journal_failure;
-  status = journal::Journal::open(std::move(journal_options), state->recovery.last_sequence + 1,
-                                  &state->journal);
+  // A standby goes on right after its journal's last record: records past it that a base copy's
+  // shards already hold come again from the primary, and are applied only where they are new.
+  const std::uint64_t next_sequence =
+      (options.follow ? state->recovery.journal_last_sequence : state->recovery.last_sequence) + 1;
+  status = journal::Journal::open(std::move(journal_options), next_sequence, &state->journal);
   if (!status.is_ok()) return status;
+  if (options.follow) {
+    state->following.store(true);
+    state->journal->set_following(true);
+  }
   state->recovery.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
   auto engine = std::unique_ptr<Engine>(new Engine(std::move(state)));
@@ -166,6 +185,69 @@ Status Engine::snapshot(SnapshotInfo* out) {
 
 const RecoveryReport& Engine::recovery() const { return state_->recovery; }
 
+bool Engine::following() const { return state_->refuses_changes(); }
+
+Status Engine::set_following(bool following) {
+  std::lock_guard catalog(state_->catalog_mutex);
+  if (!following) {
+    const std::uint64_t last = state_->journal->last_sequence();
+    for (const std::uint64_t shard_sequence : state_->recovered_coverage.shard_sequences) {
+      if (shard_sequence > last) {
+        return Status::failed_precondition(
+            "the state holds changes up to sequence " + std::to_string(shard_sequence) +
+            " from a base copy but the journal only reaches " + std::to_string(last) +
+            ": catch up with the primary first");
+      }
+    }
+  }
+  state_->journal->set_following(following);
+  state_->following.store(following, std::memory_order_release);
+  return Status::ok();
+}
+
+Status Engine::apply_replicated(std::uint64_t sequence, std::uint8_t type,
+                                std::string_view payload) {
+  if (type == 0 || type > journal::record_type_max) {
+    return Status::corruption("the primary sent a record of unknown type " + std::to_string(type));
+  }
+  // Under the catalog lock, as a snapshot copies: it sees a record appended and applied, or
+  // neither, and its covered sequence is what its copy holds.
+  std::lock_guard catalog(state_->catalog_mutex);
+  const auto record_type = static_cast<journal::RecordType>(type);
+  Status status = state_->journal->append_replicated(sequence, record_type, payload);
+  if (!status.is_ok()) return status;
+  return apply_record(*state_, state_->recovered_coverage,
+                      journal::JournalRecord{sequence, record_type, payload});
+}
+
+std::uint64_t Engine::last_sequence() const { return state_->journal->last_sequence(); }
+
+std::uint64_t Engine::local_durable_sequence() const {
+  return state_->journal->local_durable_sequence();
+}
+
+std::uint64_t Engine::written_sequence() const { return state_->journal->written_sequence(); }
+
+void Engine::subscribe_written(std::function<void()> wake) {
+  state_->journal->subscribe_written(std::move(wake));
+}
+
+void Engine::require_standby(bool required) { state_->journal->require_standby(required); }
+
+bool Engine::standby_required() const { return state_->journal->standby_required(); }
+
+void Engine::standby_acknowledged(std::uint64_t sequence) {
+  state_->journal->standby_acknowledged(sequence);
+}
+
+const std::filesystem::path& Engine::data_dir() const { return state_->options.data_dir; }
+
+std::filesystem::path Engine::key_file() const { return key_file_of(state_->options); }
+
+std::unique_lock<std::mutex> Engine::hold_snapshots() {
+  return std::unique_lock<std::mutex>(state_->snapshot_mutex);
+}
+
 std::uint64_t Engine::lapse_due_holds() {
   Timestamp next_expiry;
   return lapse_all_due_holds(*state_, &next_expiry);
@@ -195,6 +277,7 @@ void EngineState::restore_batch(Batch& batch, std::uint64_t next_serial, bool re
 }
 
 Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   Batch* batch = nullptr;
   std::uint64_t sequence = 0;
   {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "codes/signer.h"
 #include "coupond/engine.h"
@@ -50,6 +51,14 @@ class LockedSlot {
   store::Slot* slot_;
 };
 
+// What the snapshot the state was built from already holds: records up to covered_sequence for
+// the catalog, and per shard up to its own sequence (empty: no snapshot). A record is applied to
+// a part of the state only when it is later.
+struct SnapshotCoverage {
+  std::uint64_t covered_sequence = 0;
+  std::vector<std::uint64_t> shard_sequences;
+};
+
 struct EngineState {
   // First, so that it is released last: the data directory stays this engine's until the journal
   // has written its last group and the table is unmapped.
@@ -71,6 +80,12 @@ struct EngineState {
   ChannelNames channel_names;
 
   RecoveryReport recovery;
+  // The snapshot recovery started from: records a standby receives are applied against it too,
+  // since after a base copy the primary sends the records from its covered sequence on.
+  SnapshotCoverage recovered_coverage;
+  // Set while this engine follows a primary (replication): every local change is refused, and
+  // nothing is journaled here but the primary's records (no hold lapses, no compaction).
+  std::atomic<bool> following{false};
   // Null while the engine recovers: a change replayed from the journal is not journaled again.
   std::unique_ptr<journal::Journal> journal;
   // Held by every change that is not about one coupon (creating or revoking a batch, loading
@@ -91,6 +106,9 @@ struct EngineState {
   std::uint64_t journal_tail() const { return journal ? journal->last_sequence() : 0; }
   // Blocks until sequence is durable (operators' calls, which are rare and may wait).
   Status wait_durable(std::uint64_t sequence);
+  // The refusal of a local change while following.
+  bool refuses_changes() const { return following.load(std::memory_order_acquire); }
+  static Status not_primary_status();
 
   // Checks a definition and registers it under the next batch number (no journal).
   Status add_batch(BatchDefinition definition, Batch** out);

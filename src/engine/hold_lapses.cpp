@@ -45,6 +45,8 @@ std::uint64_t end_hold(EngineState& state, CouponSteps& steps, const store::Coup
 
 void lapse_before_deciding(EngineState& state, store::CouponTable::Shard& shard,
                            CouponSteps& steps, const store::Slot& slot, Timestamp now) {
+  // A standby's holds lapse when the primary's lapse records arrive, never by its own clock.
+  if (state.refuses_changes()) return;
   if (!lapse_due_run(state, shard, now, hold_lapses_per_lock_max).more) return;
   if (slot.latest_use == 0) return;
   const store::UseRecord& latest = steps.use(slot.latest_use);
@@ -56,6 +58,7 @@ void lapse_before_deciding(EngineState& state, store::CouponTable::Shard& shard,
 std::uint64_t lapse_all_due_holds(EngineState& state, Timestamp* next_expiry) {
   std::uint64_t lapsed = 0;
   *next_expiry = Timestamp::max();
+  if (state.refuses_changes()) return 0;
   store::CouponTable& table = *state.table;
   for (std::uint32_t i = 0; i < table.shard_count(); ++i) {
     store::CouponTable::Shard& shard = table.shard(i);

@@ -184,6 +184,7 @@ void EngineState::raise_next_serial(Batch& batch, std::uint32_t serial) {
 Status Engine::reserve_coupons(std::uint64_t count) { return state_->table->reserve(count); }
 
 Status Engine::generate(std::string_view batch_id, std::uint64_t count, const CodeSink& sink) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   EngineState& state = *state_;
   Batch* batch = state.batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
@@ -215,6 +216,7 @@ Status Engine::generate(std::string_view batch_id, std::uint64_t count, const Co
 Status Engine::generate_for_customers(std::string_view batch_id,
                                       std::span<const CustomerCode> customers,
                                       const CustomerCodeSink& sink) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   EngineState& state = *state_;
   Batch* batch = state.batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
@@ -252,6 +254,7 @@ Status Engine::generate_for_customers(std::string_view batch_id,
 
 Status Engine::import_codes(std::string_view batch_id, std::span<const ImportLine> lines,
                             ImportResult* out) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   EngineState& state = *state_;
   Batch* batch = state.batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));

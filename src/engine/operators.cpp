@@ -54,6 +54,7 @@ void describe_uses(const store::UseLog& log, store::UseNumber latest, Timestamp 
 }  // namespace
 
 Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   EngineState& state = *state_;
   ResolvedCode code;
   if (state.resolve(code_text, &code) != Reason::ok) {
@@ -76,6 +77,7 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
 }
 
 Status Engine::revoke_batch(std::string_view batch_id, std::uint64_t* revoked) {
+  if (state_->refuses_changes()) return EngineState::not_primary_status();
   Batch* batch = state_->batches.by_id(batch_id);
   if (batch == nullptr) return Status::not_found("no batch " + std::string(batch_id));
   *revoked = 0;

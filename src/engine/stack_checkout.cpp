@@ -250,6 +250,10 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
+  if (take != Take::none && state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   Stack stack;
   if (!resolve_all(state, codes, stack, outcome.coupons, &outcome.request_error)) return outcome;
   // A use is never taken with a code refused before any lock: the refusal names it.
@@ -361,6 +365,10 @@ StackRollbackOutcome Engine::rollback_stack(std::span<const std::string_view> co
   if (!outcome.request_error.empty()) return outcome;
   EngineState& state = *state_;
   outcome.count = codes.size();
+  if (state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   Stack stack;
   if (!resolve_all(state, codes, stack, outcome.coupons, &outcome.request_error)) return outcome;
   if (refused_at_first(outcome)) return outcome;

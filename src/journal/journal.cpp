@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "coupond/invariant.h"
 #include "journal/durable_file.h"
 #include "journal/fault_point.h"
 
@@ -63,6 +64,8 @@ Status Journal::open(JournalOptions options, std::uint64_t next_sequence,
   journal->next_segment_->start();
   journal->last_sequence_.store(next_sequence - 1);
   journal->durable_.store(next_sequence - 1);
+  journal->local_durable_.store(next_sequence - 1);
+  journal->written_.store(next_sequence - 1);
   journal->writer_ = std::thread([raw = journal.get()] { raw->run_writer(); });
   *out = std::move(journal);
   return Status::ok();
@@ -143,6 +146,8 @@ Status Journal::write_in_place(const char* bytes, std::size_t size) {
 
 std::uint64_t Journal::append(RecordType type, std::string_view payload) {
   if (payload.size() > record_payload_bytes_max) return 0;
+  // A local change on a follower would take a sequence the primary's stream will use.
+  COUPOND_INVARIANT(!following());
   RecordHeader header;
   header.payload_bytes = static_cast<std::uint32_t>(payload.size());
   header.type = static_cast<std::uint8_t>(type);
@@ -153,10 +158,45 @@ std::uint64_t Journal::append(RecordType type, std::string_view payload) {
   pending_.append(payload);
   last_sequence_.store(header.sequence, std::memory_order_release);
   if (options_.durability == Durability::none) {
+    local_durable_.store(header.sequence, std::memory_order_release);
     durable_.store(header.sequence, std::memory_order_release);
   }
   if (was_empty) group_ready_.notify_one();
   return header.sequence;
+}
+
+Status Journal::append_replicated(std::uint64_t sequence, RecordType type,
+                                  std::string_view payload) {
+  if (payload.size() > record_payload_bytes_max) {
+    return Status::invalid_argument("a replicated record is larger than a record may be");
+  }
+  RecordHeader header;
+  header.payload_bytes = static_cast<std::uint32_t>(payload.size());
+  header.type = static_cast<std::uint8_t>(type);
+  header.sequence = sequence;
+  std::lock_guard lock(append_mutex_);
+  if (!following()) return Status::failed_precondition("the journal is not following a primary");
+  const std::uint64_t expected = last_sequence_.load(std::memory_order_relaxed) + 1;
+  if (sequence != expected) {
+    return Status::failed_precondition("the primary sent record " + std::to_string(sequence) +
+                                       " where this journal's next is " + std::to_string(expected));
+  }
+  const bool was_empty = pending_.empty();
+  pending_.append(reinterpret_cast<const char*>(&header), sizeof(header));
+  pending_.append(payload);
+  last_sequence_.store(sequence, std::memory_order_release);
+  if (options_.durability == Durability::none) {
+    local_durable_.store(sequence, std::memory_order_release);
+    durable_.store(sequence, std::memory_order_release);
+  }
+  if (was_empty) group_ready_.notify_one();
+  return Status::ok();
+}
+
+void Journal::set_following(bool following) {
+  // Under the append lock: no local append is half made when the flag turns.
+  std::lock_guard lock(append_mutex_);
+  following_.store(following, std::memory_order_release);
 }
 
 void Journal::run_writer() {
@@ -188,6 +228,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
       std::memcpy(&header, group.data() + offset, sizeof(header));
       const std::size_t size = sizeof(header) + header.payload_bytes;
       status = write_in_place(group.data() + offset, size);
+      if (status.is_ok()) announce_written(header.sequence);
       if (status.is_ok()) status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
       publish(header.sequence);
@@ -197,6 +238,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
     status = write_in_place(group.data(), group.size());
     if (!status.is_ok()) return status;
     fault_point("journal.after_write");
+    announce_written(last_in_group);
     if (options_.durability == Durability::group) {
       status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
@@ -208,11 +250,45 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
 }
 
 void Journal::publish(std::uint64_t durable_through) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (options_.durability != Durability::none) {
+      local_durable_.store(durable_through, std::memory_order_release);
+    }
+  }
+  commit();
+}
+
+void Journal::require_standby(bool required) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    standby_required_.store(required, std::memory_order_release);
+  }
+  commit();
+}
+
+void Journal::standby_acknowledged(std::uint64_t sequence) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (sequence <= standby_acked_.load(std::memory_order_relaxed)) return;
+    standby_acked_.store(sequence, std::memory_order_release);
+  }
+  commit();
+}
+
+void Journal::commit() {
   std::vector<DurableCallback> ready;
   {
     std::lock_guard lock(waiters_mutex_);
     if (options_.durability != Durability::none) {
-      durable_.store(durable_through, std::memory_order_release);
+      std::uint64_t allowed = local_durable_.load(std::memory_order_relaxed);
+      if (standby_required_.load(std::memory_order_relaxed)) {
+        allowed = std::min(allowed, standby_acked_.load(std::memory_order_relaxed));
+      }
+      // Never lowered: what was answered stays answered.
+      if (allowed > durable_.load(std::memory_order_relaxed)) {
+        durable_.store(allowed, std::memory_order_release);
+      }
     }
     const auto done = std::partition(waiters_.begin(), waiters_.end(), [&](const auto& waiter) {
       return waiter.first > durable_.load(std::memory_order_relaxed);
@@ -223,6 +299,17 @@ void Journal::publish(std::uint64_t durable_through) {
   durable_changed_.notify_all();
   notify_listeners();
   for (DurableCallback& callback : ready) callback(true);
+}
+
+void Journal::subscribe_written(std::function<void()> wake) {
+  std::lock_guard lock(listeners_mutex_);
+  written_listeners_.push_back(std::move(wake));
+}
+
+void Journal::announce_written(std::uint64_t written_through) {
+  written_.store(written_through, std::memory_order_release);
+  std::lock_guard lock(listeners_mutex_);
+  for (const auto& wake : written_listeners_) wake();
 }
 
 void Journal::subscribe(std::function<void()> wake) {
@@ -251,6 +338,13 @@ void Journal::fail(const Status& status) {
   for (auto& waiter : waiters) waiter.second(false);
   if (options_.on_failure) options_.on_failure(status);
   // Appends go on piling up in pending_ with nobody to write them; coupond exits in on_failure.
+}
+
+Status Journal::wait_locally_durable(std::uint64_t sequence) {
+  std::unique_lock lock(waiters_mutex_);
+  durable_changed_.wait(lock, [&] { return local_durable_sequence() >= sequence || failed(); });
+  if (local_durable_sequence() >= sequence) return Status::ok();
+  return failure_;
 }
 
 Status Journal::wait_durable(std::uint64_t sequence) {

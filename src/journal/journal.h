@@ -14,6 +14,12 @@
 // (journal/next_segment.h): groups are written in place, so their fdatasync commits data alone,
 // and rotating to a new segment opens no file.
 //
+// A journal can follow another node's (replication): append_replicated() then writes the
+// primary's records under the primary's sequence numbers, and a local append() is a breach of an
+// invariant, since it would take a sequence the primary's stream will use. With a synchronous
+// standby required, a record counts as durable (durable_sequence(), the waiters) only once the
+// local disk and a standby both hold it: the commit sequence is the lower of the two.
+//
 // A Journal is safe for concurrent use by many threads.
 #pragma once
 
@@ -62,8 +68,32 @@ class Journal {
   Journal& operator=(const Journal&) = delete;
 
   // Appends a record and returns its sequence number; 0 when the payload is larger than
-  // record_payload_bytes_max (nothing is appended then).
+  // record_payload_bytes_max (nothing is appended then). Never while following.
   std::uint64_t append(RecordType type, std::string_view payload);
+
+  // While following: appends the primary's record under its own sequence, which must be the next
+  // one (failed_precondition otherwise, and nothing is appended).
+  Status append_replicated(std::uint64_t sequence, RecordType type, std::string_view payload);
+  void set_following(bool following);
+  bool following() const { return following_.load(std::memory_order_acquire); }
+
+  // Synchronous standby: while required, durable_sequence() is the lower of the local durable
+  // sequence and the one a standby acknowledged; never lowered once published.
+  void require_standby(bool required);
+  bool standby_required() const { return standby_required_.load(std::memory_order_acquire); }
+  void standby_acknowledged(std::uint64_t sequence);
+  // Every record up to this sequence is on the local disk, whatever a standby holds.
+  std::uint64_t local_durable_sequence() const {
+    return local_durable_.load(std::memory_order_acquire);
+  }
+  // Blocks until the record is on the local disk (a snapshot needs no standby).
+  Status wait_locally_durable(std::uint64_t sequence);
+  // Every record up to this sequence is written to its segment (in the page cache at least),
+  // perhaps not yet synced: what a standby may be sent, so that both syncs run at once.
+  std::uint64_t written_sequence() const { return written_.load(std::memory_order_acquire); }
+  // Calls wake, from the writer thread, after each group is written and before it is synced.
+  // wake must be quick (post elsewhere, do not work).
+  void subscribe_written(std::function<void()> wake);
 
   // The sequence of the last record appended.
   std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
@@ -99,6 +129,9 @@ class Journal {
   void run_writer();
   Status write_group(std::string& group, std::uint64_t last_in_group);
   void publish(std::uint64_t durable_through);
+  // Moves durable_ to what the local disk and the standby rule allow and releases the waiters it
+  // covers.
+  void commit();
   void fail(const Status& status);
 
   const JournalOptions options_;
@@ -109,7 +142,13 @@ class Journal {
   bool stopping_ = false;
   std::atomic<std::uint64_t> last_sequence_{0};
 
-  std::atomic<std::uint64_t> durable_{0};
+  std::atomic<std::uint64_t> durable_{0};        // the commit sequence: what answers wait for
+  std::atomic<std::uint64_t> local_durable_{0};  // on this node's disk
+  std::atomic<std::uint64_t> standby_acked_{0};
+  std::atomic<std::uint64_t> written_{0};
+  std::vector<std::function<void()>> written_listeners_;  // under listeners_mutex_
+  std::atomic<bool> standby_required_{false};
+  std::atomic<bool> following_{false};
   std::atomic<bool> failed_{false};
   std::mutex waiters_mutex_;
   std::condition_variable durable_changed_;
@@ -118,6 +157,7 @@ class Journal {
   std::mutex listeners_mutex_;
   std::vector<std::function<void()>> listeners_;
   void notify_listeners();
+  void announce_written(std::uint64_t written_through);
 
   // The writer thread's own: the segment being written, and where the next group goes in it.
   int fd_ = -1;

@@ -7,6 +7,9 @@ namespace coupond {
 
 void compact_shard(EngineState& state, std::uint32_t shard_index,
                    store::CouponTable::Shard& shard) {
+  // A standby renumbers uses only where its primary's compaction records say: its own would
+  // leave the primary's later records naming other uses.
+  if (state.refuses_changes()) return;
   records::UsesCompacted record;
   record.dropped = store::droppable_uses(shard.side.uses, compaction_runs_max);
   if (record.dropped.empty()) return;

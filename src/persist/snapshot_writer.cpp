@@ -239,7 +239,10 @@ Status write_snapshot(EngineState& state, SnapshotWritten* out) {
     if (status.is_ok()) status = copy_state(state, file, &header, &max_sequence);
     // A snapshot may hold changes whose records are still on their way to the disk: it counts
     // only once they are there, or a crash could keep a change the journal never had.
-    if (status.is_ok()) status = state.wait_durable(max_sequence);
+    // The local disk is enough: a synchronous standby's acknowledgement is for answers.
+    if (status.is_ok() && state.journal && max_sequence > 0) {
+      status = state.journal->wait_locally_durable(max_sequence);
+    }
     if (status.is_ok()) status = file.finish(header);
     out->bytes = file.bytes();
   }

@@ -16,6 +16,7 @@
 #include "server/cluster_flags.h"
 #include "server/cluster_node.h"
 #include "server/descriptor_limit.h"
+#include "server/replication_flags.h"
 #include "server/snapshot_thread.h"
 
 namespace {
@@ -175,7 +176,9 @@ bool admin_tls_files(const Flags& flags, std::optional<coupond::http::TlsFiles>*
 
 int main(int argc, char** argv) {
   Flags flags;
-  const po::options_description options = describe_flags(&flags);
+  po::options_description options = describe_flags(&flags);
+  coupond::server::ReplicationFlags replication_flags;
+  coupond::server::add_replication_flags(options, &replication_flags);
   po::variables_map arguments;
   try {
     po::store(po::parse_command_line(argc, argv, options), arguments);
@@ -200,6 +203,13 @@ int main(int argc, char** argv) {
   if (flags.durability != "group" && flags.durability != "sync" && flags.durability != "none") {
     return fail("--durability must be group, sync or none");
   }
+  // --node is the cluster's flag; a primary also shows its standbys by it.
+  replication_flags.node = flags.cluster.node;
+  if (const std::string refusal =
+          coupond::server::check_replication_flags(replication_flags, parse_durability(flags.durability));
+      !refusal.empty()) {
+    return fail(refusal);
+  }
   std::string host, admin_host;
   std::uint16_t port = 0, admin_port = 0;
   if (!coupond::http::split_host_port(flags.listen, &host, &port)) {
@@ -222,6 +232,7 @@ int main(int argc, char** argv) {
   engine_options.durability = parse_durability(flags.durability);
   engine_options.journal_segment_bytes_max = std::max<std::uint64_t>(flags.journal_segment_bytes, 4096);
   engine_options.truncate_corrupt_journal = flags.journal_truncate_corrupt;
+  engine_options.follow = !replication_flags.follow.empty();
   engine_options.on_journal_failure = [](const coupond::Status& status) {
     // After a failed write or sync nothing more can be promised: exit before any other answer
     // leaves. Every answer already given is in the journal.
@@ -316,6 +327,12 @@ int main(int argc, char** argv) {
         admin_tls);
   }
   if (!status.is_ok()) return fail(status.message());
+  std::unique_ptr<coupond::server::Replication> replication;
+  status = coupond::server::Replication::start(
+      *engine, replication_flags, token,
+      [&] { coupond::server::restart_process(argc, argv, bound, admin_bound); }, &replication);
+  if (!status.is_ok()) return fail(status.message());
+  admin.set_cluster_status([&replication] { return replication->status(); });
   server.run();
   if (admin_tls) {
     std::cerr << "coupond: admin port uses TLS (certificate " << admin_tls->certificate_chain_file
@@ -331,6 +348,7 @@ int main(int argc, char** argv) {
                 follower);
   server.run_until_signal(std::chrono::seconds(10));
   cluster.stop();
+  replication.reset();
   snapshots.reset();
   coupond::SnapshotInfo final_snapshot;
   const coupond::Status snapshot_status = engine->snapshot(&final_snapshot);

@@ -1,0 +1,177 @@
+#include "server/replication_flags.h"
+
+#include <linux/close_range.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <vector>
+
+#include "replication/follower.h"
+#include "replication/handshake.h"
+#include "replication/primary.h"
+
+namespace coupond::server {
+namespace po = boost::program_options;
+
+namespace {
+
+// The host name, or "coupond" when it is not fit for a node name.
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0 || !replication::valid_node_name(name)) {
+    return "coupond";
+  }
+  return name;
+}
+
+void log_line(const std::string& line) { std::cerr << "coupond: " + line + "\n"; }
+
+}  // namespace
+
+void add_replication_flags(po::options_description& options, ReplicationFlags* flags) {
+  const replication::PrimaryOptions defaults;
+  options.add_options()(
+      "replication-listen", po::value(&flags->listen),
+      "HOST:PORT on which to serve this node's journal to standbys (docs/replication.md); they "
+      "prove they hold the admin token and the same HMAC key file")(
+      "follow", po::value(&flags->follow),
+      "HOST:PORT of a primary's --replication-listen: run as its standby, applying its journal; "
+      "data-plane and admin writes answer 503 not_primary. Needs the primary's admin token "
+      "(--admin-token-file) and key file (--keys)")(
+      "sync-standby", po::bool_switch(&flags->sync_standby),
+      "with --replication-listen: a change is acknowledged only once a standby also holds it "
+      "on disk")(
+      "sync-standby-strict", po::value(&flags->sync_standby_strict)->default_value(true),
+      "with --sync-standby: true waits for a standby however long it takes (never acknowledges "
+      "what only this node holds); false answers alone after --sync-standby-timeout without "
+      "one, logs it, and waits again once a standby has caught up")(
+      "sync-standby-timeout",
+      po::value(&flags->sync_standby_timeout_ms)
+          ->default_value(static_cast<unsigned>(defaults.sync_timeout.count())),
+      "milliseconds an answer waits for a standby before --sync-standby-strict=false goes on "
+      "alone");
+}
+
+std::string check_replication_flags(const ReplicationFlags& flags, Durability durability) {
+  if (flags.sync_standby && flags.listen.empty()) {
+    return "--sync-standby needs --replication-listen";
+  }
+  if ((flags.sync_standby || !flags.follow.empty()) && durability == Durability::none) {
+    return "--durability none cannot serve --sync-standby or --follow: nothing is ever durable";
+  }
+  if (!flags.node.empty() && !replication::valid_node_name(flags.node)) {
+    return "--node is 1 to 64 letters, digits, '.', '_' or '-'";
+  }
+  return {};
+}
+
+Status Replication::start(Engine& engine, const ReplicationFlags& flags,
+                          const std::string& admin_token, std::function<void()> restart,
+                          std::unique_ptr<Replication>* out) {
+  std::unique_ptr<Replication> replication(new Replication(engine, flags));
+  std::string node = flags.node.empty() ? host_name() : flags.node;
+  if (!flags.listen.empty()) {
+    replication::PrimaryOptions options;
+    options.listen = flags.listen;
+    options.admin_token = admin_token;
+    // A standby's journal takes only its primary's records: it waits for no standby itself.
+    options.sync_standby = flags.sync_standby && flags.follow.empty();
+    options.strict = flags.sync_standby_strict;
+    options.sync_timeout = std::chrono::milliseconds(flags.sync_standby_timeout_ms);
+    options.log = log_line;
+    replication->primary_ = std::make_unique<replication::Primary>(engine, options);
+    std::string bound;
+    Status status = replication->primary_->start(&bound);
+    if (!status.is_ok()) return status;
+    log_line("replication: serving the journal to standbys on " + bound +
+             (options.sync_standby
+                  ? (flags.sync_standby_strict ? " (synchronous, strict)"
+                                               : " (synchronous, not strict: alone after " +
+                                                     std::to_string(flags.sync_standby_timeout_ms) +
+                                                     " ms)")
+                  : ""));
+  }
+  if (!flags.follow.empty()) {
+    replication::FollowerOptions options;
+    options.node = node;
+    options.admin_token = admin_token;
+    options.log = log_line;
+    options.restart = std::move(restart);
+    replication->follower_ = std::make_unique<replication::Follower>(engine, options);
+    replication->follower_->start(flags.follow);
+    log_line("replication: standby " + node + " of " + flags.follow +
+             ": data-plane and admin writes answer 503 not_primary");
+  }
+  *out = std::move(replication);
+  return Status::ok();
+}
+
+Replication::Replication(Engine& engine, ReplicationFlags flags)
+    : engine_(engine), flags_(std::move(flags)) {}
+
+Replication::~Replication() {
+  follower_.reset();
+  primary_.reset();
+}
+
+ClusterStatus Replication::status() const {
+  ClusterStatus status;
+  status.node = flags_.node.empty() ? host_name() : flags_.node;
+  status.journal_sequence = engine_.durable_sequence();
+  if (follower_) {
+    const replication::FollowerStatus following = follower_->status();
+    status.role = engine_.following() ? "standby" : "primary";
+    status.following = following.primary;
+    status.connected = following.connected;
+    status.journal_sequence = following.durable_sequence;
+  } else {
+    status.role = primary_ ? "primary" : "single";
+  }
+  if (primary_) {
+    status.standbys = primary_->standbys();
+    status.sync_standby = flags_.sync_standby && flags_.follow.empty();
+    status.sync_suspended = primary_->sync_suspended();
+  }
+  return status;
+}
+
+namespace {
+
+// argv with flag's value set to value, whether it was given as "--flag V", "--flag=V" or not.
+void set_flag(std::vector<std::string>& args, const std::string& flag, const std::string& value) {
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == flag && i + 1 < args.size()) {
+      args[i + 1] = value;
+      return;
+    }
+    if (args[i].rfind(flag + "=", 0) == 0) {
+      args[i] = flag + "=" + value;
+      return;
+    }
+  }
+  args.push_back(flag);
+  args.push_back(value);
+}
+
+}  // namespace
+
+void restart_process(int argc, char** argv, const std::string& data_listen,
+                     const std::string& admin_listen) {
+  std::vector<std::string> args(argv, argv + argc);
+  set_flag(args, "--listen", data_listen);
+  set_flag(args, "--admin-listen", admin_listen);
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  std::cerr.flush();
+  std::cout.flush();
+  // Asio's sockets are not opened close-on-exec: the listeners would stay open in the new image
+  // and its own could not bind their ports.
+  ::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
+  ::execv("/proc/self/exe", pointers.data());
+  std::cerr << "coupond: cannot start again on the base copy: " << std::strerror(errno) << "\n";
+}
+
+}  // namespace coupond::server
