@@ -23,7 +23,9 @@ std::unique_ptr<ServerProcess> ElectionCluster::start_node(
     bool capture_error_output) {
   ServerOptions options;
   options.extra_flags = {"--etcd", etcd_.endpoint(), "--partition", "p1", "--node", name,
-                         "--lease-ttl", std::to_string(election_lease_ttl_s)};
+                         "--lease-ttl", std::to_string(election_lease_ttl_s),
+                         "--replication-listen",
+                         "127.0.0.1:" + std::to_string(free_loopback_port())};
   options.data_dir = directory_.path() / name;
   options.environment = environment;
   options.capture_error_output = capture_error_output;

@@ -62,6 +62,13 @@ TEST_F(ElectionCluster, ExactlyOnePrimaryAndTheStandbyTakesOverWhenItIsKilled) {
   EXPECT_EQ(admin_refused.status, 503);
   EXPECT_EQ(json_of(admin_refused).at("error").at("code").as_string(), "not_primary");
 
+  // The standby follows the primary the leader key names: the redemption reaches it.
+  EXPECT_TRUE(eventually(10s, [&] {
+    const HttpResult coupon =
+        http_request(standby->data_port(), "GET", "/v1/coupons/" + codes_[0]);
+    return coupon.status == 200 && json_of(coupon).at("uses").to_number<std::int64_t>() == 1;
+  })) << "the standby never received the primary's redemption";
+
   const auto killed_at = std::chrono::steady_clock::now();
   primary->kill_now();
   ASSERT_TRUE(eventually(20s, [&] { return role_of(*standby).status == 200; }))
@@ -74,6 +81,11 @@ TEST_F(ElectionCluster, ExactlyOnePrimaryAndTheStandbyTakesOverWhenItIsKilled) {
   EXPECT_EQ(http_request(standby->data_port(), "POST", "/v1/redeem", redeem_body(codes_[1], "o-1"))
                 .status,
             200);
+  // What the old primary acknowledged holds on the new one: never a second use of that code.
+  const HttpResult again =
+      http_request(standby->data_port(), "POST", "/v1/redeem", redeem_body(codes_[0], "o-other"));
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(reason_of(again), "already_redeemed");
 }
 
 TEST_F(ElectionCluster, AStoppedPrimaryHandsOverAtOnce) {
@@ -104,6 +116,12 @@ TEST(ElectionSingle, EtcdWithoutPartitionOrNodeIsRefused) {
                         &output),
             0);
   EXPECT_NE(output.find("http://HOST:PORT"), std::string::npos) << output;
+  // A standby that could not follow its primary must never become primary.
+  EXPECT_NE(run_coupond({"--data-dir", "/nonexistent", "--etcd", "http://127.0.0.1:1",
+                         "--partition", "p1", "--node", "n1"},
+                        &output),
+            0);
+  EXPECT_NE(output.find("--etcd needs --replication-listen"), std::string::npos) << output;
 }
 
 }  // namespace

@@ -205,6 +205,14 @@ int main(int argc, char** argv) {
   }
   // --node is the cluster's flag; a primary also shows its standbys by it.
   replication_flags.node = flags.cluster.node;
+  if (!flags.cluster.etcd.empty() && !replication_flags.follow.empty()) {
+    return fail("--follow is for a standby outside a cluster: with --etcd the election says whom "
+                "to follow");
+  }
+  if (!flags.cluster.etcd.empty() && replication_flags.listen.empty()) {
+    return fail("--etcd needs --replication-listen: the partition's standby follows its primary "
+                "there, and a standby that cannot follow must never become primary");
+  }
   if (const std::string refusal =
           coupond::server::check_replication_flags(replication_flags, parse_durability(flags.durability));
       !refusal.empty()) {
@@ -232,7 +240,9 @@ int main(int argc, char** argv) {
   engine_options.durability = parse_durability(flags.durability);
   engine_options.journal_segment_bytes_max = std::max<std::uint64_t>(flags.journal_segment_bytes, 4096);
   engine_options.truncate_corrupt_journal = flags.journal_truncate_corrupt;
-  engine_options.follow = !replication_flags.follow.empty();
+  // A cluster node starts as if it followed: it changes nothing until the election makes it
+  // primary, and a standby's journal takes only its primary's records.
+  engine_options.follow = !replication_flags.follow.empty() || !flags.cluster.etcd.empty();
   engine_options.on_journal_failure = [](const coupond::Status& status) {
     // After a failed write or sync nothing more can be promised: exit before any other answer
     // leaves. Every answer already given is in the journal.
@@ -341,11 +351,9 @@ int main(int argc, char** argv) {
   std::cout << "listening on " << bound << "\n" << "listening on " << admin_bound << std::endl;
   std::cerr << "coupond: data plane on " << bound << ", admin port on " << admin_bound << ", "
             << flags.threads << " threads\n";
-  // Until replication is wired here, a standby follows nobody; the leader key's replication
-  // address stays empty.
-  coupond::cluster::NoFollower follower;
-  cluster.start(coupond::cluster::LeaderValue{flags.cluster.node, "", bound, admin_bound},
-                follower);
+  cluster.start(coupond::cluster::LeaderValue{flags.cluster.node, replication->address(), bound,
+                                             admin_bound},
+                *replication);
   server.run_until_signal(std::chrono::seconds(10));
   cluster.stop();
   replication.reset();

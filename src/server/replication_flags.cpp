@@ -71,7 +71,6 @@ Status Replication::start(Engine& engine, const ReplicationFlags& flags,
                           const std::string& admin_token, std::function<void()> restart,
                           std::unique_ptr<Replication>* out) {
   std::unique_ptr<Replication> replication(new Replication(engine, flags));
-  std::string node = flags.node.empty() ? host_name() : flags.node;
   if (!flags.listen.empty()) {
     replication::PrimaryOptions options;
     options.listen = flags.listen;
@@ -82,7 +81,7 @@ Status Replication::start(Engine& engine, const ReplicationFlags& flags,
     options.sync_timeout = std::chrono::milliseconds(flags.sync_standby_timeout_ms);
     options.log = log_line;
     replication->primary_ = std::make_unique<replication::Primary>(engine, options);
-    std::string bound;
+    std::string& bound = replication->address_;
     Status status = replication->primary_->start(&bound);
     if (!status.is_ok()) return status;
     log_line("replication: serving the journal to standbys on " + bound +
@@ -93,16 +92,11 @@ Status Replication::start(Engine& engine, const ReplicationFlags& flags,
                                                      " ms)")
                   : ""));
   }
+  replication->admin_token_ = admin_token;
+  replication->restart_ = std::move(restart);
   if (!flags.follow.empty()) {
-    replication::FollowerOptions options;
-    options.node = node;
-    options.admin_token = admin_token;
-    options.log = log_line;
-    options.restart = std::move(restart);
-    replication->follower_ = std::make_unique<replication::Follower>(engine, options);
-    replication->follower_->start(flags.follow);
-    log_line("replication: standby " + node + " of " + flags.follow +
-             ": data-plane and admin writes answer 503 not_primary");
+    std::lock_guard lock(replication->follower_mutex_);
+    replication->start_following(flags.follow);
   }
   *out = std::move(replication);
   return Status::ok();
@@ -112,14 +106,75 @@ Replication::Replication(Engine& engine, ReplicationFlags flags)
     : engine_(engine), flags_(std::move(flags)) {}
 
 Replication::~Replication() {
-  follower_.reset();
+  {
+    std::lock_guard lock(follower_mutex_);
+    follower_.reset();
+  }
   primary_.reset();
+}
+
+void Replication::start_following(const std::string& address) {
+  const std::string node = flags_.node.empty() ? host_name() : flags_.node;
+  replication::FollowerOptions options;
+  options.node = node;
+  options.admin_token = admin_token_;
+  options.log = log_line;
+  options.restart = restart_;
+  follower_ = std::make_unique<replication::Follower>(engine_, options);
+  follower_->start(address);
+  following_ = address;
+  log_line("replication: standby " + node + " of " + address +
+           ": data-plane and admin writes answer 503 not_primary");
+}
+
+void Replication::follow(const std::string& address) {
+  std::lock_guard lock(follower_mutex_);
+  if (follower_ && following_ == address) return;
+  if (follower_) {
+    follower_->stop();
+    follower_.reset();
+    following_.clear();
+  }
+  // A node that was primary (or fenced) changes nothing itself from here on: the new primary's
+  // journal is the partition's. Its own may have gone further (changes it never acknowledged);
+  // the follower's handshake finds that and rebuilds it from a base copy.
+  if (!engine_.following()) {
+    if (Status status = engine_.set_following(true); !status.is_ok()) {
+      log_line("replication: cannot follow " + address + ": " + status.message());
+      return;
+    }
+  }
+  if (address.empty()) {
+    log_line("replication: the primary names no replication address (started without "
+             "--replication-listen): this standby cannot follow it and holds what it has");
+    return;
+  }
+  start_following(address);
+}
+
+void Replication::stop() {
+  std::lock_guard lock(follower_mutex_);
+  if (follower_) {
+    follower_->stop();
+    follower_.reset();
+    following_.clear();
+  }
+  if (!engine_.following()) return;
+  // Promotion: every record received is applied; local changes go on at the next sequence.
+  if (Status status = engine_.set_following(false); !status.is_ok()) {
+    log_line("replication: cannot take local changes yet, so every write answers 503 "
+             "not_primary: " + status.message());
+    return;
+  }
+  log_line("replication: following no primary; changes go on at journal sequence " +
+           std::to_string(engine_.last_sequence() + 1));
 }
 
 ClusterStatus Replication::status() const {
   ClusterStatus status;
   status.node = flags_.node.empty() ? host_name() : flags_.node;
   status.journal_sequence = engine_.durable_sequence();
+  std::lock_guard lock(follower_mutex_);
   if (follower_) {
     const replication::FollowerStatus following = follower_->status();
     status.role = engine_.following() ? "standby" : "primary";

@@ -8,8 +8,10 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "cluster/leader_follower.h"
 #include "coupond/cluster_status.h"
 #include "coupond/engine.h"
 
@@ -34,20 +36,37 @@ void add_replication_flags(boost::program_options::options_description& options,
 // A sentence for flags that do not go together, or empty.
 std::string check_replication_flags(const ReplicationFlags& flags, Durability durability);
 
-class Replication {
+// On a cluster node (--etcd) the election drives it as the partition's LeaderFollower: follow the
+// primary the leader key names, and stop following (promotion) before this node acknowledges.
+class Replication final : public cluster::LeaderFollower {
  public:
   // restart: how this process starts again on a base copy (re-executes itself).
   static Status start(Engine& engine, const ReplicationFlags& flags, const std::string& admin_token,
                       std::function<void()> restart, std::unique_ptr<Replication>* out);
-  ~Replication();
+  ~Replication() override;
   ClusterStatus status() const;
+  // The address standbys replicate from, as bound (empty without --replication-listen): what the
+  // leader key names.
+  const std::string& address() const { return address_; }
+
+  // cluster::LeaderFollower, called from the election's thread (replication_election.cpp).
+  void follow(const std::string& replication_address) override;
+  void stop() override;
 
  private:
   Replication(Engine& engine, ReplicationFlags flags);
+  void start_following(const std::string& address);
+
   Engine& engine_;
   const ReplicationFlags flags_;
+  std::string admin_token_;
+  std::function<void()> restart_;
+  std::string address_;
   std::unique_ptr<replication::Primary> primary_;
+  // Replaced by the election when the leader changes; status() reads it from the admin thread.
+  mutable std::mutex follower_mutex_;
   std::unique_ptr<replication::Follower> follower_;
+  std::string following_;  // the address follower_ follows
 };
 
 // This process started again with the same arguments, its listeners' ports kept (a port 0 that
