@@ -4,12 +4,6 @@
 // a stack goes to its first code's partition; a code sent to the wrong node is 421. Skipped when
 // HAProxy is not installed.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cctype>
@@ -19,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "haproxy_process.h"
 #include "http_client.h"
 #include "server_process.h"
 #include "test_support.h"
@@ -27,60 +22,14 @@ namespace coupond {
 namespace {
 
 using testing::http_request;
+using testing::haproxy_binary;
+using testing::HaproxyProcess;
 using testing::HttpResult;
 using testing::json_of;
 using testing::run_program;
 using testing::ServerOptions;
 using testing::ServerProcess;
-
-constexpr const char* haproxy_binary = "/usr/sbin/haproxy";
-
-// A loopback port nobody listens on now (the kernel's pick, released for HAProxy to take).
-unsigned short free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  unsigned short port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-// HAProxy in the foreground on a configuration file; stopped (SIGTERM, then SIGKILL) with the
-// object.
-class HaproxyProcess {
- public:
-  explicit HaproxyProcess(const std::filesystem::path& config) {
-    const std::string path = config.string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      // Ends with the test, should the test itself end without stopping it (a crash).
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      ::execl(haproxy_binary, haproxy_binary, "-db", "-q", "-f", path.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~HaproxyProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  HaproxyProcess(const HaproxyProcess&) = delete;
-  HaproxyProcess& operator=(const HaproxyProcess&) = delete;
-
- private:
-  pid_t pid_ = -1;
-};
+using testing::free_loopback_port;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
