@@ -241,5 +241,51 @@ TEST_F(CouponctlTest, BatchUpdateSetsFieldsOrSendsAMergePatch) {
   EXPECT_NE(output.find("discount cannot change"), std::string::npos) << output;
 }
 
+TEST_F(CouponctlTest, ClusterStatusAndSwitchoverOnASingleNode) {
+  std::string output;
+  ASSERT_EQ(couponctl({"cluster", "status"}, &output), 0) << output;
+  EXPECT_NE(output.find("role"), std::string::npos) << output;
+  EXPECT_NE(output.find("single"), std::string::npos) << output;
+  ASSERT_EQ(couponctl({"--json", "cluster", "status"}, &output), 0) << output;
+  EXPECT_EQ(boost::json::parse(output).at("role").as_string(), "single");
+  // A node without --etcd has no partition to hand over: the server's 409 message comes through.
+  EXPECT_NE(couponctl({"cluster", "switchover"}, &output), 0);
+  EXPECT_NE(output.find("not in a cluster"), std::string::npos) << output;
+}
+
+// add-partition works offline: the name is checked against the others, and it prints the nodes'
+// commands and the router's configuration with the new partition.
+TEST(CouponctlAddPartition, PrintsTheNodesCommandsAndTheRouterWithTheNewPartition) {
+  std::string output;
+  ASSERT_EQ(run_program(COUPONCTL_BINARY,
+                        {"cluster", "add-partition", "p3", "--nodes", "10.0.0.31:8080,10.0.0.32:8080",
+                         "--partition", "P1=10.0.0.11:8080", "--etcd", "http://10.0.0.5:2379"},
+                        &output),
+            0)
+      << output;
+  EXPECT_NE(output.find("coupond --data-dir /var/lib/coupond --partition P3 --node n1 --etcd "
+                        "http://10.0.0.5:2379 --listen 10.0.0.31:8080 --replication-listen "
+                        "10.0.0.31:9091"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("--node n2"), std::string::npos) << output;
+  EXPECT_NE(output.find("Existing codes never move"), std::string::npos) << output;
+  EXPECT_NE(output.find("backend partition_P3"), std::string::npos) << output;
+  EXPECT_NE(output.find("backend partition_P1"), std::string::npos) << output;
+
+  EXPECT_NE(run_program(COUPONCTL_BINARY,
+                        {"cluster", "add-partition", "P12", "--nodes", "10.0.0.31:8080",
+                         "--partition", "P1=10.0.0.11:8080"},
+                        &output),
+            0);
+  EXPECT_NE(output.find("partition P1 is the beginning of partition P12"), std::string::npos)
+      << output;
+  EXPECT_NE(run_program(COUPONCTL_BINARY, {"cluster", "add-partition", "PO", "--nodes", "10.0.0.31:8080"},
+                        &output),
+            0);
+  EXPECT_NE(run_program(COUPONCTL_BINARY, {"cluster", "add-partition", "P3"}, &output), 0);
+  EXPECT_NE(output.find("--nodes"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace coupond

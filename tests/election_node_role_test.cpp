@@ -50,6 +50,21 @@ TEST(ElectionNodeRole, AClusterNodeAcknowledgesOnlyAsPrimaryBeforeItsDeadline) {
   EXPECT_FALSE(role.may_acknowledge_at(now));
 }
 
+TEST(ElectionNodeRole, TheLeaderIsTheNodeTheElectionLastNamed) {
+  NodeRole role("p1", "n2");
+  EXPECT_EQ(role.leader(), "");
+  role.become_standby_of("n1");
+  EXPECT_EQ(role.role(), Role::standby);
+  EXPECT_EQ(role.leader(), "n1");
+  // Electing again: the key is gone, nobody is vouched for.
+  role.become(Role::electing);
+  EXPECT_EQ(role.leader(), "");
+  role.become_primary(Clock::now() + 10s);
+  EXPECT_EQ(role.leader(), "n2");
+  role.become(Role::fenced);
+  EXPECT_EQ(role.leader(), "");
+}
+
 TEST(ElectionNodeRole, APrimaryWhoseDeadlineIsPastIsFencedByTheClockAlone) {
   NodeRole role("p1", "n1");
   role.become_primary(Clock::now() + 50ms);

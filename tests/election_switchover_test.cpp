@@ -1,6 +1,7 @@
-// Switchover (POST /admin/v1/cluster/switchover): the primary stops acknowledging at once, gives
-// up its key, and its standby takes it while the old primary stands aside and becomes its
-// standby; a standby or a single node cannot switch over.
+// Switchover (POST /admin/v1/cluster/switchover): the primary stops acknowledging at once, waits
+// until its standby holds all it holds, gives up its key, and its standby takes it while the old
+// primary stands aside and becomes its standby; with no standby caught up it refuses and stays
+// primary; a standby or a single node cannot switch over.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include "crash_support.h"
 #include "election_cluster.h"
 #include "http_client.h"
+#include "replication_support.h"
 
 namespace coupond::testing {
 namespace {
@@ -24,6 +26,8 @@ TEST_F(ElectionCluster, ASwitchoverHandsThePartitionToTheStandby) {
   ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).status == 200; }));
   auto n2 = start_node("n2");
   ASSERT_TRUE(eventually(15s, [&] { return role_of(*n2).role == "standby"; }));
+  // The switchover waits for a standby that holds everything: one must be connected.
+  ASSERT_TRUE(wait_for_standby(*n1, "n2", 15s)) << "n2 never connected to n1";
 
   const HttpResult refused = switch_over(*n2);
   EXPECT_EQ(refused.status, 503);
@@ -42,6 +46,19 @@ TEST_F(ElectionCluster, ASwitchoverHandsThePartitionToTheStandby) {
   ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).role == "standby"; }))
       << "the old primary did not follow the new one";
   EXPECT_EQ(http_request(n2->data_port(), "POST", "/v1/redeem", redeem_body(codes_[0], "o-0")).status,
+            200);
+}
+
+TEST_F(ElectionCluster, APrimaryWithoutACaughtUpStandbyRefusesAndStaysPrimary) {
+  auto n1 = start_node("n1");
+  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).status == 200; }));
+
+  const HttpResult refused = switch_over(*n1);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(json_of(refused).at("error").at("code").as_string(), "conflict");
+  // Nobody could take the partition: it goes on acknowledging.
+  EXPECT_EQ(role_of(*n1).status, 200);
+  EXPECT_EQ(http_request(n1->data_port(), "POST", "/v1/redeem", redeem_body(codes_[0], "o-0")).status,
             200);
 }
 

@@ -199,6 +199,7 @@ ApiResponse Admin::cluster() {
     status.role = cluster::role_name(role_.role());
     status.partition = role_.partition();
     status.node = role_.node();
+    status.leader = role_.leader();
   }
   boost::json::array standbys;
   for (const StandbyStatus& standby : status.standbys) {

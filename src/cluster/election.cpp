@@ -11,6 +11,10 @@ using std::chrono::milliseconds;
 
 void log(const std::string& line) { std::cerr << "coupond: cluster: " + line + "\n"; }
 
+// How often a switchover looks again whether a standby has caught up: short beside a renewal
+// interval, so that the handover waits little past the moment it could go.
+constexpr milliseconds switchover_poll{20};
+
 }  // namespace
 
 LeaseTiming::LeaseTiming(std::chrono::seconds lease_ttl)
@@ -68,6 +72,12 @@ bool Election::wait_until(Clock::time_point then) {
   return !stopping_;
 }
 
+bool Election::wait_for_stop_or(Clock::time_point then) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_until(lock, then, [this] { return stopping_; });
+  return !stopping_;
+}
+
 void Election::switch_over(std::function<void(const Status&)> done) {
   {
     std::lock_guard lock(mutex_);
@@ -93,7 +103,21 @@ Election::State Election::switch_over_if_asked(State state) {
     return state;
   }
   // Acknowledge nothing more before the lease goes: the standby may win the moment it does.
+  const Clock::time_point deadline = role_.deadline();
   role_.become(Role::fenced);
+  // No acknowledged change may be lost by the handover: wait, for at most one renewal interval
+  // (the lease stays live meanwhile), until a standby holds every record; else stay primary.
+  const Clock::time_point give_up = std::min(Clock::now() + timing_.tick, deadline);
+  while (!follower_.standby_holds_all()) {
+    if (Clock::now() >= give_up || !wait_for_stop_or(Clock::now() + switchover_poll)) {
+      role_.become_primary(deadline);
+      log("switchover refused: no standby holds every record of this primary");
+      done(Status::failed_precondition(
+          "no standby holds every record of this primary within " +
+          std::to_string(timing_.tick.count()) + " ms; it stays primary"));
+      return State::primary;
+    }
+  }
   if (Status status = etcd_.revoke(lease_); !status.is_ok()) {
     // Fenced all the same; the lease lapses by itself, and give_up_lease tries again.
     done(status);
@@ -142,7 +166,7 @@ void Election::follow(const LeaderValue& leader) {
   if (leader == leader_ && role_.role() == Role::standby) return;
   leader_ = leader;
   follower_.follow(leader.replication);
-  role_.become(Role::standby);
+  role_.become_standby_of(leader.node);
   log("standby of " + leader.node + " (replication " +
       (leader.replication.empty() ? std::string("none") : leader.replication) + ", data plane " +
       leader.data + ")");

@@ -46,10 +46,12 @@ class Election {
   Election& operator=(const Election&) = delete;
 
   void start();
-  // A primary gives up the key (switchover): it stops acknowledging at once, revokes its lease so
-  // that its standby takes the key, and stands aside for a ttl before it would try again. done is
-  // called, from the election's thread, with ok once the lease is revoked, or with
-  // failed_precondition when this node is not primary (or etcd's error).
+  // A primary gives up the key (switchover): it stops acknowledging at once, waits (at most one
+  // renewal interval) until a standby holds every record it holds, revokes its lease so that the
+  // standby takes the key, and stands aside for a ttl before it would try again. done is called,
+  // from the election's thread, with ok once the lease is revoked, or with failed_precondition
+  // when this node is not primary or no standby caught up in time (it then stays primary), or
+  // etcd's error.
   void switch_over(std::function<void(const Status&)> done);
   // Stops the thread. A primary first stops acknowledging, then revokes its lease, so that a
   // standby takes the key at once instead of after the ttl.
@@ -67,8 +69,10 @@ class Election {
   State give_up_lease();
   // Runs a switchover asked for, if any; the state to go on in.
   State switch_over_if_asked(State state);
-  // Waits until then or stop(); false once stopping.
+  // Waits until then or stop(), or a switchover is asked for; false once stopping.
   bool wait_until(Clock::time_point then);
+  // Waits until then or stop() alone; false once stopping.
+  bool wait_for_stop_or(Clock::time_point then);
   // Logs an etcd failure once per run of failures, and the recovery after one.
   void etcd_failed(std::string_view doing, const Status& status);
   void etcd_answered();

@@ -24,6 +24,7 @@ Role NodeRole::role_at(Clock::time_point now) const {
 void NodeRole::become_primary(Clock::time_point deadline) {
   // A single node never joins an election: its role is fixed at construction.
   COUPOND_INVARIANT(role_.load() != Role::single);
+  set_leader(node_);
   deadline_.store(deadline.time_since_epoch().count(), std::memory_order_release);
   role_.store(Role::primary, std::memory_order_release);
 }
@@ -40,6 +41,22 @@ void NodeRole::become(Role role) {
   COUPOND_INVARIANT(role != Role::single && role != Role::primary);
   COUPOND_INVARIANT(role_.load() != Role::single);
   role_.store(role, std::memory_order_release);
+  set_leader({});
+}
+
+void NodeRole::become_standby_of(std::string leader) {
+  become(Role::standby);
+  set_leader(std::move(leader));
+}
+
+std::string NodeRole::leader() const {
+  std::lock_guard lock(leader_mutex_);
+  return leader_;
+}
+
+void NodeRole::set_leader(std::string leader) {
+  std::lock_guard lock(leader_mutex_);
+  leader_ = std::move(leader);
 }
 
 }  // namespace coupond::cluster

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -62,12 +63,18 @@ class NodeRole {
   // The election's side. A primary's deadline only moves forward while it stays primary.
   void become_primary(Clock::time_point deadline);
   void extend_deadline(Clock::time_point deadline);
-  void become(Role role);  // electing, standby or fenced
+  // Electing, standby or fenced; the leader is then unknown until become_standby_of names it.
+  void become(Role role);
+  void become_standby_of(std::string leader);
+  // The node the leader key names, as this node last read it: itself while primary, the primary
+  // it follows while standby, empty while electing or fenced. The admin thread reads it.
+  std::string leader() const;
   Clock::time_point deadline() const {
     return Clock::time_point(Clock::duration(deadline_.load(std::memory_order_acquire)));
   }
 
  private:
+  void set_leader(std::string leader);
   bool before_deadline(Clock::time_point now) const {
     return now.time_since_epoch().count() < deadline_.load(std::memory_order_acquire);
   }
@@ -78,6 +85,9 @@ class NodeRole {
   // Clock::time_point's count: written before the role that makes it count (release), read
   // after it (acquire).
   std::atomic<Clock::rep> deadline_{0};
+  // Only the admin port reads it, never the data plane's fast path: a mutex is cheap enough.
+  mutable std::mutex leader_mutex_;
+  std::string leader_;
 };
 
 // The role of a node without a cluster, for those that are handed none.

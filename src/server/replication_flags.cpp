@@ -170,6 +170,16 @@ void Replication::stop() {
            std::to_string(engine_.last_sequence() + 1));
 }
 
+bool Replication::standby_holds_all() const {
+  if (!primary_) return false;
+  // Every record appended, durable here or not yet: the standby must hold them all.
+  const std::uint64_t last = engine_.last_sequence();
+  for (const StandbyStatus& standby : primary_->standbys()) {
+    if (standby.acknowledged_sequence >= last) return true;
+  }
+  return false;
+}
+
 ClusterStatus Replication::status() const {
   ClusterStatus status;
   status.node = flags_.node.empty() ? host_name() : flags_.node;

@@ -52,6 +52,7 @@ class Replication final : public cluster::LeaderFollower {
   // cluster::LeaderFollower, called from the election's thread (replication_election.cpp).
   void follow(const std::string& replication_address) override;
   void stop() override;
+  bool standby_holds_all() const override;
 
  private:
   Replication(Engine& engine, ReplicationFlags flags);

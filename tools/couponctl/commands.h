@@ -1,5 +1,6 @@
 // couponctl's commands, one function each, grouped by what they act on: batches
-// (batch_commands.cpp), codes (code_commands.cpp), and figures and exports (report_commands.cpp).
+// (batch_commands.cpp), codes (code_commands.cpp), figures and exports (report_commands.cpp), and
+// the cluster (cluster_commands.cpp).
 // Each returns the process's exit status.
 #pragma once
 
@@ -35,5 +36,12 @@ int download_redemptions(const Context& context, const std::string& id);
 // unused ID [--expiring-within S]
 int download_unused(const Context& context, const std::string& id, const po::variables_map& options);
 int take_snapshot(const Context& context);
+
+// cluster status: GET /admin/v1/cluster as a table
+int show_cluster(const Context& context);
+// cluster switchover: POST /admin/v1/cluster/switchover (on the primary's admin port)
+int switch_over(const Context& context);
+// cluster add-partition NAME --nodes HOST:PORT,... [--partition OTHER=...] [--etcd URLS]; offline
+int add_partition(const std::string& name, const po::variables_map& options);
 
 }  // namespace coupond::ctl

@@ -43,7 +43,12 @@ constexpr const char* usage =
     "  snapshot                        write a snapshot now\n"
     "  cluster haproxy-config          print an HAProxy configuration routing the data plane by\n"
     "       --partition NAME=HOST:PORT[,HOST:PORT...] ...  code to each partition's nodes\n"
-    "       [--bind HOST:PORT]         (docs/routing.md); needs no admin port or token\n";
+    "       [--bind HOST:PORT]         (docs/routing.md); needs no admin port or token\n"
+    "  cluster status                  this node's partition, role, leader and standbys\n"
+    "  cluster switchover              on the primary: hand the partition to a caught-up standby\n"
+    "  cluster add-partition NAME      print the commands to start a new partition's nodes and\n"
+    "       --nodes HOST:PORT,...      the router's configuration with it (the others given by\n"
+    "       [--partition ...] [--etcd URLS]  --partition); needs no admin port or token\n";
 
 // Works offline: the configuration is made from the command line alone.
 int print_haproxy_config(const po::variables_map& options) {
@@ -79,6 +84,8 @@ int run(const Context& context, const std::vector<std::string>& words,
   if (command == "redemptions" && count == 2) return download_redemptions(context, words[1]);
   if (command == "unused" && count == 2) return download_unused(context, words[1], options);
   if (command == "snapshot" && count == 1) return take_snapshot(context);
+  if (command == "cluster" && count == 2 && words[1] == "status") return show_cluster(context);
+  if (command == "cluster" && count == 2 && words[1] == "switchover") return switch_over(context);
   std::cerr << "couponctl: unknown command\n\n" << usage;
   return 2;
 }
@@ -106,9 +113,13 @@ int main(int argc, char** argv) {
       "set", po::value<std::vector<std::string>>()->composing(),
       "batch update: field=value, once per field changed")(
       "partition", po::value<std::vector<std::string>>()->composing(),
-      "cluster haproxy-config: NAME=HOST:PORT[,HOST:PORT...], once per partition")(
+      "cluster haproxy-config, add-partition: NAME=HOST:PORT[,HOST:PORT...], once per partition")(
+      "nodes", po::value<std::string>(),
+      "cluster add-partition: the new partition's data-plane addresses, HOST:PORT[,HOST:PORT...]")(
+      "etcd", po::value<std::string>()->default_value("http://127.0.0.1:2379"),
+      "cluster add-partition: etcd's client URLs, as coupond's --etcd takes them")(
       "bind", po::value<std::string>()->default_value("0.0.0.0:8080"),
-      "cluster haproxy-config: the router's address")(
+      "cluster haproxy-config, add-partition: the router's address")(
       "command", po::value<std::vector<std::string>>(), "the command and its arguments");
   po::positional_options_description positional;
   positional.add("command", -1);
@@ -128,6 +139,9 @@ int main(int argc, char** argv) {
   const auto& words = arguments["command"].as<std::vector<std::string>>();
   if (words.size() == 2 && words[0] == "cluster" && words[1] == "haproxy-config") {
     return print_haproxy_config(arguments);
+  }
+  if (words.size() == 3 && words[0] == "cluster" && words[1] == "add-partition") {
+    return add_partition(words[2], arguments);
   }
   Context context;
   if (!coupond::ctl::parse_admin_url(arguments["admin"].as<std::string>(), &context.endpoint)) {
