@@ -44,6 +44,8 @@ inline constexpr std::size_t code_text_max = 96;
 inline constexpr std::size_t prefix_length_max = 16;
 // A cluster partition's name (docs/routing.md): the first characters of its codes' prefixes.
 inline constexpr std::size_t partition_name_length_max = 8;
+// What a code prints before its body: the partition's name, then the batch's own prefix.
+inline constexpr std::size_t printed_prefix_length_max = partition_name_length_max + prefix_length_max;
 inline constexpr std::size_t imported_code_length_max = 64;
 inline constexpr std::size_t batch_id_length_max = 64;
 inline constexpr std::size_t batch_name_length_max = 256;

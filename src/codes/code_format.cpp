@@ -148,7 +148,7 @@ bool normalize_imported(std::string_view input, NormalizedCode* out) {
 
 bool normalize_prefix(std::string_view prefix, NormalizedCode* out) {
   // A printed prefix: the partition's name, then the batch's own prefix.
-  return normalize(prefix, folding_table, partition_name_length_max + prefix_length_max, out);
+  return normalize(prefix, folding_table, printed_prefix_length_max, out);
 }
 
 namespace {

@@ -39,7 +39,7 @@ void check_formatted_round_trip(fuzz::FuzzBytes& bytes, std::uint32_t group_size
   const std::uint64_t tag =
       bytes.integer<std::uint64_t>() & ((std::uint64_t{1} << tag_bits_of(header)) - 1);
   NormalizedCode prefix;
-  const std::string_view prefix_input = bytes.rest().substr(0, prefix_length_max);
+  const std::string_view prefix_input = bytes.rest().substr(0, printed_prefix_length_max);
   if (!normalize_prefix(prefix_input, &prefix)) prefix.size = 0;
   char text[code_text_max];
   const std::size_t written = format_signed(prefix.view(), header, tag, group_size, text, sizeof(text));
@@ -70,7 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_REQUIRE(imported.size > 0 && imported.size <= imported_code_length_max);
   }
   NormalizedCode prefix;
-  if (normalize_prefix(input, &prefix)) FUZZ_REQUIRE(prefix.size <= prefix_length_max);
+  if (normalize_prefix(input, &prefix)) FUZZ_REQUIRE(prefix.size <= printed_prefix_length_max);
 
   std::uint64_t value = 0;
   const std::size_t chars = std::min<std::size_t>(input.size(), 12);
