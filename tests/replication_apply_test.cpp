@@ -46,12 +46,8 @@ TEST(ReplicationApplyTest, AStandbyEngineAppliesThePrimarysRecordsAndRefusesItsO
   ASSERT_TRUE(primary.engine->snapshot(&ignored).is_ok());
 
   testing::TemporaryDirectory standby_dir;
-  EngineOptions options = primary.options;
-  options.data_dir = standby_dir.path();
-  options.key_file = primary.directory.path() / "keys";
-  options.follow = true;
   std::unique_ptr<Engine> standby;
-  ASSERT_TRUE(Engine::open(options, &standby).is_ok());
+  ASSERT_TRUE(primary.open_standby(standby_dir.path(), &standby).is_ok());
   feed(*primary.engine, *standby);
   EXPECT_EQ(standby->last_sequence(), primary.engine->last_sequence());
   const BatchStats on_primary = primary.engine->find_batch("feed")->stats();

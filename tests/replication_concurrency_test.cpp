@@ -42,12 +42,8 @@ TEST(ReplicationConcurrencyTest, AFollowerAppliesWhileThePrimaryRedeemsAndItsRea
   ASSERT_TRUE(primary.start(&bound).is_ok());
 
   testing::TemporaryDirectory standby_dir;
-  EngineOptions standby_options = primary_fixture.options;
-  standby_options.data_dir = standby_dir.path();
-  standby_options.key_file = primary_fixture.directory.path() / "keys";
-  standby_options.follow = true;
   std::unique_ptr<Engine> standby;
-  ASSERT_TRUE(Engine::open(standby_options, &standby).is_ok());
+  ASSERT_TRUE(primary_fixture.open_standby(standby_dir.path(), &standby).is_ok());
   replication::FollowerOptions follower_options;
   follower_options.node = "standby-1";
   follower_options.admin_token = "token";

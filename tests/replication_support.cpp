@@ -45,6 +45,11 @@ HttpResult redeem(const ServerProcess& server, const std::string& code, const st
   return http_request(server.data_port(), "POST", "/v1/redeem", redeem_body(code, order));
 }
 
+HttpResult flash_stats(const ServerProcess& server) {
+  return http_request(server.admin_port(), "GET", "/admin/v1/batches/flash/stats", {},
+                      server.admin_token());
+}
+
 boost::json::object cluster_of(const ServerProcess& server) {
   const HttpResult result =
       http_request(server.admin_port(), "GET", "/admin/v1/cluster", {}, server.admin_token());

@@ -29,6 +29,9 @@ std::size_t count_files(const std::filesystem::path& directory);
 // POST /v1/redeem of code for order (testing::redeem_body).
 HttpResult redeem(const ServerProcess& server, const std::string& code, const std::string& order);
 
+// GET /admin/v1/batches/flash/stats: what a standby must answer exactly as its primary does.
+HttpResult flash_stats(const ServerProcess& server);
+
 // GET /admin/v1/cluster.
 boost::json::object cluster_of(const ServerProcess& server);
 // Waits (up to timeout) until the standby's journal_seq reaches the primary's; false if not.

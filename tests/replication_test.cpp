@@ -30,17 +30,6 @@ HttpResult coupon(const ServerProcess& server, const std::string& code) {
   return http_request(server.data_port(), "GET", "/v1/coupons/" + code);
 }
 
-HttpResult stats(const ServerProcess& server) {
-  return http_request(server.admin_port(), "GET", "/admin/v1/batches/flash/stats", {},
-                      server.admin_token());
-}
-
-std::string error_code(const HttpResult& result) {
-  const auto object = json_of(result);
-  if (!object.contains("error")) return object.contains("reason") ? std::string(object.at("reason").as_string()) : "";
-  return std::string(object.at("error").at("code").as_string());
-}
-
 TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
   TemporaryDirectory primary_dir, standby_dir;
   const unsigned short port = testing::free_loopback_port();
@@ -72,8 +61,8 @@ TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
     ASSERT_EQ(on_primary.status, 200) << code;
     EXPECT_EQ(coupon(standby, code).body, on_primary.body) << code;
   }
-  EXPECT_EQ(stats(standby).body, stats(primary).body);
-  EXPECT_EQ(json_of(stats(standby)).at("redeemed").to_number<std::int64_t>(), 40);
+  EXPECT_EQ(flash_stats(standby).body, flash_stats(primary).body);
+  EXPECT_EQ(json_of(flash_stats(standby)).at("redeemed").to_number<std::int64_t>(), 40);
   // Validate works on the standby.
   EXPECT_EQ(http_request(standby.data_port(), "POST", "/v1/validate",
                          testing::redeem_body(codes[500], "v")).status,
@@ -82,7 +71,7 @@ TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
   // Writes are refused, on the data plane and the admin port alike.
   const HttpResult refused = redeem(standby, codes[500], "on-standby");
   EXPECT_EQ(refused.status, 503) << refused.body;
-  EXPECT_EQ(error_code(refused), "not_primary") << refused.body;
+  EXPECT_EQ(testing::reason_of(refused), "not_primary") << refused.body;
   const HttpResult rollback = http_request(standby.data_port(), "POST", "/v1/rollback",
                                            R"({"code": ")" + codes[0] + R"(", "order_id": "before-0"})");
   EXPECT_EQ(rollback.status, 503) << rollback.body;
@@ -90,7 +79,7 @@ TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
       http_request(standby.admin_port(), "POST", "/admin/v1/batches/flash/generate",
                    R"({"count": 1})", standby.admin_token());
   EXPECT_EQ(admin_write.status, 503) << admin_write.body;
-  EXPECT_EQ(error_code(admin_write), "not_primary") << admin_write.body;
+  EXPECT_EQ(testing::reason_of(admin_write), "not_primary") << admin_write.body;
   EXPECT_EQ(http_request(standby.admin_port(), "POST", "/admin/v1/batches/flash/import",
                          "NEWCODE1\n", standby.admin_token()).status,
             503);
@@ -115,7 +104,7 @@ TEST(ReplicationTest, AnEmptyStandbyCatchesUpFollowsAndAnswersAsItsPrimary) {
   ServerProcess again(testing::standby_options(primary_dir.path(), standby_dir.path(), port));
   ASSERT_TRUE(again.started());
   ASSERT_TRUE(testing::wait_until_caught_up(primary, again));
-  EXPECT_EQ(stats(again).body, stats(primary).body);
+  EXPECT_EQ(flash_stats(again).body, flash_stats(primary).body);
 }
 
 TEST(ReplicationTest, AStandbyReconnectsWhenItsPrimaryRestarts) {
@@ -136,7 +125,7 @@ TEST(ReplicationTest, AStandbyReconnectsWhenItsPrimaryRestarts) {
   for (int i = 0; i < 5; ++i) ASSERT_EQ(redeem(*primary, codes[static_cast<std::size_t>(i)], testing::numbered("o", i)).status, 200);
   ASSERT_TRUE(testing::wait_for_standby(*primary, "standby-1"));
   ASSERT_TRUE(testing::wait_until_caught_up(*primary, standby));
-  EXPECT_EQ(stats(standby).body, stats(*primary).body);
+  EXPECT_EQ(flash_stats(standby).body, flash_stats(*primary).body);
 }
 
 TEST(ReplicationTest, TheHandshakeRefusesAWrongTokenAndAnotherKeyFile) {

@@ -96,6 +96,15 @@ struct EngineFixture {
     EXPECT_TRUE(status.is_ok()) << status.message();
   }
 
+  // A standby's engine over data_dir: this one's options and HMAC key file, following.
+  Status open_standby(const std::filesystem::path& data_dir, std::unique_ptr<Engine>* out) const {
+    EngineOptions standby = options;
+    standby.data_dir = data_dir;
+    standby.key_file = directory.path() / "keys";
+    standby.follow = true;
+    return Engine::open(standby, out);
+  }
+
   // Closes the engine and opens it again on the same data directory, as a restart would.
   Status reopen() {
     engine.reset();

@@ -96,10 +96,14 @@ bool Admin::authorized(std::string_view authorization) const {
 }
 
 std::optional<ApiResponse> Admin::refusal_unless_primary(const ApiRequest& request) const {
-  if (request.method == "GET" || !changes_data(request.path) || role_.may_acknowledge()) {
-    return std::nullopt;
-  }
-  return error_response(503, "not_primary", reason_sentence(Reason::not_primary));
+  if (request.method == "GET" || request.path == "/admin/v1/snapshot") return std::nullopt;
+  // A node that follows a primary (elected standby, or by --follow alone, whose role is single)
+  // changes nothing itself: its state is its primary's. Otherwise the lease decides, for the
+  // calls that change data; the cluster's calls answer for themselves.
+  const bool refused =
+      engine_.following() || (changes_data(request.path) && !role_.may_acknowledge());
+  if (!refused) return std::nullopt;
+  return not_primary_response();
 }
 
 ApiResponse Admin::handle(const ApiRequest& request) {
@@ -137,11 +141,6 @@ ApiResponse Admin::route(const ApiRequest& request) {
   }
   if (auto refusal = refusal_without_token(request)) return std::move(*refusal);
   if (auto refusal = refusal_unless_primary(request)) return std::move(*refusal);
-  // A standby that follows its primary by --follow alone (no election: its role is single)
-  // changes nothing itself either: its state is its primary's (a snapshot changes nothing).
-  if (request.method != "GET" && request.path != "/admin/v1/snapshot" && engine_.following()) {
-    return not_primary_response();
-  }
   if (request.path == "/admin/v1/cluster") {
     if (request.method != "GET") return error_response(405, "method_not_allowed", "use GET");
     return cluster();
@@ -398,11 +397,6 @@ HeadDecision Admin::on_head(const ApiRequest& head) {
   if (head.method != "POST" || !head.path.starts_with(batches) || !head.path.ends_with(import) ||
       head.path.size() <= batches.size() + import.size()) {
     return decision;  // read whole and answered the ordinary way, with its error if it has one
-  }
-  if (engine_.following()) {
-    decision.answer = not_primary_response();
-    log_action(head.method, head.path, *decision.answer);
-    return decision;
   }
   const std::string_view id =
       head.path.substr(batches.size(), head.path.size() - batches.size() - import.size());
