@@ -60,6 +60,10 @@ void DataPlane::fail(ApiResponse& answer, int status, std::string_view code,
   write_error_answer(code, message, &answer.body);
 }
 
+void DataPlane::fail_not_primary(ApiResponse& answer) {
+  fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+}
+
 void DataPlane::fail_rate_limited(ApiResponse& answer) {
   fail(answer, 429, "rate_limited", reason_sentence(Reason::rate_limited));
 }
@@ -105,7 +109,7 @@ void DataPlane::handle(const ApiRequest& request, ApiResponse& answer) {
   // A change: only a primary holding its lease acknowledges it, and its answer leaves only while
   // it still does (the transport checks again as it sends).
   if (!role_.may_acknowledge()) {
-    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+    return fail_not_primary(answer);
   }
   if (!role_.is_single()) answer.acknowledged_by = &role_;
   if (path == "/v1/redeem") return take(request.body, /*reserve=*/false, caller, answer);
@@ -202,7 +206,7 @@ void DataPlane::rollback(std::string_view body, const Caller& caller, ApiRespons
     return fail(answer, 400, "bad_request", outcome.request_error);
   }
   if (outcome.reason == Reason::not_primary) {
-    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+    return fail_not_primary(answer);
   }
   if (outcome.reason == Reason::invalid_code) {
     return fail(answer, 400, "invalid_code", reason_sentence(Reason::invalid_code));

@@ -110,6 +110,8 @@ class DataPlane {
                    std::string_view message);
   // The 429 of a customer or client rate limited.
   static void fail_rate_limited(ApiResponse& answer);
+  // 503 not_primary: this node may not acknowledge changes (the lease, or it follows a primary).
+  static void fail_not_primary(ApiResponse& answer);
   // Sets outcome to what call answers (for one code or a stack) unless the request's customer or
   // its client is rate limited: then false, and call is not run. Each code of the outcome that is
   // not real counts against both.

@@ -49,7 +49,7 @@ void DataPlane::rollback_stack(const ParsedCouponRequest& parsed, const Caller& 
       engine_.rollback_stack(parsed.stack(), parsed.request.order_id, caller.key_name);
   if (!outcome.request_error.empty()) return fail(answer, 400, "bad_request", outcome.request_error);
   if (outcome.reason == Reason::not_primary) {
-    return fail(answer, 503, "not_primary", reason_sentence(Reason::not_primary));
+    return fail_not_primary(answer);
   }
   const std::string code(outcome.count > 0 ? parsed.stack()[outcome.failed] : std::string_view());
   if (outcome.reason == Reason::invalid_code) {
