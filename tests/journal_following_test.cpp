@@ -69,6 +69,10 @@ TEST(JournalFollowingTest, AFollowingJournalTakesOnlyTheNextSequence) {
     EXPECT_EQ(gap.code(), Status::Code::failed_precondition);
     EXPECT_NE(gap.message().find("where this journal's next is 2"), std::string::npos);
     ASSERT_TRUE(journal->append_replicated(2, RecordType::use_taken, payload_for(2)).is_ok());
+    // Taken, not yet written: the follower writes its group itself, no thread does it for it.
+    EXPECT_EQ(journal->local_durable_sequence(), 0u);
+    ASSERT_TRUE(journal->write_replicated().is_ok());
+    EXPECT_EQ(journal->local_durable_sequence(), 2u);
     ASSERT_TRUE(journal->wait_durable(2).is_ok());
     // Promoted: local appends go on after the primary's last.
     journal->set_following(false);

@@ -30,6 +30,8 @@ void feed(Engine& source, Engine& standby) {
         header.sequence, header.type, std::string_view(bytes).substr(sizeof(header)));
     ASSERT_TRUE(status.is_ok()) << status.message();
   }
+  const Status written = standby.write_replicated();
+  ASSERT_TRUE(written.is_ok()) << written.message();
 }
 
 TEST(ReplicationApplyTest, AStandbyEngineAppliesThePrimarysRecordsAndRefusesItsOwn) {

@@ -364,15 +364,22 @@ class Engine {
   // under the same sequence, which must be the journal's next, and applies it as recovery would.
   // A record of type 12 finds its file in DATA_DIR/imports/ under the record's sequence.
   Status apply_replicated(std::uint64_t sequence, std::uint8_t type, std::string_view payload);
+  // Writes and syncs, on the caller's thread, the records apply_replicated took since the last
+  // call: the follower's group commit (see journal/journal.h).
+  Status write_replicated();
   // The last record appended to the journal (0 when none).
   std::uint64_t last_sequence() const;
   // Every record up to this sequence is on this node's disk (durable_sequence() may be lower
   // while a synchronous standby is required).
   std::uint64_t local_durable_sequence() const;
+  // wake is called from the journal's thread after each group is on this node's disk (it must
+  // only post).
+  void subscribe_locally_durable(std::function<void()> wake);
   // Every record up to this sequence is written to the journal's segment, perhaps not synced yet;
-  // wake is called from the journal's thread after each group is written (it must only post).
+  // wake is called from the journal's thread after each group is written, with the group's
+  // records as the segment holds them (it must only post, or send without blocking).
   std::uint64_t written_sequence() const;
-  void subscribe_written(std::function<void()> wake);
+  void subscribe_written(std::function<void(std::string_view group)> wake);
   // Synchronous standby: while required, an answer waits until a standby also holds its record
   // (standby_acknowledged). See journal/journal.h.
   void require_standby(bool required);

@@ -220,15 +220,21 @@ Status Engine::apply_replicated(std::uint64_t sequence, std::uint8_t type,
                       journal::JournalRecord{sequence, record_type, payload});
 }
 
+Status Engine::write_replicated() { return state_->journal->write_replicated(); }
+
 std::uint64_t Engine::last_sequence() const { return state_->journal->last_sequence(); }
 
 std::uint64_t Engine::local_durable_sequence() const {
   return state_->journal->local_durable_sequence();
 }
 
+void Engine::subscribe_locally_durable(std::function<void()> wake) {
+  state_->journal->subscribe_locally_durable(std::move(wake));
+}
+
 std::uint64_t Engine::written_sequence() const { return state_->journal->written_sequence(); }
 
-void Engine::subscribe_written(std::function<void()> wake) {
+void Engine::subscribe_written(std::function<void(std::string_view group)> wake) {
   state_->journal->subscribe_written(std::move(wake));
 }
 

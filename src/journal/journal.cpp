@@ -181,7 +181,6 @@ Status Journal::append_replicated(std::uint64_t sequence, RecordType type,
     return Status::failed_precondition("the primary sent record " + std::to_string(sequence) +
                                        " where this journal's next is " + std::to_string(expected));
   }
-  const bool was_empty = pending_.empty();
   pending_.append(reinterpret_cast<const char*>(&header), sizeof(header));
   pending_.append(payload);
   last_sequence_.store(sequence, std::memory_order_release);
@@ -189,7 +188,8 @@ Status Journal::append_replicated(std::uint64_t sequence, RecordType type,
     local_durable_.store(sequence, std::memory_order_release);
     durable_.store(sequence, std::memory_order_release);
   }
-  if (was_empty) group_ready_.notify_one();
+  // The follower writes the group itself (write_replicated) once it has taken every record that
+  // arrived: waking the writer thread for it would cost a context switch per group.
   return Status::ok();
 }
 
@@ -197,20 +197,43 @@ void Journal::set_following(bool following) {
   // Under the append lock: no local append is half made when the flag turns.
   std::lock_guard lock(append_mutex_);
   following_.store(following, std::memory_order_release);
+  // A follower that stopped between appending and writing leaves records to the writer thread.
+  if (!pending_.empty()) group_ready_.notify_one();
+}
+
+Status Journal::write_replicated() {
+  std::string group;
+  std::lock_guard writing(write_mutex_);
+  std::uint64_t last_in_group = 0;
+  {
+    std::lock_guard lock(append_mutex_);
+    group.swap(pending_);
+    last_in_group = last_sequence_.load(std::memory_order_relaxed);
+  }
+  if (group.empty()) return Status::ok();
+  Status status = write_group(group, last_in_group);
+  if (!status.is_ok()) fail(status);
+  return status;
 }
 
 void Journal::run_writer() {
   std::string group;
   for (;;) {
-    std::uint64_t last_in_group = 0;
     {
       std::unique_lock lock(append_mutex_);
       group_ready_.wait(lock, [this] { return !pending_.empty() || stopping_; });
       if (pending_.empty()) return;  // stopping, and everything is written
+    }
+    // One writer at a time: a follower may be writing its own group (write_replicated).
+    std::lock_guard writing(write_mutex_);
+    std::uint64_t last_in_group = 0;
+    {
+      std::lock_guard lock(append_mutex_);
       group.clear();
       group.swap(pending_);
       last_in_group = last_sequence_.load(std::memory_order_relaxed);
     }
+    if (group.empty()) continue;  // the follower wrote it
     const Status status = write_group(group, last_in_group);
     if (!status.is_ok()) return fail(status);
   }
@@ -228,7 +251,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
       std::memcpy(&header, group.data() + offset, sizeof(header));
       const std::size_t size = sizeof(header) + header.payload_bytes;
       status = write_in_place(group.data() + offset, size);
-      if (status.is_ok()) announce_written(header.sequence);
+      if (status.is_ok()) announce_written(header.sequence, std::string_view(group.data() + offset, size));
       if (status.is_ok()) status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
       publish(header.sequence);
@@ -238,7 +261,7 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
     status = write_in_place(group.data(), group.size());
     if (!status.is_ok()) return status;
     fault_point("journal.after_write");
-    announce_written(last_in_group);
+    announce_written(last_in_group, group);
     if (options_.durability == Durability::group) {
       status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
@@ -256,6 +279,7 @@ void Journal::publish(std::uint64_t durable_through) {
       local_durable_.store(durable_through, std::memory_order_release);
     }
   }
+  notify(locally_durable_listeners_);
   commit();
 }
 
@@ -278,6 +302,7 @@ void Journal::standby_acknowledged(std::uint64_t sequence) {
 
 void Journal::commit() {
   std::vector<DurableCallback> ready;
+  bool moved = false;
   {
     std::lock_guard lock(waiters_mutex_);
     if (options_.durability != Durability::none) {
@@ -288,7 +313,10 @@ void Journal::commit() {
       // Never lowered: what was answered stays answered.
       if (allowed > durable_.load(std::memory_order_relaxed)) {
         durable_.store(allowed, std::memory_order_release);
+        moved = true;
       }
+    } else {
+      moved = true;  // durable_ moves in append
     }
     const auto done = std::partition(waiters_.begin(), waiters_.end(), [&](const auto& waiter) {
       return waiter.first > durable_.load(std::memory_order_relaxed);
@@ -296,20 +324,33 @@ void Journal::commit() {
     for (auto it = done; it != waiters_.end(); ++it) ready.push_back(std::move(it->second));
     waiters_.erase(done, waiters_.end());
   }
+  // Also for wait_locally_durable, whose sequence may have moved alone.
   durable_changed_.notify_all();
-  notify_listeners();
+  // A primary waiting for its standby syncs its own disk first: waking every I/O thread for a
+  // commit sequence that did not move would cost each of them a context switch per group.
+  if (moved) notify_listeners();
   for (DurableCallback& callback : ready) callback(true);
 }
 
-void Journal::subscribe_written(std::function<void()> wake) {
+void Journal::subscribe_written(WrittenListener wake) {
   std::lock_guard lock(listeners_mutex_);
   written_listeners_.push_back(std::move(wake));
 }
 
-void Journal::announce_written(std::uint64_t written_through) {
+void Journal::subscribe_locally_durable(std::function<void()> wake) {
+  std::lock_guard lock(listeners_mutex_);
+  locally_durable_listeners_.push_back(std::move(wake));
+}
+
+void Journal::announce_written(std::uint64_t written_through, std::string_view group) {
   written_.store(written_through, std::memory_order_release);
   std::lock_guard lock(listeners_mutex_);
-  for (const auto& wake : written_listeners_) wake();
+  for (const auto& wake : written_listeners_) wake(group);
+}
+
+void Journal::notify(const std::vector<std::function<void()>>& listeners) {
+  std::lock_guard lock(listeners_mutex_);
+  for (const auto& wake : listeners) wake();
 }
 
 void Journal::subscribe(std::function<void()> wake) {
@@ -321,8 +362,7 @@ void Journal::notify_listeners() {
   // Pairs with the fence a waiter makes between saying it waits and reading durable_: either the
   // waiter sees the new durable_, or this call sees the waiter.
   std::atomic_thread_fence(std::memory_order_seq_cst);
-  std::lock_guard lock(listeners_mutex_);
-  for (const auto& wake : listeners_) wake();
+  notify(listeners_);
 }
 
 void Journal::fail(const Status& status) {
@@ -335,6 +375,7 @@ void Journal::fail(const Status& status) {
   }
   durable_changed_.notify_all();
   notify_listeners();
+  notify(locally_durable_listeners_);
   for (auto& waiter : waiters) waiter.second(false);
   if (options_.on_failure) options_.on_failure(status);
   // Appends go on piling up in pending_ with nobody to write them; coupond exits in on_failure.

@@ -72,8 +72,13 @@ class Journal {
   std::uint64_t append(RecordType type, std::string_view payload);
 
   // While following: appends the primary's record under its own sequence, which must be the next
-  // one (failed_precondition otherwise, and nothing is appended).
+  // one (failed_precondition otherwise, and nothing is appended). Not written until
+  // write_replicated (or the writer thread, after set_following(false) or at the end).
   Status append_replicated(std::uint64_t sequence, RecordType type, std::string_view payload);
+  // Writes and syncs, on the caller's thread, the records append_replicated took: a follower calls
+  // it once it has taken what arrived, so that its group is what came in one read, and no thread
+  // is woken for it. A failure stops the journal as the writer's would.
+  Status write_replicated();
   void set_following(bool following);
   bool following() const { return following_.load(std::memory_order_acquire); }
 
@@ -91,9 +96,14 @@ class Journal {
   // Every record up to this sequence is written to its segment (in the page cache at least),
   // perhaps not yet synced: what a standby may be sent, so that both syncs run at once.
   std::uint64_t written_sequence() const { return written_.load(std::memory_order_acquire); }
-  // Calls wake, from the writer thread, after each group is written and before it is synced.
-  // wake must be quick (post elsewhere, do not work).
-  void subscribe_written(std::function<void()> wake);
+  // Calls wake, from the writer thread, after each group is written and before it is synced, with
+  // the group's records as the segment holds them (headers sealed). wake must be quick: post
+  // elsewhere, or one send that never blocks.
+  using WrittenListener = std::function<void(std::string_view group)>;
+  void subscribe_written(WrittenListener wake);
+  // Calls wake, from the writer thread, after each group is on the local disk (what a standby
+  // acknowledges), whatever the commit sequence does, and once on failure.
+  void subscribe_locally_durable(std::function<void()> wake);
 
   // The sequence of the last record appended.
   std::uint64_t last_sequence() const { return last_sequence_.load(std::memory_order_acquire); }
@@ -106,8 +116,10 @@ class Journal {
   // at once, on the caller's thread, when that is already known; otherwise on the writer thread.
   using DurableCallback = std::function<void(bool durable)>;
   void when_durable(std::uint64_t sequence, DurableCallback done);
-  // Calls wake, from the writer thread, after every group made durable and once on failure, for
-  // the journal's life: a server waiting on many answers hears once per group, not per answer.
+  // Calls wake, from the writer thread (or the thread acknowledging for a standby), each time the
+  // commit sequence moves and once on failure, for the journal's life: a server waiting on many
+  // answers hears once per group, not per answer, and never when nothing moved (a synchronous
+  // standby's primary syncs its own disk before the commit sequence may move).
   // wake must be quick (post elsewhere, do not work).
   void subscribe(std::function<void()> wake);
 
@@ -137,6 +149,7 @@ class Journal {
   const JournalOptions options_;
 
   std::mutex append_mutex_;
+  std::mutex write_mutex_;  // held while a group is taken and written: the writer or a follower
   std::condition_variable group_ready_;
   std::string pending_;   // records appended since the writer last took a group
   bool stopping_ = false;
@@ -146,7 +159,8 @@ class Journal {
   std::atomic<std::uint64_t> local_durable_{0};  // on this node's disk
   std::atomic<std::uint64_t> standby_acked_{0};
   std::atomic<std::uint64_t> written_{0};
-  std::vector<std::function<void()>> written_listeners_;  // under listeners_mutex_
+  std::vector<WrittenListener> written_listeners_;                // under listeners_mutex_
+  std::vector<std::function<void()>> locally_durable_listeners_;  // under listeners_mutex_
   std::atomic<bool> standby_required_{false};
   std::atomic<bool> following_{false};
   std::atomic<bool> failed_{false};
@@ -157,7 +171,8 @@ class Journal {
   std::mutex listeners_mutex_;
   std::vector<std::function<void()>> listeners_;
   void notify_listeners();
-  void announce_written(std::uint64_t written_through);
+  void notify(const std::vector<std::function<void()>>& listeners);
+  void announce_written(std::uint64_t written_through, std::string_view group);
 
   // The writer thread's own: the segment being written, and where the next group goes in it.
   int fd_ = -1;

@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-#include "journal/byte_codec.h"
 #include "journal/durable_file.h"
 #include "journal/journal_format.h"
 #include "journal/load_file.h"
@@ -15,7 +14,7 @@
 namespace coupond::replication {
 
 Follower::Follower(Engine& engine, FollowerOptions options)
-    : engine_(engine), options_(std::move(options)), durable_(DurableSignal::subscribe(engine)) {}
+    : engine_(engine), options_(std::move(options)), acknowledger_(Acknowledger::subscribe(engine)) {}
 
 Follower::~Follower() { stop(); }
 
@@ -42,7 +41,6 @@ void Follower::stop() {
     if (connection_ != nullptr) connection_->shut_down();
   }
   wake_.notify_all();
-  durable_->notify();
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mutex_);
   stopped_ = true;
@@ -134,7 +132,8 @@ Status Follower::follow_once(Connection& connection) {
   log("replication: following " + primary_ + " from sequence " +
       std::to_string(hello.last_sequence + 1) + " (the primary is at " +
       std::to_string(start.primary_sequence) + ")");
-  std::thread acks([this, &connection] { send_acks(connection); });
+  status = acknowledger_->attach(&connection);
+  if (!status.is_ok()) return status;
   const std::filesystem::path imports = engine_.data_dir() / "imports";
   for (;;) {
     status = connection.receive(&message);
@@ -174,32 +173,21 @@ Status Follower::follow_once(Connection& connection) {
                                   status.message());
       break;
     }
+    // Every record that came in one read is one group: written and synced here, on this thread,
+    // before waiting for more (what arrives meanwhile makes the next group).
+    if (!connection.holds_message()) {
+      status = engine_.write_replicated();
+      if (!status.is_ok()) break;
+    }
   }
-  // Before the join: the acknowledging thread waits for this, not for a send to fail.
+  // What was taken before the loop ended is written too: nothing else would write it while this
+  // node follows, and the primary may send nothing more that would.
+  const Status written = engine_.write_replicated();
+  if (status.is_ok()) status = written;
+  acknowledger_->detach();
   connected_.store(false);
   connection.shut_down();
-  durable_->notify();
-  acks.join();
   return status;
-}
-
-// After each of this node's group commits: the primary hears what this node holds on disk.
-void Follower::send_acks(Connection& connection) {
-  std::uint64_t sent = 0;
-  while (!stopping_.load() && connected_.load()) {
-    const std::uint64_t seen = durable_->generation();
-    const std::uint64_t durable = engine_.local_durable_sequence();
-    if (durable > sent) {
-      std::string body;
-      journal::ByteWriter(&body).integer(durable);
-      if (!connection.send(MessageType::ack, body).is_ok()) {
-        connected_.store(false);
-        return;
-      }
-      sent = durable;
-    }
-    durable_->wait_past(seen, std::chrono::milliseconds(200));
-  }
 }
 
 Status Follower::receive_base_copy(Connection& connection) {

@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "coupond/engine.h"
-#include "replication/durable_signal.h"
+#include "replication/acknowledger.h"
 #include "replication/wire.h"
 
 namespace coupond::replication {
@@ -62,13 +62,12 @@ class Follower {
   void run();
   Status follow_once(Connection& connection);
   Status receive_base_copy(Connection& connection);
-  void send_acks(Connection& connection);
   void set_error(const std::string& error, bool fatal);
   void log(const std::string& line) const;
 
   Engine& engine_;
   const FollowerOptions options_;
-  std::shared_ptr<DurableSignal> durable_;
+  std::shared_ptr<Acknowledger> acknowledger_;
   std::string primary_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

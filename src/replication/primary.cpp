@@ -14,6 +14,7 @@
 #include "journal/load_file.h"
 #include "replication/file_transfer.h"
 #include "replication/handshake.h"
+#include "replication/live_tail.h"
 #include "replication/segment_cursor.h"
 
 namespace coupond::replication {
@@ -43,8 +44,11 @@ std::filesystem::path newest_snapshot(const std::filesystem::path& directory,
 }  // namespace
 
 struct Primary::Session {
-  explicit Session(int fd) : connection(fd) {}
+  explicit Session(int fd) : connection(fd), live(std::make_shared<LiveStream>(connection)) {}
   Connection connection;
+  // The live tail's view of this stream: the journal's writer sends on it once the sender is
+  // caught up.
+  const std::shared_ptr<LiveStream> live;
   std::string node;
   std::atomic<bool> streaming{false};
   std::atomic<std::uint64_t> acknowledged{0};
@@ -54,7 +58,7 @@ struct Primary::Session {
 };
 
 Primary::Primary(Engine& engine, PrimaryOptions options)
-    : engine_(engine), options_(std::move(options)), durable_(DurableSignal::subscribe(engine)) {
+    : engine_(engine), options_(std::move(options)), tail_(LiveTail::subscribe(engine)) {
   if (options_.sync_standby) engine_.require_standby(true);
 }
 
@@ -74,7 +78,7 @@ Primary::~Primary() {
     sessions.swap(sessions_);
   }
   for (const auto& session : sessions) session->connection.shut_down();
-  durable_->notify();
+  tail_->notify();
   for (const auto& session : sessions) {
     if (session->sender.joinable()) session->sender.join();
     if (session->ack_reader.joinable()) session->ack_reader.join();
@@ -220,13 +224,36 @@ Status Primary::send_base_copy(Session& session) {
 
 Status Primary::stream(Session& session, std::uint64_t next_sequence) {
   const std::filesystem::path journal_directory = engine_.data_dir() / "journal";
-  SegmentCursor cursor(journal_directory, next_sequence);
+  auto cursor = std::make_unique<SegmentCursor>(journal_directory, next_sequence);
+  const std::shared_ptr<LiveStream>& live = session.live;
+  tail_->add(live);
+  struct Unlist {
+    LiveTail& tail;
+    const LiveStream* stream;
+    ~Unlist() { tail.remove(stream); }
+  } unlist{*tail_, live.get()};
   std::string bytes;
   while (!stopping_.load() && !session.done.load()) {
-    const std::uint64_t seen = durable_->generation();
+    const std::uint64_t seen = tail_->generation();
+    LiveStream::Handback handback = live->take();
+    if (handback.live) {
+      live->wait_while_live(std::chrono::milliseconds(500));
+      continue;
+    }
+    // Handed back by the writer: the rest of a message it began goes first, then the records
+    // from the first it did not send.
+    if (!handback.unsent.empty()) session.connection.queue_framed(handback.unsent);
+    // Past what the writer sent, reading on from where this cursor stands (the records are
+    // right after it, mostly in what it read ahead).
+    while (cursor->next_sequence() < handback.next &&
+           cursor->next(handback.next - 1, &bytes) == SegmentCursor::Read::record) {
+    }
+    if (cursor->next_sequence() < handback.next) {  // the segments moved on: look afresh
+      cursor = std::make_unique<SegmentCursor>(journal_directory, handback.next);
+    }
     // Sent once written, before the sync: the standby's sync runs beside this node's. An answer
     // still waits for both (the commit sequence).
-    const SegmentCursor::Read read = cursor.next(engine_.written_sequence(), &bytes);
+    const SegmentCursor::Read read = cursor->next(engine_.written_sequence(), &bytes);
     if (read == SegmentCursor::Read::record) {
       RecordHeader header;
       std::memcpy(&header, bytes.data(), sizeof(header));
@@ -241,15 +268,18 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
       session.connection.queue(MessageType::record, bytes);
       if (session.connection.queued_bytes() < chunk_bytes) continue;
     } else if (read == SegmentCursor::Read::gone) {
-      return Status::failed_precondition("its next record " + std::to_string(cursor.next_sequence()) +
+      return Status::failed_precondition("its next record " + std::to_string(cursor->next_sequence()) +
                                          " was removed after a snapshot: it will get a base copy");
     } else if (read == SegmentCursor::Read::damaged) {
-      return Status::corruption("record " + std::to_string(cursor.next_sequence()) +
+      return Status::corruption("record " + std::to_string(cursor->next_sequence()) +
                                 " cannot be read back from this node's journal");
     }
     Status status = session.connection.flush();
     if (!status.is_ok()) return status;
-    if (read == SegmentCursor::Read::not_yet) durable_->wait_past(seen, std::chrono::milliseconds(500));
+    if (read != SegmentCursor::Read::not_yet) continue;
+    // Caught up: the writer sends from here, unless it wrote more meanwhile.
+    if (live->go_live(cursor->next_sequence(), engine_)) continue;
+    tail_->wait_past(seen, std::chrono::milliseconds(500));
   }
   return Status::ok();
 }
@@ -267,7 +297,9 @@ void Primary::read_acks(const std::shared_ptr<Session>& session) {
   }
   session->done.store(true);
   session->connection.shut_down();
-  durable_->notify();  // the sender may be waiting for the journal: let it see the end
+  // The sender may be waiting for the journal, or for the writer to hand the stream back.
+  tail_->notify();
+  session->live->end();
 }
 
 std::vector<StandbyStatus> Primary::standbys() const {

@@ -18,7 +18,7 @@
 
 #include "coupond/cluster_status.h"
 #include "coupond/engine.h"
-#include "replication/durable_signal.h"
+#include "replication/live_tail.h"
 #include "replication/wire.h"
 
 namespace coupond::replication {
@@ -62,7 +62,7 @@ class Primary {
 
   Engine& engine_;
   const PrimaryOptions options_;
-  std::shared_ptr<DurableSignal> durable_;
+  std::shared_ptr<LiveTail> tail_;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> suspended_{false};

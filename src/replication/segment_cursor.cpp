@@ -37,16 +37,20 @@ const char* SegmentCursor::view(std::uint64_t offset, std::size_t size) {
     return buffer_.data() + (offset - buffer_offset_);
   }
   constexpr std::size_t read_ahead = 256u << 10;
-  buffer_.resize(std::max(size, read_ahead));
+  buffer_.clear();
   buffer_offset_ = offset;
+  const std::size_t wanted = std::max(size, read_ahead);
+  char* room = buffer_.room(wanted);
   std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t got = ::pread(fd_, buffer_.data() + done, buffer_.size() - done,
-                                static_cast<off_t>(offset + done));
+  while (done < wanted) {
+    const ssize_t got =
+        ::pread(fd_, room + done, wanted - done, static_cast<off_t>(offset + done));
     if (got <= 0) break;
     done += static_cast<std::size_t>(got);
+    // A file reads short only at its end (the live tail): asking again would only hear so.
+    if (done < wanted) break;
   }
-  buffer_.resize(done);
+  buffer_.grown(done);
   return done >= size ? buffer_.data() : nullptr;
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "coupond/status.h"
+#include "replication/byte_buffer.h"
 
 namespace coupond::replication {
 
@@ -47,7 +48,7 @@ class SegmentCursor {
   int fd_ = -1;
   std::uint64_t offset_ = 0;  // of record next_ in the open segment
   // What was last read of the segment, from buffer_offset_ on: one read serves many records.
-  std::string buffer_;
+  ByteBuffer buffer_;
   std::uint64_t buffer_offset_ = 0;
 };
 

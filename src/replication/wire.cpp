@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,13 +25,26 @@ Status errno_error(const std::string& what) {
   return Status::io_error(what + ": " + std::strerror(errno));
 }
 
-Status write_fully(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t written = ::send(fd, data, size, MSG_NOSIGNAL);
+// Every byte of the parts, in order, in as few system calls as the socket takes them: a message's
+// head and body leave in one segment, not two (TCP_NODELAY sends each write at once).
+Status write_fully(int fd, iovec* parts, std::size_t count) {
+  while (count > 0) {
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = count;
+    const ssize_t written = ::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) return errno_error("replication connection lost while sending");
-    data += written;
-    size -= static_cast<std::size_t>(written);
+    auto left = static_cast<std::size_t>(written);
+    while (count > 0 && left >= parts->iov_len) {
+      left -= parts->iov_len;
+      ++parts;
+      --count;
+    }
+    if (count > 0) {
+      parts->iov_base = static_cast<char*>(parts->iov_base) + left;
+      parts->iov_len -= left;
+    }
   }
   return Status::ok();
 }
@@ -67,17 +81,37 @@ Status resolve(const std::string& address, bool passive, addrinfo** out) {
 
 Connection::~Connection() { ::close(fd_); }
 
-void Connection::queue(MessageType type, std::string_view body) {
-  journal::ByteWriter writer(&queued_);
+void append_message(std::string* out, MessageType type, std::string_view body) {
+  journal::ByteWriter writer(out);
   writer.integer(static_cast<std::uint8_t>(type));
   writer.integer(static_cast<std::uint32_t>(body.size()));
   writer.raw(body.data(), body.size());
 }
 
+void Connection::queue(MessageType type, std::string_view body) {
+  append_message(&queued_, type, body);
+}
+
+Status Connection::send_without_blocking(std::string_view bytes, std::size_t* sent) {
+  *sent = 0;
+  std::unique_lock lock(send_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return Status::failed_precondition("another thread is sending");
+  while (*sent < bytes.size()) {
+    const ssize_t written = ::send(fd_, bytes.data() + *sent, bytes.size() - *sent,
+                                   MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Status::ok();
+    if (written <= 0) return errno_error("replication connection lost while sending");
+    *sent += static_cast<std::size_t>(written);
+  }
+  return Status::ok();
+}
+
 Status Connection::flush() {
   if (queued_.empty()) return Status::ok();
   std::lock_guard lock(send_mutex_);
-  Status status = write_fully(fd_, queued_.data(), queued_.size());
+  iovec part{queued_.data(), queued_.size()};
+  Status status = write_fully(fd_, &part, 1);
   queued_.clear();
   return status;
 }
@@ -87,48 +121,53 @@ Status Connection::send(MessageType type, std::string_view body) {
   head[0] = static_cast<char>(type);
   const auto size = static_cast<std::uint32_t>(body.size());
   std::memcpy(head + 1, &size, sizeof(size));
+  iovec parts[2] = {{head, sizeof(head)}, {const_cast<char*>(body.data()), body.size()}};
   std::lock_guard lock(send_mutex_);
-  Status status = write_fully(fd_, head, sizeof(head));
-  if (status.is_ok()) status = write_fully(fd_, body.data(), body.size());
-  return status;
+  return write_fully(fd_, parts, 2);
 }
 
 Status Connection::receive_more() {
-  if (received_taken_ > 0) {
-    received_.erase(0, received_taken_);
-    received_taken_ = 0;
-  }
-  const std::size_t kept = received_.size();
-  received_.resize(kept + std::max<std::size_t>(64u << 10, kept));
+  // Room for what has arrived, at least 64 KiB, and for a message as long as what is held.
+  char* room = received_.room(std::max<std::size_t>(64u << 10, received_.size()));
+  const std::size_t room_bytes = received_.room_left();
   for (;;) {
-    const ssize_t got = ::recv(fd_, received_.data() + kept, received_.size() - kept, 0);
+    const ssize_t got = ::recv(fd_, room, room_bytes, 0);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) received_.resize(kept);
     if (got == 0) return Status::io_error("replication connection closed by the other side");
     if (got < 0) return errno_error("replication connection lost while receiving");
-    received_.resize(kept + static_cast<std::size_t>(got));
+    received_.grown(static_cast<std::size_t>(got));
     return Status::ok();
   }
 }
 
+namespace {
+constexpr std::size_t head_bytes = 5;
+}  // namespace
+
+bool Connection::holds_message() const {
+  if (received_.size() < head_bytes) return false;
+  std::uint32_t size = 0;
+  std::memcpy(&size, received_.data() + 1, sizeof(size));
+  return received_.size() - head_bytes >= size;
+}
+
 Status Connection::receive(Message* out) {
-  constexpr std::size_t head_bytes = 5;
-  while (received_.size() - received_taken_ < head_bytes) {
+  while (received_.size() < head_bytes) {
     Status status = receive_more();
     if (!status.is_ok()) return status;
   }
   std::uint32_t size = 0;
-  std::memcpy(&size, received_.data() + received_taken_ + 1, sizeof(size));
+  std::memcpy(&size, received_.data() + 1, sizeof(size));
   if (size > body_limit_) {
     return Status::corruption("a replication message claims " + std::to_string(size) + " bytes");
   }
-  while (received_.size() - received_taken_ < head_bytes + size) {
+  while (received_.size() < head_bytes + size) {
     Status status = receive_more();
     if (!status.is_ok()) return status;
   }
-  out->type = static_cast<MessageType>(received_[received_taken_]);
-  out->body.assign(received_, received_taken_ + head_bytes, size);
-  received_taken_ += head_bytes + size;
+  out->type = static_cast<MessageType>(received_.data()[0]);
+  out->body.assign(received_.data() + head_bytes, size);
+  received_.take(head_bytes + size);
   return Status::ok();
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "coupond/status.h"
+#include "replication/byte_buffer.h"
 
 namespace coupond::replication {
 
@@ -50,11 +51,18 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Status send(MessageType type, std::string_view body);
+  // Sends what the socket takes now of bytes (whole messages, framed), without waiting; *sent
+  // says how much. Fails without sending when another thread is sending.
+  Status send_without_blocking(std::string_view bytes, std::size_t* sent);
+  // Queues bytes already framed as messages (append_message), as queue() does.
+  void queue_framed(std::string_view bytes) { queued_.append(bytes); }
   // Sends several messages queued with queue() in one write.
   void queue(MessageType type, std::string_view body);
   Status flush();
   std::size_t queued_bytes() const { return queued_.size(); }
   Status receive(Message* out);
+  // A whole message has arrived and not been taken: receive() returns it without waiting.
+  bool holds_message() const;
   // Wakes a thread blocked in receive or send: both fail from then on.
   void shut_down();
   // A receive that waits longer fails; zero: wait for ever.
@@ -70,12 +78,14 @@ class Connection {
   const int fd_;
   std::mutex send_mutex_;
   std::string queued_;  // the sending thread's own
-  // The receiving thread's own: bytes read and not yet taken, from received_taken_ on. One read
-  // takes as many messages as have arrived.
-  std::string received_;
-  std::size_t received_taken_ = 0;
+  // The receiving thread's own: bytes read and not yet taken. One read takes as many messages as
+  // have arrived.
+  ByteBuffer received_;
   std::uint32_t body_limit_ = message_body_bytes_max;
 };
+
+// Appends one message (head and body) to out, as it goes on the wire.
+void append_message(std::string* out, MessageType type, std::string_view body);
 
 // "HOST:PORT" to a connected socket (blocking, TCP_NODELAY).
 Status connect_to(const std::string& address, int* fd);
