@@ -1,12 +1,9 @@
 #include "replication/follower.h"
 
-#include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "journal/byte_codec.h"
 #include "journal/durable_file.h"
-#include "journal/fault_point.h"
 #include "journal/journal_format.h"
 #include "journal/load_file.h"
 #include "replication/base_copy.h"
@@ -16,13 +13,6 @@
 #include "replication/wire.h"
 
 namespace coupond::replication {
-namespace {
-
-// How long a standby slowed by the fault switch replication.standby_delay waits before each
-// record: many times a loopback round trip, so that its primary runs ahead of it.
-constexpr std::chrono::milliseconds fault_standby_delay{50};
-
-}  // namespace
 
 Follower::Follower(Engine& engine, FollowerOptions options)
     : engine_(engine), options_(std::move(options)), durable_(DurableSignal::subscribe(engine)) {}
@@ -176,11 +166,6 @@ Status Follower::follow_once(Connection& connection) {
       status = Status::io_error("record " + std::to_string(header.sequence) +
                                 " arrived damaged");
       break;
-    }
-    // The failover tests make a standby lag as one on a slow link or disk would: on loopback it
-    // otherwise keeps up so closely that losing what only the primary held never shows.
-    if (journal::fault_switched_on("replication.standby_delay")) {
-      std::this_thread::sleep_for(fault_standby_delay);
     }
     status = engine_.apply_replicated(header.sequence, header.type, payload);
     if (!status.is_ok()) {
