@@ -1,12 +1,12 @@
 // A failover as clients see it: one etcd, partition P1 on two nodes (election, replication,
-// --sync-standby) and HAProxy routing to whichever answers GET /v1/role with 200. The standby is
-// slowed (fault switch replication.standby_delay: 50 ms before each record) so that it lags its
-// primary as one on a slow link or disk does; on loopback an unslowed standby keeps up so closely
-// that the test would pass without --sync-standby too. Clients redeem through HAProxy while the
+// --sync-standby) and HAProxy routing to whichever answers GET /v1/role with 200. The link to the
+// standby is slowed (fault switch replication.standby_delay: each record leaves the primary 50 ms
+// late) so that the standby lags as one on a real network can; on loopback it otherwise receives
+// each record as it is written, and the test would pass without --sync-standby too. Clients redeem through HAProxy while the
 // primary is killed with SIGKILL; they keep trying until the standby is primary and HAProxy sends
 // them to it. On the new primary every redemption answered 200 is there under its order id, and no
 // code has two uses: the synchronous standby is what keeps them, since without it the slowed
-// standby misses the last ones its primary acknowledged. The time without a primary is printed,
+// standby misses the last ones its primary acknowledged (dozens of them). The time without a primary is printed,
 // not asserted. Skipped when etcd or HAProxy is not installed.
 #include <gtest/gtest.h>
 
@@ -27,7 +27,7 @@ constexpr std::size_t acknowledged_before_kill = 40;
 constexpr std::size_t acknowledged_after_takeover = 20;
 
 // Not strict: the new primary has no standby until the killed node is back, and must answer alone
-// (after a second) rather than wait for one. The second is many times the standby's delay, so
+// (after a second) rather than wait for one. The second is many times the slowed link's delay, so
 // that before the kill no answer goes out without the standby.
 const std::vector<std::string> answer_alone_after_a_second = {
     "--sync-standby", "--sync-standby-strict=false", "--sync-standby-timeout", "1000"};

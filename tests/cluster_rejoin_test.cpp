@@ -3,7 +3,9 @@
 // primary is killed; the standby takes over, and with no standby of its own takes no redemption:
 // its answers wait. The killed node is started again on its own data directory and data port: it
 // finds the new primary through the election, follows it (rebuilt from a base copy if its journal
-// went further than the new primary's), and once it acknowledges, the waiting answers go out and
+// went further than the new primary's: the slowed link of the first era, as in
+// cluster_failover_test.cpp, leaves it records it wrote and never sent, so it nearly always is),
+// and once it acknowledges, the waiting answers go out and
 // new redemptions go through. Then the new primary is killed too: the first node is promoted
 // again, and holds every redemption acknowledged in both eras, none twice. The time each step
 // took is printed, not asserted. Skipped when etcd or HAProxy is not installed.
@@ -71,7 +73,8 @@ TEST_F(ClusterRejoin, TheKilledPrimaryFollowsTheNewOneAndTakesOverAgainWithEvery
   EXPECT_EQ(clients.acknowledged_after_kill(), 0u)
       << "a strict synchronous primary acknowledged without a standby";
 
-  // The killed node comes back on its own data, not slowed, as the new primary's standby.
+  // The killed node comes back on its own data as the new primary's standby, on a link no longer
+  // slowed.
   std::filesystem::remove(delay_file());
   const FailoverClock::time_point restarted_at = FailoverClock::now();
   first_node = start_node(first_name, strict_sync_standby);

@@ -1,6 +1,6 @@
 // What the failover tests share (tests/cluster_failover_test.cpp, tests/cluster_rejoin_test.cpp):
-// one etcd, partition P1 on two nodes n1 and n2 (election, replication, a synchronous standby slowed
-// by the fault switch replication.standby_delay so that it lags its primary as a real one can),
+// one etcd, partition P1 on two nodes n1 and n2 (election, replication, a synchronous standby on a
+// link the fault switch replication.standby_delay slows, so that it lags as a real one can),
 // HAProxy routing to whichever node answers GET /v1/role with 200, and clients redeeming through
 // it. Each node keeps its data directory and data port across restarts, as a real one does.
 #pragma once
@@ -73,18 +73,19 @@ class RoutedCluster : public ::testing::Test {
  protected:
   // Skips the test when etcd or HAProxy is not installed; starts etcd and prepares both nodes'
   // data (n1's made by a server, n2's a copy: the nodes of a partition share the admin token and
-  // key file) and the standby delay's switch file, present.
+  // key file) and the slow link's switch file, present.
   void SetUp() override;
 
   // Starts node "n1" or "n2" on its own data directory and data port, with sync_flags (the
-  // --sync-standby flags the test is about) and the standby delay on while delay_file() exists.
+  // --sync-standby flags the test is about) and the link to its standbys slowed while
+  // delay_file() exists.
   std::unique_ptr<ServerProcess> start_node(const std::string& node,
                                             const std::vector<std::string>& sync_flags);
   // Starts n1_ and n2_ (start_node), waits until one is primary and the other its connected
   // standby, then routes to them: HAProxy on router_port_, answering.
   ::testing::AssertionResult start_partition(const std::vector<std::string>& sync_flags,
                                              ServerProcess** primary, ServerProcess** standby);
-  // The file that switches the standby delay on while it exists.
+  // The file that slows the link to the standbys while it exists.
   std::filesystem::path delay_file() const { return directory_.path() / "standby-delay"; }
   std::string name_of(const ServerProcess* node) const { return node == n1_.get() ? "n1" : "n2"; }
 
