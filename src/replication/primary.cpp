@@ -323,11 +323,9 @@ std::vector<StandbyStatus> Primary::standbys() const {
 // for standbys again.
 void Primary::watch_sync() {
   using Clock = std::chrono::steady_clock;
-  // This node's durable sequence each time it grew, oldest first, past the commit sequence: the
-  // oldest answer still waiting stands on the record after the commit sequence, and has waited
-  // since the first of these that holds it. A standby that is always a few records behind, as
-  // under steady load, keeps every answer waiting briefly; only an answer that waited the whole
-  // timeout counts.
+  // Not the time the commit sequence has been behind: under steady load a standby is always a
+  // few records behind, each answer waiting briefly. Only an answer that waited the whole timeout
+  // counts.
   DurableSightings durable_since;
   bool waiting_logged = false;
   std::uint64_t durable_before = 0;
