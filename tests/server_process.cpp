@@ -106,7 +106,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_flags)
 ServerProcess::ServerProcess(const ServerOptions& options)
     : data_dir_(options.data_dir.empty() ? directory_.path() : options.data_dir) {
   std::vector<std::string> args = {"--data-dir", data_dir_.string(), "--listen",
-                                   "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                                   "127.0.0.1:" + std::to_string(options.data_port),
+                                   "--admin-listen", "127.0.0.1:0",
                                    "--threads", "2"};
   args.insert(args.end(), options.extra_flags.begin(), options.extra_flags.end());
   pid_ = spawn(COUPOND_BINARY, args, &stdout_fd_, /*merge_stderr=*/false,

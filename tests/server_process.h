@@ -26,6 +26,9 @@ struct ServerOptions {
   // Keep the server's standard error for error_output() (read when it ends) instead of passing
   // it through. Only for servers that log little: nothing reads the pipe while they run.
   bool capture_error_output = false;
+  // The data plane's port; 0 lets the kernel pick. A node started again on the port it had keeps
+  // the place a router's configuration gives it.
+  unsigned short data_port = 0;
 };
 
 class ServerProcess {

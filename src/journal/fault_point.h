@@ -6,7 +6,8 @@
 // COUPOND_FAULT_POINT=NAME[:N] makes the N-th pass (default the first) through the point called
 // NAME kill the process with SIGKILL on the spot: no destructor, no flush, as a power cut would.
 // COUPOND_FAULT_SWITCH=NAME:PATH turns the point NAME on for as long as the file PATH exists, so
-// that a test can cut a running server off (from etcd, say) at the moment it chooses, and back.
+// that a test can cut a running server off (from etcd, say) at the moment it chooses, and back, or
+// slow it down (its link to a standby) for a whole run.
 #pragma once
 
 namespace coupond::journal {
