@@ -262,7 +262,12 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
     const std::uint64_t seen = tail_->generation();
     LiveStream::Handback handback = live->take();
     if (handback.live) {
-      live->wait_while_live(std::chrono::milliseconds(500));
+      // A slowed link (the fault switch below) is the sender's to play: the writer would not wait.
+      if (journal::fault_switched_on("replication.standby_delay")) {
+        live->end();
+      } else {
+        live->wait_while_live(std::chrono::milliseconds(500));
+      }
       continue;
     }
     // Handed back by the writer: the rest of a message it began goes first, then the records
@@ -309,7 +314,10 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
     if (!status.is_ok()) return status;
     if (read != SegmentCursor::Read::not_yet) continue;
     // Caught up: the writer sends from here, unless it wrote more meanwhile.
-    if (live->go_live(cursor->next_sequence(), engine_)) continue;
+    if (!journal::fault_switched_on("replication.standby_delay") &&
+        live->go_live(cursor->next_sequence(), engine_)) {
+      continue;
+    }
     tail_->wait_past(seen, std::chrono::milliseconds(500));
   }
   return Status::ok();
