@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "journal/byte_codec.h"
 #include "journal/journal_format.h"
 #include "journal/load_file.h"
 #include "replication/file_transfer.h"
@@ -20,9 +19,6 @@ namespace coupond::replication {
 namespace {
 
 using journal::RecordHeader;
-
-// A hello is a few fields, two digests and a node name of at most 64 characters.
-constexpr std::uint32_t hello_bytes_max = 1024;
 
 // The newest snapshot file in directory and the sequence it covers; empty when there is none.
 std::filesystem::path newest_snapshot(const std::filesystem::path& directory,
@@ -157,8 +153,10 @@ Status Primary::handshake(Session& session, std::uint64_t* next_sequence, bool* 
   if (!status.is_ok()) return status;
   Hello hello;
   const auto refuse = [&](const std::string& why) {
-    log("replication: refused a standby" + (hello.node.empty() ? "" : " " + hello.node) + ": " +
-        why);
+    // The name only once it is one: before, it is whatever bytes an unauthenticated peer sent,
+    // and would write them into the log (a line break makes a line of its own).
+    const bool named = valid_node_name(hello.node);
+    log("replication: refused a standby" + (named ? " " + hello.node : "") + ": " + why);
     (void)session.connection.send(MessageType::refuse, why);
     return Status::failed_precondition(why);
   };
@@ -257,10 +255,8 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
 void Primary::read_acks(const std::shared_ptr<Session>& session) {
   Message message;
   while (session->connection.receive(&message).is_ok()) {
-    if (message.type != MessageType::ack) break;
-    journal::ByteReader reader(message.body);
-    const auto sequence = reader.integer<std::uint64_t>();
-    if (!reader.ok()) break;
+    std::uint64_t sequence = 0;
+    if (message.type != MessageType::ack || !decode_number(message.body, &sequence)) break;
     if (sequence > session->acknowledged.load()) session->acknowledged.store(sequence);
     engine_.standby_acknowledged(sequence);
     watcher_wake_.notify_all();

@@ -77,6 +77,11 @@ class Connection {
   std::uint32_t body_limit_ = message_body_bytes_max;
 };
 
+// The bodies that are one u64 and nothing else: an ack's sequence, a file end's checksum. A body
+// of any other length does not decode.
+std::string encode_number(std::uint64_t value);
+bool decode_number(std::string_view body, std::uint64_t* value);
+
 // "HOST:PORT" to a connected socket (blocking, TCP_NODELAY).
 Status connect_to(const std::string& address, int* fd);
 // A listening socket on "HOST:PORT" (port 0: any free one); *bound receives "HOST:PORT".
