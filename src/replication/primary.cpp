@@ -122,10 +122,11 @@ void Primary::serve(const std::shared_ptr<Session>& session) {
   bool base_copy = false;
   // A peer that connects and says nothing holds a thread: not for longer than this.
   session->connection.set_receive_timeout(std::chrono::seconds(10));
+  // A hello's room, and after it as much for each ack: a standby sends nothing larger, so nothing
+  // it claims is waited for or held beyond that.
   session->connection.set_body_limit(hello_bytes_max);
   Status status = handshake(*session, &next_sequence, &base_copy);
   session->connection.set_receive_timeout(std::chrono::seconds(0));
-  session->connection.set_body_limit(message_body_bytes_max);
   if (status.is_ok() && base_copy) {
     status = send_base_copy(*session);
     if (status.is_ok()) log("replication: base copy sent to standby " + session->node);

@@ -60,7 +60,7 @@ class Connection {
   // A receive that waits longer fails; zero: wait for ever.
   void set_receive_timeout(std::chrono::seconds timeout);
   // A message claiming a longer body fails the receive (message_body_bytes_max unless set): a
-  // peer not yet authenticated gets no more than a hello's room.
+  // primary gives a standby no more than a hello's room.
   void set_body_limit(std::uint32_t bytes) { body_limit_ = bytes; }
 
  private:
