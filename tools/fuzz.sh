@@ -16,7 +16,8 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(coupon_request batch_spec codes import_stream journal_reader recovery snapshot_reader)
+  targets=(coupon_request batch_spec codes import_stream journal_reader recovery snapshot_reader
+           replication_stream)
 fi
 
 build_targets=()

@@ -1,9 +1,5 @@
 #include "replication/acknowledger.h"
 
-#include <string>
-
-#include "journal/byte_codec.h"
-
 namespace coupond::replication {
 
 std::shared_ptr<Acknowledger> Acknowledger::subscribe(Engine& engine) {
@@ -36,9 +32,7 @@ Status Acknowledger::acknowledge_locked() {
   if (connection_ == nullptr) return Status::ok();
   const std::uint64_t durable = engine_.local_durable_sequence();
   if (durable <= sent_) return Status::ok();
-  std::string body;
-  journal::ByteWriter(&body).integer(durable);
-  Status status = connection_->send(MessageType::ack, body);
+  Status status = connection_->send(MessageType::ack, encode_number(durable));
   if (status.is_ok()) sent_ = durable;
   return status;
 }

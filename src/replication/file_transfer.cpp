@@ -19,11 +19,8 @@ Status send_file(Connection& connection, const std::filesystem::path& path, Mess
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return journal::errno_status("cannot open", path, errno);
   const off_t size = ::lseek(fd, 0, SEEK_END);
-  std::string body;
-  journal::ByteWriter writer(&body);
-  writer.integer(static_cast<std::uint64_t>(size < 0 ? 0 : size));
-  writer.integer(tag);
-  Status status = connection.send(begin, body);
+  const std::uint64_t bytes = size < 0 ? 0 : static_cast<std::uint64_t>(size);
+  Status status = connection.send(begin, encode_file_begin(bytes, tag));
   XXH3_state_t hash;
   XXH3_64bits_reset(&hash);
   std::string buffer(chunk_bytes, '\0');
@@ -39,9 +36,7 @@ Status send_file(Connection& connection, const std::filesystem::path& path, Mess
   }
   ::close(fd);
   if (!status.is_ok()) return status;
-  body.clear();
-  journal::ByteWriter(&body).integer(static_cast<std::uint64_t>(XXH3_64bits_digest(&hash)));
-  return connection.send(end, body);
+  return connection.send(end, encode_number(XXH3_64bits_digest(&hash)));
 }
 
 Status send_load_file(Connection& connection, const std::filesystem::path& imports_directory,
@@ -57,6 +52,14 @@ Status send_load_file(Connection& connection, const std::filesystem::path& impor
   }
   return send_file(connection, path, MessageType::file_begin, id, MessageType::file_chunk,
                    MessageType::file_end);
+}
+
+std::string encode_file_begin(std::uint64_t bytes, std::uint64_t tag) {
+  std::string body;
+  journal::ByteWriter writer(&body);
+  writer.integer(bytes);
+  writer.integer(tag);
+  return body;
 }
 
 bool decode_file_begin(std::string_view body, std::uint64_t* bytes, std::uint64_t* tag) {
@@ -79,9 +82,9 @@ Status receive_file(Connection& connection, std::uint64_t bytes, MessageType chu
     status = connection.receive(&message);
     if (!status.is_ok()) break;
     if (message.type == end) {
-      journal::ByteReader reader(message.body);
-      const auto checksum = reader.integer<std::uint64_t>();
-      if (!reader.ok() || received != bytes || checksum != XXH3_64bits_digest(&hash)) {
+      std::uint64_t checksum = 0;
+      if (!decode_number(message.body, &checksum) || received != bytes ||
+          checksum != XXH3_64bits_digest(&hash)) {
         status = Status::corruption("the file received as " + path.string() +
                                     " does not match its length or checksum");
       } else {
@@ -93,9 +96,15 @@ Status receive_file(Connection& connection, std::uint64_t bytes, MessageType chu
       status = Status::corruption("a file's transfer was interrupted by another message");
       break;
     }
+    received += message.body.size();
+    // More than the begin said is refused at once: not written, not waited on until the end.
+    if (received > bytes) {
+      status = Status::corruption("the file received as " + path.string() +
+                                  " is longer than its announcement said");
+      break;
+    }
     XXH3_64bits_update(&hash, message.body.data(), message.body.size());
     status = journal::write_all(fd, message.body.data(), message.body.size(), path);
-    received += message.body.size();
     if (!status.is_ok()) break;
   }
   ::close(fd);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "coupond/status.h"
@@ -20,7 +21,8 @@ Status send_file(Connection& connection, const std::filesystem::path& path, Mess
 Status send_load_file(Connection& connection, const std::filesystem::path& imports_directory,
                       std::uint64_t sequence, std::string_view record_payload);
 
-// Reads a begin message's body: the file's length and its tag.
+// A begin message's body: the file's length and its tag.
+std::string encode_file_begin(std::uint64_t bytes, std::uint64_t tag);
 bool decode_file_begin(std::string_view body, std::uint64_t* bytes, std::uint64_t* tag);
 // Receives the chunks and the end of a file whose begin said bytes, into path (replaced),
 // synced, and checked against the end's checksum; nothing is left at path when it fails.

@@ -8,6 +8,7 @@
 #include "replication/base_copy.h"
 #include "replication/file_transfer.h"
 #include "replication/handshake.h"
+#include "replication/record_message.h"
 #include "replication/segment_cursor.h"
 #include "replication/wire.h"
 
@@ -153,19 +154,14 @@ Status Follower::follow_once(Connection& connection) {
       if (!status.is_ok()) break;
       continue;
     }
-    journal::RecordHeader header;
-    if (message.type != MessageType::record || message.body.size() < sizeof(header)) {
+    if (message.type != MessageType::record) {
       status = Status::io_error("the primary sent an unexpected message");
       break;
     }
-    std::memcpy(&header, message.body.data(), sizeof(header));
-    const std::string_view payload = std::string_view(message.body).substr(sizeof(header));
-    if (payload.size() != header.payload_bytes ||
-        header.checksum != journal::record_checksum(header, payload.data())) {
-      status = Status::io_error("record " + std::to_string(header.sequence) +
-                                " arrived damaged");
-      break;
-    }
+    journal::RecordHeader header;
+    std::string_view payload;
+    status = check_record_message(message.body, &header, &payload);
+    if (!status.is_ok()) break;
     status = engine_.apply_replicated(header.sequence, header.type, payload);
     if (!status.is_ok()) {
       // A sequence out of order, or a record the state cannot take: retrying cannot mend it.

@@ -40,6 +40,11 @@ struct Start {
   std::uint64_t primary_sequence = 0;  // the primary's durable sequence when it answered
 };
 
+// The room a primary gives each message a standby sends: its hello (a few fields, two digests and
+// a node name of at most 64 characters fit several times over), from a peer that proved nothing
+// yet, and then its acks.
+inline constexpr std::uint32_t hello_bytes_max = 1024;
+
 Challenge new_challenge();
 std::string encode(const Challenge& challenge);
 bool decode(std::string_view body, Challenge* out);

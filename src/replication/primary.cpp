@@ -10,7 +10,6 @@
 #include <deque>
 #include <fstream>
 
-#include "journal/byte_codec.h"
 #include "journal/fault_point.h"
 #include "journal/journal_format.h"
 #include "journal/load_file.h"
@@ -23,9 +22,6 @@ namespace coupond::replication {
 namespace {
 
 using journal::RecordHeader;
-
-// A hello is a few fields, two digests and a node name of at most 64 characters.
-constexpr std::uint32_t hello_bytes_max = 1024;
 
 // How long the fault switch replication.standby_delay holds each record before it goes to a
 // standby: many loopback round trips, so that the standby lags as one on a slow link does.
@@ -155,10 +151,11 @@ void Primary::serve(const std::shared_ptr<Session>& session) {
   bool base_copy = false;
   // A peer that connects and says nothing holds a thread: not for longer than this.
   session->connection.set_receive_timeout(std::chrono::seconds(10));
+  // A hello's room, and after it as much for each ack: a standby sends nothing larger, so nothing
+  // it claims is waited for or held beyond that.
   session->connection.set_body_limit(hello_bytes_max);
   Status status = handshake(*session, &next_sequence, &base_copy);
   session->connection.set_receive_timeout(std::chrono::seconds(0));
-  session->connection.set_body_limit(message_body_bytes_max);
   if (status.is_ok() && base_copy) {
     status = send_base_copy(*session);
     if (status.is_ok()) log("replication: base copy sent to standby " + session->node);
@@ -186,8 +183,10 @@ Status Primary::handshake(Session& session, std::uint64_t* next_sequence, bool* 
   if (!status.is_ok()) return status;
   Hello hello;
   const auto refuse = [&](const std::string& why) {
-    log("replication: refused a standby" + (hello.node.empty() ? "" : " " + hello.node) + ": " +
-        why);
+    // The name only once it is one: before, it is whatever bytes an unauthenticated peer sent,
+    // and would write them into the log (a line break makes a line of its own).
+    const bool named = valid_node_name(hello.node);
+    log("replication: refused a standby" + (named ? " " + hello.node : "") + ": " + why);
     (void)session.connection.send(MessageType::refuse, why);
     return Status::failed_precondition(why);
   };
@@ -326,10 +325,8 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
 void Primary::read_acks(const std::shared_ptr<Session>& session) {
   Message message;
   while (session->connection.receive(&message).is_ok()) {
-    if (message.type != MessageType::ack) break;
-    journal::ByteReader reader(message.body);
-    const auto sequence = reader.integer<std::uint64_t>();
-    if (!reader.ok()) break;
+    std::uint64_t sequence = 0;
+    if (message.type != MessageType::ack || !decode_number(message.body, &sequence)) break;
     if (sequence > session->acknowledged.load()) session->acknowledged.store(sequence);
     engine_.standby_acknowledged(sequence);
     watcher_wake_.notify_all();

@@ -179,6 +179,18 @@ void Connection::set_receive_timeout(std::chrono::seconds timeout) {
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &value, sizeof(value));
 }
 
+std::string encode_number(std::uint64_t value) {
+  std::string body;
+  journal::ByteWriter(&body).integer(value);
+  return body;
+}
+
+bool decode_number(std::string_view body, std::uint64_t* value) {
+  journal::ByteReader reader(body);
+  *value = reader.integer<std::uint64_t>();
+  return reader.ok() && reader.at_end();
+}
+
 Status connect_to(const std::string& address, int* fd) {
   addrinfo* found = nullptr;
   Status status = resolve(address, false, &found);

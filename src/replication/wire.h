@@ -68,7 +68,7 @@ class Connection {
   // A receive that waits longer fails; zero: wait for ever.
   void set_receive_timeout(std::chrono::seconds timeout);
   // A message claiming a longer body fails the receive (message_body_bytes_max unless set): a
-  // peer not yet authenticated gets no more than a hello's room.
+  // primary gives a standby no more than a hello's room.
   void set_body_limit(std::uint32_t bytes) { body_limit_ = bytes; }
 
  private:
@@ -86,6 +86,10 @@ class Connection {
 
 // Appends one message (head and body) to out, as it goes on the wire.
 void append_message(std::string* out, MessageType type, std::string_view body);
+// The bodies that are one u64 and nothing else: an ack's sequence, a file end's checksum. A body
+// of any other length does not decode.
+std::string encode_number(std::uint64_t value);
+bool decode_number(std::string_view body, std::uint64_t* value);
 
 // "HOST:PORT" to a connected socket (blocking, TCP_NODELAY).
 Status connect_to(const std::string& address, int* fd);
