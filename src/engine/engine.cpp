@@ -3,7 +3,9 @@
 #include "coupond/engine.h"
 
 #include <limits>
+#include <mutex>
 #include <system_error>
+#include <vector>
 
 #include "codes/code_format.h"
 #include "engine/engine_state.h"
@@ -187,8 +189,23 @@ const RecoveryReport& Engine::recovery() const { return state_->recovery; }
 
 bool Engine::following() const { return state_->refuses_changes(); }
 
+// The switch is one step: no local change is between its check and its journal record when the
+// flag turns, and none passes the check after. It rests on one rule every local change follows:
+// it checks refuses_changes() while holding the lock it keeps until its record is appended, the
+// shard lock of each coupon it changes (checkouts and rollbacks, single or stacked, revoking a
+// code, hold lapses, a snapshot's compaction) or the catalog lock (batches, generating, imports).
+// A check before that lock only answers sooner; the one under it decides. Taking the catalog lock
+// and then every shard's, in ascending order, so waits for each change that passed its check and
+// shuts out every later one. The order is the engine's: a change of several shards locks them in
+// ascending order, and nothing takes the catalog lock while holding a shard's, so this cannot
+// wait in a circle. A checkout never waits for the journal with its shard locked: the switch waits
+// for appends, never for a sync.
 Status Engine::set_following(bool following) {
   std::lock_guard catalog(state_->catalog_mutex);
+  store::CouponTable& table = *state_->table;
+  std::vector<std::unique_lock<std::mutex>> shards;
+  shards.reserve(table.shard_count());
+  for (std::uint32_t i = 0; i < table.shard_count(); ++i) shards.emplace_back(table.shard(i).mutex);
   if (!following) {
     const std::uint64_t last = state_->journal->last_sequence();
     for (const std::uint64_t shard_sequence : state_->recovered_coverage.shard_sequences) {
@@ -282,6 +299,7 @@ Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state_->catalog_mutex);
+    if (state_->refuses_changes()) return EngineState::not_primary_status();
     Status status = state_->add_batch(std::move(definition), &batch);
     if (!status.is_ok()) return status;
     sequence = state_->journal_change(journal::RecordType::batch_created,
