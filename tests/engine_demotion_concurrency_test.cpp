@@ -1,8 +1,9 @@
 // A primary becomes a standby (Engine::set_following(true)) while its changes are in flight: the
-// switch is one step. Threads redeem, hold, confirm, stack and import while another demotes the
-// engine at a random moment (then promotes it again for the next round); no change that passed its check reaches the journal after the switch
-// (the journal would stop the process), every change acknowledged before it is in the journal, and
-// every change begun after it is refused not_primary. The suite also runs under ThreadSanitizer.
+// switch is one step. Threads redeem, hold, confirm, stack and import while another thread demotes
+// the engine at a random moment (and promotes it again for the next round). No change that passed
+// its check reaches the journal after the switch (the journal would stop the process), every
+// change acknowledged before it is in the journal, and every change begun after it is refused
+// not_primary. The suite also runs under ThreadSanitizer.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -101,7 +102,8 @@ int race_one_demotion(EngineFixture& fixture, int round, std::mt19937& random) {
               engine.reserve(request_for(platform[index], order), std::chrono::minutes(10)));
           break;
         case 2:  // confirms the hold the operation before took, when it took one
-          result = of_outcome(engine.redeem(request_for(platform[index - 1], numbered("o", index - 1))));
+          result = of_outcome(
+              engine.redeem(request_for(platform[index - 1], numbered("o", index - 1))));
           break;
         case 3: {
           const std::string_view codes[] = {platform[index], store[index]};

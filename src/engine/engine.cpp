@@ -189,17 +189,17 @@ const RecoveryReport& Engine::recovery() const { return state_->recovery; }
 
 bool Engine::following() const { return state_->refuses_changes(); }
 
-// The switch is one step: no local change is between its check and its journal record when the
-// flag turns, and none passes the check after. It rests on one rule every local change follows:
-// it checks refuses_changes() while holding the lock it keeps until its record is appended, the
-// shard lock of each coupon it changes (checkouts and rollbacks, single or stacked, revoking a
-// code, hold lapses, a snapshot's compaction) or the catalog lock (batches, generating, imports).
-// A check before that lock only answers sooner; the one under it decides. Taking the catalog lock
-// and then every shard's, in ascending order, so waits for each change that passed its check and
-// shuts out every later one. The order is the engine's: a change of several shards locks them in
-// ascending order, and nothing takes the catalog lock while holding a shard's, so this cannot
-// wait in a circle. A checkout never waits for the journal with its shard locked: the switch waits
-// for appends, never for a sync.
+// The switch is one step: when the flag turns, no local change is between its check and its
+// journal record, and none passes the check afterwards. That rests on one rule, which every local
+// change follows: it checks refuses_changes() while it holds the lock it keeps until its record
+// is appended. That lock is the shard lock of each coupon it changes (checkouts and rollbacks,
+// single or stacked, revoking a code, hold lapses, a snapshot's compaction) or the catalog lock
+// (batches, generating, imports). A check made before taking that lock only answers sooner; the
+// one under the lock decides. Holding the catalog lock and every shard's, the switch has waited
+// for each change that passed its check and shuts out every later one. The order is the
+// engine's: the catalog lock first, then shards in ascending index order (as a stack locks them);
+// nothing takes the catalog lock while holding a shard's, so no wait goes in a circle. The wait is
+// for appends only: no change waits for its sync with a lock held.
 Status Engine::set_following(bool following) {
   std::lock_guard catalog(state_->catalog_mutex);
   store::CouponTable& table = *state_->table;
