@@ -1,9 +1,9 @@
 // A primary becomes a standby (Engine::set_following(true)) while its changes are in flight: the
-// switch is one step. Threads redeem, hold, confirm, stack and import while another thread demotes
-// the engine at a random moment (and promotes it again for the next round). No change that passed
-// its check reaches the journal after the switch (the journal would stop the process), every
-// change acknowledged before it is in the journal, and every change begun after it is refused
-// not_primary. The suite also runs under ThreadSanitizer.
+// switch is one step. Threads redeem, hold, confirm, stack, import and revoke while another thread
+// demotes the engine at a random moment (and promotes it again for the next round). No change
+// that passed its check reaches the journal after the switch (the journal would stop the
+// process), every change acknowledged before it is in the journal, and every change begun after
+// it is refused not_primary. The suite also runs under ThreadSanitizer.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -25,7 +25,8 @@ using testing::request_for;
 
 constexpr int workers = 4;
 constexpr int operations_per_worker = 150;
-constexpr int operation_kinds = 5;  // redeem, reserve, confirm (the reserve before), stack, import
+// redeem, reserve, confirm (the reserve before), stack, import, revoke
+constexpr int operation_kinds = 6;
 
 // What one operation came to: a change the engine acknowledged (with its journal sequence, 0 when
 // the call gives none), or a refusal, which must be not_primary.
@@ -45,9 +46,10 @@ Result of_stack(const StackOutcome& outcome) {
           outcome.journal_sequence};
 }
 
-Result of_import(const Status& status, const ImportResult& result) {
-  return {status.is_ok() && result.imported == 1,
-          !status.is_ok() && status.message().starts_with("not_primary"), 0};
+// An operators' change, which answers a Status and says whether it changed anything.
+Result of_status(const Status& status, bool changed) {
+  return {status.is_ok() && changed, !status.is_ok() && status.message().starts_with("not_primary"),
+          0};
 }
 
 BatchDefinition grouped(std::string id, std::string group) {
@@ -110,12 +112,18 @@ int race_one_demotion(EngineFixture& fixture, int round, std::mt19937& random) {
           result = of_stack(engine.redeem_stack(request_for({}, order), codes));
           break;
         }
-        default: {
+        case 4: {
           const std::string code = numbered("IMPORTED", round * total + index);
           const ImportLine line{code, {}, {}};
           ImportResult imported;
           const Status status = engine.import_codes("store", std::span(&line, 1), &imported);
-          result = of_import(status, imported);
+          result = of_status(status, imported.imported == 1);
+          break;
+        }
+        default: {
+          std::uint64_t revoked = 0;
+          const Status status = engine.revoke_code(platform[index], &revoked);
+          result = of_status(status, revoked == 1);
           break;
         }
       }

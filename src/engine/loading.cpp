@@ -82,8 +82,7 @@ Status journal_import(EngineState& state, Batch& batch, const records::CodesLoad
     journal::fault_point("import.file_written");
   }
   std::lock_guard catalog(state.catalog_mutex);
-  Status status =
-      state.refuses_changes() ? EngineState::not_primary_status() : Status::ok();
+  Status status = state.refuses_changes() ? EngineState::not_primary_status() : Status::ok();
   if (status.is_ok()) status = batch.check_code_room(record.codes.size());
   if (status.is_ok()) status = state.table->reserve(record.codes.size());
   if (status.is_ok() && beside) {
