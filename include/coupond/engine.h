@@ -358,7 +358,7 @@ class Engine {
   bool following() const;
   // false promotes: local changes are taken again, at the journal's last sequence + 1; refused
   // (failed_precondition) while the state holds changes past the journal's last record (a base
-  // copy not yet caught up). true demotes: call it only once nothing makes local changes.
+  // copy not yet caught up). true demotes at any moment: changes in flight are journaled first.
   Status set_following(bool following);
   // While following: appends the primary's record (type and payload as its journal holds them)
   // under the same sequence, which must be the journal's next, and applies it as recovery would.

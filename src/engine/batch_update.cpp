@@ -45,6 +45,7 @@ Status Engine::update_batch(std::string_view batch_id, BatchDefinition definitio
     // Against a concurrent revocation or update, and so that a snapshot holds the definition its
     // sequence covers.
     std::lock_guard catalog(state_->catalog_mutex);
+    if (state_->refuses_changes()) return EngineState::not_primary_status();
     if (batch->is_revoked()) {
       return Status::failed_precondition("batch " + batch->id() +
                                          " is revoked: its definition no longer changes");

@@ -98,6 +98,11 @@ Outcome Engine::checkout(const CouponRequest& request, Take take, std::chrono::s
 
   const std::uint64_t order_hash = take == Take::none ? 0 : hash_order(request.order_id);
   LockedSlot locked(*state.table, code);
+  // Again under the lock, which is held until the change is journaled (Engine::set_following).
+  if (take != Take::none && state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   store::Slot* slot = locked.slot();
   if (slot == nullptr) {
     outcome.reason = Reason::unknown_code;
@@ -197,6 +202,10 @@ RollbackOutcome Engine::rollback(std::string_view code_text, std::string_view or
   outcome.code = code.canonical;
 
   LockedSlot locked(*state.table, code);
+  if (state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   store::Slot* slot = locked.slot();
   if (slot == nullptr) {
     outcome.reason = Reason::unknown_code;

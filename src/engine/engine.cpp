@@ -3,6 +3,7 @@
 #include "coupond/engine.h"
 
 #include <limits>
+#include <mutex>
 #include <system_error>
 
 #include "codes/code_format.h"
@@ -187,21 +188,42 @@ const RecoveryReport& Engine::recovery() const { return state_->recovery; }
 
 bool Engine::following() const { return state_->refuses_changes(); }
 
+// A demotion is one step: from the moment the flag turns every local change is refused, and
+// set_following(true) returns only once each change that passed its check before has been
+// appended, so the journal's own flag never meets a local append. That rests on one rule, which
+// every local change follows: it checks refuses_changes() while it holds the lock it keeps until
+// its record is appended. That lock is the shard lock of each coupon it changes (checkouts and
+// rollbacks, single or stacked, revoking a code, hold lapses, a snapshot's compaction) or the
+// catalog lock (batches, generating, imports). A check made before taking that lock only answers
+// sooner; the one under the lock decides. The demotion holds the catalog lock, turns the flag,
+// then takes and lets go of every shard's lock in turn: each holder of a shard lock either had it
+// before (and has appended by the time the lock is free) or takes it after, and then sees the
+// flag. One shard at a time, so checkouts on the others go on, and the order is the engine's (the
+// catalog lock, then a shard's; nothing takes the catalog lock while holding a shard's). The wait
+// is for appends only: no change waits for its sync with a lock held.
 Status Engine::set_following(bool following) {
   std::lock_guard catalog(state_->catalog_mutex);
-  if (!following) {
-    const std::uint64_t last = state_->journal->last_sequence();
-    for (const std::uint64_t shard_sequence : state_->recovered_coverage.shard_sequences) {
-      if (shard_sequence > last) {
-        return Status::failed_precondition(
-            "the state holds changes up to sequence " + std::to_string(shard_sequence) +
-            " from a base copy but the journal only reaches " + std::to_string(last) +
-            ": catch up with the primary first");
-      }
+  if (following) {
+    state_->following.store(true, std::memory_order_release);
+    store::CouponTable& table = *state_->table;
+    for (std::uint32_t i = 0; i < table.shard_count(); ++i) {
+      std::lock_guard passing(table.shard(i).mutex);
+    }
+    state_->journal->set_following(true);
+    return Status::ok();
+  }
+  const std::uint64_t last = state_->journal->last_sequence();
+  for (const std::uint64_t shard_sequence : state_->recovered_coverage.shard_sequences) {
+    if (shard_sequence > last) {
+      return Status::failed_precondition(
+          "the state holds changes up to sequence " + std::to_string(shard_sequence) +
+          " from a base copy but the journal only reaches " + std::to_string(last) +
+          ": catch up with the primary first");
     }
   }
-  state_->journal->set_following(following);
-  state_->following.store(following, std::memory_order_release);
+  // The journal first: a change that sees the engine take changes finds the journal taking them.
+  state_->journal->set_following(false);
+  state_->following.store(false, std::memory_order_release);
   return Status::ok();
 }
 
@@ -288,6 +310,7 @@ Status Engine::create_batch(BatchDefinition definition, const Batch** out) {
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state_->catalog_mutex);
+    if (state_->refuses_changes()) return EngineState::not_primary_status();
     Status status = state_->add_batch(std::move(definition), &batch);
     if (!status.is_ok()) return status;
     sequence = state_->journal_change(journal::RecordType::batch_created,

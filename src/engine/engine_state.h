@@ -106,7 +106,8 @@ struct EngineState {
   std::uint64_t journal_tail() const { return journal ? journal->last_sequence() : 0; }
   // Blocks until sequence is durable (operators' calls, which are rare and may wait).
   Status wait_durable(std::uint64_t sequence);
-  // The refusal of a local change while following.
+  // The refusal of a local change while following. It decides only when read under the lock the
+  // change holds until its record is appended (the rule at Engine::set_following).
   bool refuses_changes() const { return following.load(std::memory_order_acquire); }
   static Status not_primary_status();
 

@@ -65,6 +65,9 @@ std::uint64_t lapse_all_due_holds(EngineState& state, Timestamp* next_expiry) {
     for (bool more = true; more;) {
       // The lock is let go between runs, so that checkouts on this shard wait for one run at most.
       std::lock_guard lock(shard.mutex);
+      // Again under the lock, which each run holds until its lapses are journaled: the engine may
+      // have become a standby since the last run (Engine::set_following).
+      if (state.refuses_changes()) return lapsed;
       // A pass that lapses nothing decides nothing: it leaves the shard's time where it was.
       const Timestamp now = std::max(state.clock->now(), shard.last_now);
       const LapseRun run = lapse_due_run(state, shard, now, hold_lapses_per_lock_max);

@@ -82,7 +82,8 @@ Status journal_import(EngineState& state, Batch& batch, const records::CodesLoad
     journal::fault_point("import.file_written");
   }
   std::lock_guard catalog(state.catalog_mutex);
-  Status status = batch.check_code_room(record.codes.size());
+  Status status = state.refuses_changes() ? EngineState::not_primary_status() : Status::ok();
+  if (status.is_ok()) status = batch.check_code_room(record.codes.size());
   if (status.is_ok()) status = state.table->reserve(record.codes.size());
   if (status.is_ok() && beside) {
     status = journal_load(state, journal::RecordType::codes_imported_from_file,
@@ -192,6 +193,7 @@ Status Engine::generate(std::string_view batch_id, std::uint64_t count, const Co
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
+    if (state.refuses_changes()) return EngineState::not_primary_status();
     Status status = claim_serials(*batch, batch->next_serial_, count, &first);
     if (status.is_ok()) status = state.table->reserve(count);
     if (!status.is_ok()) return status;
@@ -230,6 +232,7 @@ Status Engine::generate_for_customers(std::string_view batch_id,
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state.catalog_mutex);
+    if (state.refuses_changes()) return EngineState::not_primary_status();
     Status status = claim_serials(*batch, batch->next_serial_, customers.size(), &first);
     if (status.is_ok()) status = state.table->reserve(customers.size());
     if (!status.is_ok()) return status;

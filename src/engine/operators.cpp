@@ -61,6 +61,7 @@ Status Engine::revoke_code(std::string_view code_text, std::uint64_t* revoked) {
     return Status::invalid_argument("not a valid coupon code");
   }
   LockedSlot locked(*state.table, code);
+  if (state.refuses_changes()) return EngineState::not_primary_status();
   store::Slot* slot = locked.slot();
   if (slot == nullptr) return Status::not_found("no such coupon");
   Batch& batch = *state.batches.by_number(slot->batch_number());
@@ -84,6 +85,7 @@ Status Engine::revoke_batch(std::string_view batch_id, std::uint64_t* revoked) {
   std::uint64_t sequence = 0;
   {
     std::lock_guard catalog(state_->catalog_mutex);
+    if (state_->refuses_changes()) return EngineState::not_primary_status();
     sequence = state_->journal_tail();
     if (!batch->revoked_.exchange(true, std::memory_order_acq_rel)) {
       // Every coupon of the batch now answers revoked; those revoked one by one before were.

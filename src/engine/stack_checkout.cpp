@@ -261,6 +261,11 @@ StackOutcome Engine::checkout_stack(const CouponRequest& request,
     if (refused_at_first(outcome)) return outcome;
   }
   LockedShards locked(*state.table, stack, outcome.count, outcome.coupons);
+  // Again under the locks, which are held until the stack is journaled (Engine::set_following).
+  if (take != Take::none && state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   const Timestamp now = locked.now(*state.clock);
   find_all(state, outcome.count, now, stack, outcome.coupons);
   if (take != Take::none) {
@@ -373,6 +378,10 @@ StackRollbackOutcome Engine::rollback_stack(std::span<const std::string_view> co
   if (!resolve_all(state, codes, stack, outcome.coupons, &outcome.request_error)) return outcome;
   if (refused_at_first(outcome)) return outcome;
   LockedShards locked(*state.table, stack, outcome.count, outcome.coupons);
+  if (state.refuses_changes()) {
+    outcome.reason = Reason::not_primary;
+    return outcome;
+  }
   const Timestamp now = locked.now(*state.clock);
   find_all(state, outcome.count, now, stack, outcome.coupons);
   if (refused_at_first(outcome)) return outcome;
