@@ -1,9 +1,9 @@
 // A failover as clients see it: one etcd, partition P1 on two nodes (election, replication,
 // --sync-standby) and HAProxy routing to whichever answers GET /v1/role with 200. The link to the
-// standby is slowed (fault switch replication.standby_delay: each record leaves the primary 50 ms
-// late) so that the standby lags as one on a real network can; on loopback it otherwise receives
-// each record as it is written, and the test would pass without --sync-standby too. Clients redeem through HAProxy while the
-// primary is killed with SIGKILL; they keep trying until the standby is primary and HAProxy sends
+// standby is slowed (fault switch replication.standby_delay: records leave the primary 50 ms late)
+// so that the standby lags as one on a real network can; on loopback it otherwise receives each
+// record as it is written, and the test would pass without --sync-standby too. Clients redeem
+// through HAProxy while the primary is killed with SIGKILL; they keep trying until the standby is primary and HAProxy sends
 // them to it. On the new primary every redemption answered 200 is there under its order id, and no
 // code has two uses: the synchronous standby is what keeps them, since without it the slowed
 // standby misses the last ones its primary acknowledged (dozens of them). The time without a primary is printed,

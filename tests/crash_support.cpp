@@ -42,17 +42,6 @@ std::int64_t batch_count(const ServerProcess& server, const char* name,
   return boost::json::parse(stats.body).as_object().at(name).to_number<std::int64_t>();
 }
 
-// Creates a batch and count codes of it; returns the codes.
-std::vector<std::string> create_batch(const ServerProcess& server, const std::string& body,
-                                      const std::string& id, int count) {
-  EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", body,
-                         server.admin_token()).status, 201);
-  const HttpResult generated =
-      http_request(server.admin_port(), "POST", "/admin/v1/batches/" + id + "/generate",
-                   R"({"count": )" + std::to_string(count) + "}", server.admin_token());
-  EXPECT_EQ(generated.status, 200);
-  return lines_of(generated.body);
-}
 
 // The order ids that hold a redemption of code.
 std::set<std::string> redeemed_by(const ServerProcess& server, const std::string& code) {
@@ -100,6 +89,17 @@ std::size_t Ledger::size_of(std::string_view code_prefix) const {
     if (code.starts_with(code_prefix)) total += orders.size();
   }
   return total;
+}
+
+std::vector<std::string> create_batch(const ServerProcess& server, const std::string& body,
+                                      const std::string& id, int count) {
+  EXPECT_EQ(http_request(server.admin_port(), "POST", "/admin/v1/batches", body,
+                         server.admin_token()).status, 201);
+  const HttpResult generated =
+      http_request(server.admin_port(), "POST", "/admin/v1/batches/" + id + "/generate",
+                   R"({"count": )" + std::to_string(count) + "}", server.admin_token());
+  EXPECT_EQ(generated.status, 200);
+  return lines_of(generated.body);
 }
 
 std::vector<std::string> create_flash_sale(const ServerProcess& server) {

@@ -54,6 +54,10 @@ class Ledger {
   std::map<std::string, std::set<std::string>> orders_;
 };
 
+// Creates a batch (body: its JSON definition, id: its id) and count codes of it on a running
+// server; returns the codes.
+std::vector<std::string> create_batch(const ServerProcess& server, const std::string& body,
+                                      const std::string& id, int count);
 // Creates the batch "flash" and crash_codes_count codes on a running server; returns the codes.
 std::vector<std::string> create_flash_sale(const ServerProcess& server);
 // A data directory with the batch "flash" and crash_codes_count codes, made by a server that then

@@ -15,7 +15,9 @@
 namespace coupond::replication {
 
 Follower::Follower(Engine& engine, FollowerOptions options)
-    : engine_(engine), options_(std::move(options)), acknowledger_(Acknowledger::subscribe(engine)) {}
+    : engine_(engine),
+      options_(std::move(options)),
+      acknowledger_(Acknowledger::subscribe(engine)) {}
 
 Follower::~Follower() { stop(); }
 

@@ -23,8 +23,9 @@ namespace {
 
 using journal::RecordHeader;
 
-// How long the fault switch replication.standby_delay holds each record before it goes to a
-// standby: many loopback round trips, so that the standby lags as one on a slow link does.
+// How long the fault switch replication.standby_delay holds what the sender has queued before it
+// goes to a standby: many loopback round trips, so that the standby lags as one at the end of a
+// slow link does (latency, not bandwidth: everything queued meanwhile leaves together).
 constexpr std::chrono::milliseconds fault_standby_delay{50};
 
 // The newest snapshot file in directory and the sequence it covers; empty when there is none.
@@ -284,12 +285,6 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
     // still waits for both (the commit sequence).
     const SegmentCursor::Read read = cursor->next(engine_.written_sequence(), &bytes);
     if (read == SegmentCursor::Read::record) {
-      // The failover tests slow a standby's link this way: on loopback a standby otherwise
-      // receives each record the moment it is written, and what a failover can lose never shows.
-      if (journal::fault_switched_on("replication.standby_delay")) {
-        if (Status status = session.connection.flush(); !status.is_ok()) return status;
-        std::this_thread::sleep_for(fault_standby_delay);
-      }
       RecordHeader header;
       std::memcpy(&header, bytes.data(), sizeof(header));
       if (header.type == static_cast<std::uint8_t>(journal::RecordType::codes_imported_from_file)) {
@@ -308,6 +303,12 @@ Status Primary::stream(Session& session, std::uint64_t next_sequence) {
     } else if (read == SegmentCursor::Read::damaged) {
       return Status::corruption("record " + std::to_string(cursor->next_sequence()) +
                                 " cannot be read back from this node's journal");
+    }
+    // The failover tests slow a standby's link this way: on loopback a standby otherwise
+    // receives each record the moment it is written, and what a failover can lose never shows.
+    if (session.connection.queued_bytes() > 0 &&
+        journal::fault_switched_on("replication.standby_delay")) {
+      std::this_thread::sleep_for(fault_standby_delay);
     }
     Status status = session.connection.flush();
     if (!status.is_ok()) return status;
@@ -356,7 +357,8 @@ std::vector<StandbyStatus> Primary::standbys() const {
 
 // Synchronous mode's watch. When answers have waited for a standby longer than the timeout:
 // strict mode says so once and goes on waiting; non-strict mode goes on alone, loudly. Once a
-// standby holds what this node held a moment before, either says so, and non-strict mode waits
+// standby keeps up again (an answer would wait for it less than half the timeout: a standby that
+// is always a little behind under load keeps up too), either says so, and non-strict mode waits
 // for standbys again.
 void Primary::watch_sync() {
   using Clock = std::chrono::steady_clock;
@@ -364,8 +366,10 @@ void Primary::watch_sync() {
   // few records behind, each answer waiting briefly. Only an answer that waited the whole timeout
   // counts.
   DurableSightings durable_since;
+  // The same measure while answers do not wait for a standby (or while strict mode is loud): how
+  // long an answer would wait for the best standby now. Below half the timeout, it keeps up.
+  DurableSightings standby_behind_since;
   bool waiting_logged = false;
-  std::uint64_t durable_before = 0;
   std::unique_lock lock(watcher_mutex_);
   while (!stopping_.load()) {
     watcher_wake_.wait_for(lock, std::chrono::milliseconds(50));
@@ -376,7 +380,9 @@ void Primary::watch_sync() {
       for (const StandbyStatus& standby : standbys()) {
         best = std::max(best, standby.acknowledged_sequence);
       }
-      if (best > 0 && best >= durable_before) {
+      if (best > 0 &&
+          oldest_wait(&standby_behind_since, local, best, now) < options_.sync_timeout / 2) {
+        standby_behind_since.clear();
         if (suspended_.load()) engine_.require_standby(true);
         suspended_.store(false);
         waiting_logged = false;
@@ -386,6 +392,7 @@ void Primary::watch_sync() {
     } else if (oldest_wait(&durable_since, local, engine_.durable_sequence(), now) >=
                options_.sync_timeout) {
       durable_since.clear();
+      standby_behind_since.clear();
       const std::string waited = std::to_string(options_.sync_timeout.count());
       if (options_.strict) {
         log("replication: WARNING: no standby acknowledged within " + waited +
@@ -399,7 +406,6 @@ void Primary::watch_sync() {
       }
       waiting_logged = true;
     }
-    durable_before = local;
   }
 }
 
