@@ -201,16 +201,19 @@ void Journal::set_following(bool following) {
   if (!pending_.empty()) group_ready_.notify_one();
 }
 
-Status Journal::write_replicated() {
-  std::string group;
+Status Journal::write_replicated() { return write_pending(replicated_group_); }
+
+Status Journal::write_pending(std::string& group) {
+  // One writer at a time: the writer thread, or a follower writing its own group.
   std::lock_guard writing(write_mutex_);
   std::uint64_t last_in_group = 0;
   {
     std::lock_guard lock(append_mutex_);
+    group.clear();
     group.swap(pending_);
     last_in_group = last_sequence_.load(std::memory_order_relaxed);
   }
-  if (group.empty()) return Status::ok();
+  if (group.empty()) return Status::ok();  // the other writer took it
   Status status = write_group(group, last_in_group);
   if (!status.is_ok()) fail(status);
   return status;
@@ -224,18 +227,7 @@ void Journal::run_writer() {
       group_ready_.wait(lock, [this] { return !pending_.empty() || stopping_; });
       if (pending_.empty()) return;  // stopping, and everything is written
     }
-    // One writer at a time: a follower may be writing its own group (write_replicated).
-    std::lock_guard writing(write_mutex_);
-    std::uint64_t last_in_group = 0;
-    {
-      std::lock_guard lock(append_mutex_);
-      group.clear();
-      group.swap(pending_);
-      last_in_group = last_sequence_.load(std::memory_order_relaxed);
-    }
-    if (group.empty()) continue;  // the follower wrote it
-    const Status status = write_group(group, last_in_group);
-    if (!status.is_ok()) return fail(status);
+    if (!write_pending(group).is_ok()) return;
   }
 }
 
@@ -251,7 +243,9 @@ Status Journal::write_group(std::string& group, std::uint64_t last_in_group) {
       std::memcpy(&header, group.data() + offset, sizeof(header));
       const std::size_t size = sizeof(header) + header.payload_bytes;
       status = write_in_place(group.data() + offset, size);
-      if (status.is_ok()) announce_written(header.sequence, std::string_view(group.data() + offset, size));
+      if (status.is_ok()) {
+        announce_written(header.sequence, std::string_view(group.data() + offset, size));
+      }
       if (status.is_ok()) status = sync_data(fd_, segment_path_);
       if (!status.is_ok()) return status;
       publish(header.sequence);

@@ -139,6 +139,9 @@ class Journal {
   Status rotate_if_full(const std::string& group);
   Status write_in_place(const char* bytes, std::size_t size);
   void run_writer();
+  // Takes every record appended so far into group (its buffer kept from call to call) and writes
+  // it; a failure stops the journal (fail). Either the writer thread or a follower.
+  Status write_pending(std::string& group);
   Status write_group(std::string& group, std::uint64_t last_in_group);
   void publish(std::uint64_t durable_through);
   // Moves durable_ to what the local disk and the standby rule allow and releases the waiters it
@@ -150,6 +153,7 @@ class Journal {
 
   std::mutex append_mutex_;
   std::mutex write_mutex_;  // held while a group is taken and written: the writer or a follower
+  std::string replicated_group_;  // under write_mutex_: the follower's group buffer
   std::condition_variable group_ready_;
   std::string pending_;   // records appended since the writer last took a group
   bool stopping_ = false;
