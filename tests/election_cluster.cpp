@@ -4,6 +4,7 @@
 
 #include "crash_support.h"
 #include "http_client.h"
+#include "replication_support.h"
 
 namespace coupond::testing {
 
@@ -32,6 +33,16 @@ std::unique_ptr<ServerProcess> ElectionCluster::start_node(
   auto node = std::make_unique<ServerProcess>(options);
   EXPECT_TRUE(node->started()) << name << " did not start";
   return node;
+}
+
+void ElectionCluster::start_primary_and_standby(std::unique_ptr<ServerProcess>* n1,
+                                                std::unique_ptr<ServerProcess>* n2) {
+  using namespace std::chrono_literals;
+  *n1 = start_node("n1");
+  ASSERT_TRUE(eventually(15s, [&] { return role_of(**n1).status == 200; }));
+  *n2 = start_node("n2");
+  ASSERT_TRUE(eventually(15s, [&] { return role_of(**n2).role == "standby"; }));
+  ASSERT_TRUE(wait_for_standby(**n1, "n2", 15s)) << "n2 never connected to n1";
 }
 
 RoleAnswer role_of(const ServerProcess& node) {

@@ -27,6 +27,11 @@ class ElectionCluster : public ::testing::Test {
                                             const std::vector<std::string>& environment = {},
                                             bool capture_error_output = false);
 
+  // Starts n1 and waits until it is primary, then n2 until it is n1's standby and connected to it
+  // (call it under ASSERT_NO_FATAL_FAILURE).
+  void start_primary_and_standby(std::unique_ptr<ServerProcess>* n1,
+                                 std::unique_ptr<ServerProcess>* n2);
+
   EtcdProcess etcd_;
   TemporaryDirectory directory_;
   std::vector<std::string> codes_;  // in both nodes' data

@@ -16,11 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST_F(ElectionCluster, BothNodesNameTheSameLeaderAndThePrimaryListsItsStandby) {
-  auto n1 = start_node("n1");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).status == 200; }));
-  auto n2 = start_node("n2");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n2).role == "standby"; }));
-  ASSERT_TRUE(wait_for_standby(*n1, "n2", 15s)) << "n2 never connected to n1";
+  std::unique_ptr<ServerProcess> n1, n2;
+  ASSERT_NO_FATAL_FAILURE(start_primary_and_standby(&n1, &n2));
 
   const boost::json::object primary = cluster_of(*n1);
   const boost::json::object standby = cluster_of(*n2);
@@ -50,11 +47,8 @@ int couponctl(const ServerProcess& node, const std::vector<std::string>& args, s
 }
 
 TEST_F(ElectionCluster, CouponctlSwitchesOverToTheCaughtUpStandbyAndBothNameTheNewLeader) {
-  auto n1 = start_node("n1");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).status == 200; }));
-  auto n2 = start_node("n2");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n2).role == "standby"; }));
-  ASSERT_TRUE(wait_for_standby(*n1, "n2", 15s)) << "n2 never connected to n1";
+  std::unique_ptr<ServerProcess> n1, n2;
+  ASSERT_NO_FATAL_FAILURE(start_primary_and_standby(&n1, &n2));
 
   std::string output;
   ASSERT_EQ(couponctl(*n2, {"cluster", "status"}, &output), 0) << output;

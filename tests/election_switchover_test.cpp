@@ -9,7 +9,6 @@
 #include "crash_support.h"
 #include "election_cluster.h"
 #include "http_client.h"
-#include "replication_support.h"
 
 namespace coupond::testing {
 namespace {
@@ -22,12 +21,9 @@ HttpResult switch_over(const ServerProcess& node) {
 }
 
 TEST_F(ElectionCluster, ASwitchoverHandsThePartitionToTheStandby) {
-  auto n1 = start_node("n1");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n1).status == 200; }));
-  auto n2 = start_node("n2");
-  ASSERT_TRUE(eventually(15s, [&] { return role_of(*n2).role == "standby"; }));
   // The switchover waits for a standby that holds everything: one must be connected.
-  ASSERT_TRUE(wait_for_standby(*n1, "n2", 15s)) << "n2 never connected to n1";
+  std::unique_ptr<ServerProcess> n1, n2;
+  ASSERT_NO_FATAL_FAILURE(start_primary_and_standby(&n1, &n2));
 
   const HttpResult refused = switch_over(*n2);
   EXPECT_EQ(refused.status, 503);
